@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * app.h — what every subsystem is given when the daemon starts it.
+ *
+ * The daemon owns all of these; a subsystem borrows them for its lifetime
+ * (from its _start to its _stop) and frees none of them.
+ */
+#ifndef YJ_APP_H
+#define YJ_APP_H
+
+#include "config.h"
+#include "store.h"
+
+typedef struct {
+    yj_config_t *cfg;
+    yj_store_t *store;
+    const char *data_dir;     /* writable: media, recordings, uploads */
+    const char *web_dir;      /* portal/web: static pages */
+    const char *npm_dir;      /* node_modules: hls.js and other page libraries */
+    const char *public_url;   /* how browsers reach us, e.g. http://127.0.0.1:8080 */
+} yj_app_t;
+
+#endif

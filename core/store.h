@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store.h — the SQLite store: opening, migrations, connections, backup.
+ *
+ * One file database in WAL mode with foreign keys on. Writes go through a
+ * single connection behind a mutex (yj_store_write runs a callback inside
+ * BEGIN IMMEDIATE … COMMIT); reads use one connection per thread, opened
+ * lazily. Statements are prepared once per connection and cached by their
+ * SQL text pointer (pass string literals), so no SQL is ever built by
+ * pasting values. Only core/store*.c files include sqlite3.h.
+ *
+ * The domain modules (store_records.c, store_vod.c, …) are thin functions
+ * over these primitives; their prototypes live in their own headers.
+ */
+#ifndef YJ_STORE_H
+#define YJ_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+typedef struct yj_store yj_store_t;
+typedef struct yj_db yj_db_t; /* a connection plus its statement cache */
+
+/* Opens (creating if needed) the database at path and applies pending
+ * migrations, each in its own transaction. NULL on failure with *err set
+ * (caller g_free()s). */
+yj_store_t *yj_store_open(const char *path, char **err);
+/* Closes every connection. NULL-safe. No other thread may use the store. */
+void yj_store_close(yj_store_t *st);
+
+/* The calling thread's read connection (owned by the store). */
+yj_db_t *yj_store_reader(yj_store_t *st);
+
+/* Runs fn(db, ud) on the write connection inside BEGIN IMMEDIATE. A return
+ * of 0 commits, anything else rolls back; the value is passed through. If
+ * COMMIT itself fails, returns YJ_EDB. Calls may nest on the same thread
+ * only through the db handle they were given, not by calling again. */
+int yj_store_write(yj_store_t *st, int (*fn)(yj_db_t *db, void *ud), void *ud);
+
+/* A prepared statement from db's cache, reset and with bindings cleared.
+ * sql must be a string with static lifetime (its address is the key).
+ * NULL on a prepare error (logged). Do not finalize the result. */
+sqlite3_stmt *yj_db_stmt(yj_db_t *db, const char *sql);
+/* Runs a statement that returns no rows, once; returns 0, YJ_EEXIST for a
+ * constraint violation (unique / check / foreign key), or YJ_EDB. */
+int yj_db_step_done(yj_db_t *db, sqlite3_stmt *stmt);
+/* The raw handle, for sqlite3_changes / last_insert_rowid / errmsg. */
+sqlite3 *yj_db_handle(yj_db_t *db);
+
+/* Online copy to dest with the SQLite backup API; safe while serving. */
+int yj_store_backup(yj_store_t *st, const char *dest, char **err);
+
+/* Schema version after migrations (PRAGMA user_version). */
+int yj_store_version(yj_store_t *st);
+
+/* Number of migrations this build knows (the newest schema version). */
+int yj_store_latest_version(void);
+
+/* Time now in Unix seconds (wrapped so tests can see one clock). */
+int64_t yj_now(void);
+
+#endif

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* store_auth.c — SQL for administrators, sessions and sign-in codes. */
+#include "store_auth.h"
+#include "yj.h"
+
+#include <glib.h>
+#include <string.h>
+
+static void copy_text(char *dst, size_t n, const unsigned char *src)
+{
+    g_strlcpy(dst, src ? (const char *)src : "", n);
+}
+
+typedef struct {
+    const char *username, *hash, *org_code;
+} admin_add_t;
+
+static int admin_add_tx(yj_db_t *db, void *ud)
+{
+    admin_add_t *a = ud;
+    sqlite3_stmt *s = yj_db_stmt(db, "SELECT id FROM orgs WHERE code = ?");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, a->org_code, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        return YJ_ENOENT;
+    int64_t org = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    s = yj_db_stmt(db, "INSERT INTO admins(username, password_hash, org_id, created_at) "
+                       "VALUES (?, ?, ?, ?)");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, a->username, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, a->hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, org);
+    sqlite3_bind_int64(s, 4, yj_now());
+    return yj_db_step_done(db, s);
+}
+
+int yj_store_admin_add(yj_store_t *st, const char *username, const char *password_hash,
+                       const char *org_code)
+{
+    admin_add_t a = {username, password_hash, org_code};
+    return yj_store_write(st, admin_add_tx, &a);
+}
+
+int yj_store_admin_find(yj_store_t *st, const char *username, yj_principal_t *p, char **hash_out)
+{
+    yj_db_t *db = yj_store_reader(st);
+    sqlite3_stmt *s = db ? yj_db_stmt(db, "SELECT a.id, a.username, a.password_hash, a.org_id, "
+                                          "o.path FROM admins a JOIN orgs o ON o.id = a.org_id "
+                                          "WHERE a.username = ?")
+                         : NULL;
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, username, -1, SQLITE_TRANSIENT);
+    int rc = YJ_ENOENT;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        memset(p, 0, sizeof *p);
+        p->kind = YJ_PRINCIPAL_ADMIN;
+        p->admin_id = sqlite3_column_int64(s, 0);
+        copy_text(p->username, sizeof p->username, sqlite3_column_text(s, 1));
+        copy_text(p->name, sizeof p->name, sqlite3_column_text(s, 1));
+        if (hash_out)
+            *hash_out = g_strdup((const char *)sqlite3_column_text(s, 2));
+        p->org_id = sqlite3_column_int64(s, 3);
+        copy_text(p->org_path, sizeof p->org_path, sqlite3_column_text(s, 4));
+        rc = 0;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+static void member_row(sqlite3_stmt *s, int col, yj_principal_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->kind = YJ_PRINCIPAL_MEMBER;
+    copy_text(p->member_id, sizeof p->member_id, sqlite3_column_text(s, col));
+    copy_text(p->username, sizeof p->username, sqlite3_column_text(s, col));
+    copy_text(p->name, sizeof p->name, sqlite3_column_text(s, col + 1));
+    p->org_id = sqlite3_column_int64(s, col + 2);
+    copy_text(p->org_path, sizeof p->org_path, sqlite3_column_text(s, col + 3));
+}
+
+int yj_store_member_find(yj_store_t *st, const char *id_number, yj_principal_t *p,
+                         char **hash_out)
+{
+    yj_db_t *db = yj_store_reader(st);
+    sqlite3_stmt *s = db ? yj_db_stmt(db, "SELECT m.id_number, m.name, m.org_id, o.path, "
+                                          "m.password_hash FROM members m "
+                                          "JOIN orgs o ON o.id = m.org_id WHERE m.id_number = ?")
+                         : NULL;
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, id_number, -1, SQLITE_TRANSIENT);
+    int rc = YJ_ENOENT;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        member_row(s, 0, p);
+        if (hash_out)
+            *hash_out = sqlite3_column_type(s, 4) == SQLITE_NULL
+                            ? NULL
+                            : g_strdup((const char *)sqlite3_column_text(s, 4));
+        rc = 0;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+typedef struct {
+    const char *id, *hash;
+} pw_t;
+
+static int set_pw_tx(yj_db_t *db, void *ud)
+{
+    pw_t *a = ud;
+    sqlite3_stmt *s = yj_db_stmt(
+        db, "UPDATE members SET password_hash = ?, updated_at = ? WHERE id_number = ?");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, a->hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, yj_now());
+    sqlite3_bind_text(s, 3, a->id, -1, SQLITE_TRANSIENT);
+    int rc = yj_db_step_done(db, s);
+    if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
+        rc = YJ_ENOENT;
+    return rc;
+}
+
+int yj_store_member_set_password(yj_store_t *st, const char *id_number, const char *hash)
+{
+    pw_t a = {id_number, hash};
+    return yj_store_write(st, set_pw_tx, &a);
+}
+
+typedef struct {
+    const char *token_hash, *kind, *label;
+    const yj_principal_t *p;
+    int64_t expires_at;
+} sess_t;
+
+static int session_add_tx(yj_db_t *db, void *ud)
+{
+    sess_t *a = ud;
+    sqlite3_stmt *s =
+        yj_db_stmt(db, "INSERT INTO sessions(token_hash, kind, admin_id, member_id, label, "
+                       "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, a->token_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, a->kind, -1, SQLITE_TRANSIENT);
+    if (a->p->kind == YJ_PRINCIPAL_ADMIN)
+        sqlite3_bind_int64(s, 3, a->p->admin_id);
+    else
+        sqlite3_bind_text(s, 4, a->p->member_id, -1, SQLITE_TRANSIENT);
+    if (a->label)
+        sqlite3_bind_text(s, 5, a->label, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, yj_now());
+    sqlite3_bind_int64(s, 7, a->expires_at);
+    return yj_db_step_done(db, s);
+}
+
+int yj_store_session_add(yj_store_t *st, const char *token_hash, const char *kind,
+                         const yj_principal_t *p, const char *label, int64_t expires_at)
+{
+    sess_t a = {token_hash, kind, label, p, expires_at};
+    return yj_store_write(st, session_add_tx, &a);
+}
+
+int yj_store_session_get(yj_store_t *st, const char *token_hash, yj_principal_t *p)
+{
+    yj_db_t *db = yj_store_reader(st);
+    sqlite3_stmt *s =
+        db ? yj_db_stmt(db, "SELECT s.admin_id, a.username, a.org_id, ao.path, "
+                            "m.id_number, m.name, m.org_id, mo.path FROM sessions s "
+                            "LEFT JOIN admins a ON a.id = s.admin_id "
+                            "LEFT JOIN orgs ao ON ao.id = a.org_id "
+                            "LEFT JOIN members m ON m.id_number = s.member_id "
+                            "LEFT JOIN orgs mo ON mo.id = m.org_id "
+                            "WHERE s.token_hash = ? AND s.expires_at > ?")
+           : NULL;
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, token_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, yj_now());
+    int rc = YJ_ENOENT;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL) {
+            memset(p, 0, sizeof *p);
+            p->kind = YJ_PRINCIPAL_ADMIN;
+            p->admin_id = sqlite3_column_int64(s, 0);
+            copy_text(p->username, sizeof p->username, sqlite3_column_text(s, 1));
+            copy_text(p->name, sizeof p->name, sqlite3_column_text(s, 1));
+            p->org_id = sqlite3_column_int64(s, 2);
+            copy_text(p->org_path, sizeof p->org_path, sqlite3_column_text(s, 3));
+        } else {
+            member_row(s, 4, p);
+        }
+        rc = 0;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+static int session_del_tx(yj_db_t *db, void *ud)
+{
+    sqlite3_stmt *s = yj_db_stmt(db, "DELETE FROM sessions WHERE token_hash = ?");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, ud, -1, SQLITE_TRANSIENT);
+    return yj_db_step_done(db, s);
+}
+
+int yj_store_session_delete(yj_store_t *st, const char *token_hash)
+{
+    return yj_store_write(st, session_del_tx, (void *)token_hash);
+}
+
+typedef struct {
+    const char *code_hash, *member_id;
+    int64_t issued_by, expires_at;
+    yj_principal_t *p;
+} code_t;
+
+static int code_add_tx(yj_db_t *db, void *ud)
+{
+    code_t *a = ud;
+    sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO login_codes(code_hash, member_id, issued_by, "
+                                     "expires_at) VALUES (?, ?, ?, ?)");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, a->code_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, a->member_id, -1, SQLITE_TRANSIENT);
+    if (a->issued_by)
+        sqlite3_bind_int64(s, 3, a->issued_by);
+    sqlite3_bind_int64(s, 4, a->expires_at);
+    return yj_db_step_done(db, s);
+}
+
+int yj_store_login_code_add(yj_store_t *st, const char *code_hash, const char *member_id,
+                            int64_t issued_by, int64_t expires_at)
+{
+    code_t a = {code_hash, member_id, issued_by, expires_at, NULL};
+    return yj_store_write(st, code_add_tx, &a);
+}
+
+static int code_use_tx(yj_db_t *db, void *ud)
+{
+    code_t *a = ud;
+    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE login_codes SET used_at = ? WHERE code_hash = ? "
+                                     "AND used_at IS NULL AND expires_at > ? "
+                                     "RETURNING member_id");
+    if (!s)
+        return YJ_EDB;
+    int64_t now = yj_now();
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_text(s, 2, a->code_hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 3, now);
+    char member[19] = "";
+    if (sqlite3_step(s) == SQLITE_ROW)
+        copy_text(member, sizeof member, sqlite3_column_text(s, 0));
+    sqlite3_reset(s);
+    if (!member[0])
+        return YJ_ENOENT;
+    s = yj_db_stmt(db, "SELECT m.id_number, m.name, m.org_id, o.path FROM members m "
+                       "JOIN orgs o ON o.id = m.org_id WHERE m.id_number = ?");
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT);
+    int rc = YJ_ENOENT;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        member_row(s, 0, a->p);
+        rc = 0;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int yj_store_login_code_use(yj_store_t *st, const char *code_hash, yj_principal_t *p)
+{
+    code_t a = {code_hash, NULL, 0, 0, p};
+    return yj_store_write(st, code_use_tx, &a);
+}
+
+int yj_store_org_path(yj_store_t *st, int64_t org_id, char *buf, size_t n)
+{
+    yj_db_t *db = yj_store_reader(st);
+    sqlite3_stmt *s = db ? yj_db_stmt(db, "SELECT path FROM orgs WHERE id = ?") : NULL;
+    if (!s)
+        return YJ_EDB;
+    sqlite3_bind_int64(s, 1, org_id);
+    int rc = YJ_ENOENT;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        copy_text(buf, n, sqlite3_column_text(s, 0));
+        rc = 0;
+    }
+    sqlite3_reset(s);
+    return rc;
+}

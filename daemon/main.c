@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main.c — the yuanjiao daemon and its administrative subcommands.
+ *
+ *   yuanjiao [options]                      serve
+ *   yuanjiao [options] admin add USER --org CODE   (password on stdin)
+ *   yuanjiao [options] backup DEST          online copy of the database
+ *   yuanjiao [options] routes               list every HTTP route
+ *
+ * Start-up order: config → store (migrations) → subsystems' init (routes,
+ * no threads) → static pages → subsystems' start (threads) → HTTP listen.
+ * SIGTERM/SIGINT stop in reverse: HTTP first (in-flight requests finish),
+ * then subsystems, then the store is closed cleanly.
+ */
+#include "core/app.h"
+#include "core/crypto.h"
+#include "core/demo.h"
+#include "core/log.h"
+#include "core/store_auth.h"
+#include "core/yj.h"
+#include "portal/http.h"
+#include "portal/portal.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*init)(yj_app_t *app, yj_http_t *http); /* routes and state, no threads */
+    int (*start)(void);                          /* may be NULL */
+    void (*stop)(void);                          /* may be NULL; must undo init */
+} subsystem_t;
+
+/* Each subsystem appears once; order is start order. */
+static const subsystem_t subsystems[] = {
+    {"portal", yj_portal_init, NULL, yj_portal_stop},
+};
+
+static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
+static int opt_port = -1;
+static gboolean opt_version, opt_demo;
+
+static GOptionEntry entries[] = {
+    {"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config, "Configuration file (INI)", "FILE"},
+    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_data_dir, "Data folder (database, media)",
+     "DIR"},
+    {"http-port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "HTTP port (0: any free port)", "N"},
+    {"http-address", 0, 0, G_OPTION_ARG_STRING, &opt_address, "HTTP listen address", "ADDR"},
+    {"log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level, "debug, info, warn or error",
+     "LEVEL"},
+    {"demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo, "Load the demo organisation if the database is empty",
+     NULL},
+    {"org", 0, 0, G_OPTION_ARG_STRING, &opt_org, "Organisation code (admin add)", "CODE"},
+    {"version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static yj_app_t app;
+static yj_http_t *http;
+static int started; /* subsystems whose init succeeded */
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "yuanjiao: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    return 1;
+}
+
+static int open_store(void)
+{
+    const char *dir = yj_config_string(app.cfg, "server", "data_dir", "data");
+    if (g_mkdir_with_parents(dir, 0750) != 0)
+        return fail("cannot create data folder %s: %s", dir, g_strerror(errno));
+    app.data_dir = dir;
+    g_autofree char *db = g_build_filename(dir, "yuanjiao.db", NULL);
+    char *err = NULL;
+    app.store = yj_store_open(db, &err);
+    if (!app.store) {
+        int r = fail("%s", err);
+        g_free(err);
+        return r;
+    }
+    return 0;
+}
+
+static void stop_all(void)
+{
+    yj_http_free(http);
+    http = NULL;
+    for (int i = started - 1; i >= 0; i--)
+        if (subsystems[i].stop)
+            subsystems[i].stop();
+    started = 0;
+    yj_store_close(app.store);
+    app.store = NULL;
+}
+
+static int init_all(void)
+{
+    yj_http_options_t ho = {
+        .address = yj_config_string(app.cfg, "server", "http_address", "127.0.0.1"),
+        .port = (int)yj_config_int(app.cfg, "server", "http_port", 8080),
+        .threads = (int)yj_config_int(app.cfg, "server", "http_threads", 0),
+        .body_limit = (size_t)yj_config_int(app.cfg, "server", "body_limit", 1 << 20),
+    };
+    http = yj_http_new(&ho);
+    app.web_dir = yj_config_string(app.cfg, "portal", "web_dir", YJ_SOURCE_DIR "/portal/web");
+    app.npm_dir = yj_config_string(app.cfg, "portal", "npm_dir", YJ_SOURCE_DIR "/node_modules");
+    for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
+        int rc = subsystems[i].init(&app, http);
+        if (rc)
+            return fail("%s: initialisation failed: %s", subsystems[i].name, yj_strerror(rc));
+        started = (int)i + 1;
+    }
+    if (yj_portal_static(&app, http))
+        return fail("cannot register the web pages");
+    return 0;
+}
+
+static gboolean on_signal(gpointer loop)
+{
+    yj_info("main", "shutting down");
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
+static int serve(void)
+{
+    if (open_store() || init_all()) {
+        stop_all();
+        return 1;
+    }
+    char *cerr = NULL;
+    if (yj_config_check(app.cfg, &cerr)) {
+        stop_all();
+        int r = fail("%s", cerr);
+        g_free(cerr);
+        return r;
+    }
+    if (opt_demo) {
+        char *err = NULL;
+        int rc = yj_demo_seed(app.store, &err);
+        if (rc < 0) {
+            stop_all();
+            int r = fail("demo data: %s", err ? err : yj_strerror(rc));
+            g_free(err);
+            return r;
+        }
+        if (rc > 0)
+            yj_info("main", "loaded the demo organisation");
+    }
+    for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
+        if (subsystems[i].start && subsystems[i].start() != 0) {
+            stop_all();
+            return fail("%s: cannot start", subsystems[i].name);
+        }
+    }
+    char *err = NULL;
+    if (yj_http_start(http, &err)) {
+        stop_all();
+        int r = fail("%s", err);
+        g_free(err);
+        return r;
+    }
+    char *cfg_url = g_strdup(yj_config_string(app.cfg, "server", "public_url", ""));
+    if (!*cfg_url) {
+        g_free(cfg_url);
+        const char *addr = yj_config_string(app.cfg, "server", "http_address", "127.0.0.1");
+        cfg_url = g_strdup_printf("http://%s:%d", strcmp(addr, "0.0.0.0") ? addr : "127.0.0.1",
+                                  yj_http_port(http));
+    }
+    app.public_url = cfg_url;
+    yj_info("main", "yuanjiao %s listening on %s (data in %s)", YJ_VERSION, cfg_url, app.data_dir);
+    /* A line on stdout that scripts and tests wait for. */
+    printf("yuanjiao: portal at %s/\n", cfg_url);
+    if (opt_demo)
+        printf("yuanjiao: demo administrator: %s / %s\n", YJ_DEMO_ADMIN, YJ_DEMO_PASSWORD);
+    fflush(stdout);
+
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
+    g_main_loop_run(loop);
+    g_main_loop_unref(loop);
+    stop_all();
+    g_free(cfg_url);
+    yj_info("main", "stopped cleanly");
+    return 0;
+}
+
+static int cmd_admin_add(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "add") != 0 || !opt_org)
+        return fail("usage: yuanjiao admin add USERNAME --org CODE  (password on stdin)");
+    char line[512];
+    if (!fgets(line, sizeof line, stdin))
+        return fail("no password on standard input");
+    g_strchomp(line);
+    if (g_utf8_strlen(line, -1) < 8)
+        return fail("the password needs at least 8 characters");
+    if (open_store())
+        return 1;
+    g_autofree char *hash = yj_password_hash(line);
+    int rc = yj_store_admin_add(app.store, argv[2], hash, opt_org);
+    yj_store_close(app.store);
+    if (rc == YJ_ENOENT)
+        return fail("no organisation with code %s", opt_org);
+    if (rc == YJ_EEXIST)
+        return fail("an administrator named %s exists already", argv[2]);
+    if (rc)
+        return fail("cannot add the administrator: %s", yj_strerror(rc));
+    printf("administrator %s added for organisation %s\n", argv[2], opt_org);
+    return 0;
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    if (argc != 2)
+        return fail("usage: yuanjiao backup DEST");
+    if (g_file_test(argv[1], G_FILE_TEST_EXISTS))
+        return fail("%s exists already; choose a new file", argv[1]);
+    if (open_store())
+        return 1;
+    char *err = NULL;
+    int rc = yj_store_backup(app.store, argv[1], &err);
+    yj_store_close(app.store);
+    if (rc) {
+        int r = fail("backup failed: %s", err);
+        g_free(err);
+        return r;
+    }
+    printf("backup written to %s\n", argv[1]);
+    return 0;
+}
+
+static void print_route(const char *method, const char *pattern, unsigned flags, void *ud)
+{
+    (void)ud;
+    printf("%s %s%s\n", method, pattern, (flags & YJ_ROUTE_UNDOC) ? " undocumented" : "");
+}
+
+static int cmd_routes(void)
+{
+    /* Routes only need the store for nothing, but subsystems may read
+     * settings from it at init; use a throw-away database. */
+    g_autofree char *tmp = g_dir_make_tmp("yj-routes-XXXXXX", NULL);
+    yj_config_set(app.cfg, "server", "data_dir", tmp);
+    int rc = open_store() || init_all();
+    if (!rc)
+        yj_http_each_route(http, print_route, NULL);
+    stop_all();
+    g_autofree char *db = g_build_filename(tmp, "yuanjiao.db", NULL);
+    g_autofree char *wal = g_strconcat(db, "-wal", NULL);
+    g_autofree char *shm = g_strconcat(db, "-shm", NULL);
+    g_unlink(wal);
+    g_unlink(shm);
+    g_unlink(db);
+    g_rmdir(tmp);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    GOptionContext *ctx = g_option_context_new("[admin add USER --org CODE | backup DEST | routes]");
+    g_option_context_set_summary(ctx, "yuanjiao (远教) — distance-education media server: video "
+                                      "meetings, IPTV, recordings, course library, records.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *e = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &e)) {
+        fail("%s (see --help)", e->message);
+        g_error_free(e);
+        g_option_context_free(ctx);
+        return 2;
+    }
+    g_option_context_free(ctx);
+    if (opt_version) {
+        printf("yuanjiao %s\n", YJ_VERSION);
+        return 0;
+    }
+    char *err = NULL;
+    app.cfg = yj_config_load(opt_config, &err);
+    if (!app.cfg) {
+        int r = fail("%s", err);
+        g_free(err);
+        return r;
+    }
+    if (opt_data_dir)
+        yj_config_set(app.cfg, "server", "data_dir", opt_data_dir);
+    if (opt_address)
+        yj_config_set(app.cfg, "server", "http_address", opt_address);
+    if (opt_port >= 0) {
+        char p[16];
+        g_snprintf(p, sizeof p, "%d", opt_port);
+        yj_config_set(app.cfg, "server", "http_port", p);
+    }
+    const char *lvl = opt_log_level ? opt_log_level
+                                    : yj_config_string(app.cfg, "server", "log_level", "info");
+    yj_log_level_t level;
+    if (yj_log_parse_level(lvl, &level))
+        return fail("unknown log level %s", lvl);
+    yj_log_set_level(level);
+    yj_crypto_set_iterations((int)yj_config_int(app.cfg, "auth", "pbkdf2_iterations",
+                                                YJ_PBKDF2_ITERATIONS));
+
+    int rc;
+    if (argc >= 2 && strcmp(argv[1], "admin") == 0)
+        rc = cmd_admin_add(argc - 1, argv + 1);
+    else if (argc >= 2 && strcmp(argv[1], "backup") == 0)
+        rc = cmd_backup(argc - 1, argv + 1);
+    else if (argc == 2 && strcmp(argv[1], "routes") == 0)
+        rc = cmd_routes();
+    else if (argc == 1)
+        rc = serve();
+    else
+        rc = fail("unknown command %s (see --help)", argv[1]);
+    if (rc == 0 && yj_config_check(app.cfg, &err)) {
+        fail("%s", err);
+        g_free(err);
+        rc = 1;
+    }
+    yj_config_free(app.cfg);
+    return rc;
+}

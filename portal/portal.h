@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * portal.h — the portal subsystem: system routes (/healthz, /metrics, the
+ * OpenAPI document), sign-in, the records API and the static web pages.
+ *
+ * yj_portal_init registers routes only (no threads), so `yuanjiao routes`
+ * can list them; yj_portal_static registers the catch-all for portal/web
+ * and must come after every other subsystem's routes.
+ */
+#ifndef YJ_PORTAL_H
+#define YJ_PORTAL_H
+
+#include "core/app.h"
+#include "portal/http.h"
+
+int yj_portal_init(yj_app_t *app, yj_http_t *http);
+int yj_portal_static(yj_app_t *app, yj_http_t *http);
+void yj_portal_stop(void);
+
+/* The merged OpenAPI document (every .json in docs/openapi); new reference. */
+json_t *yj_portal_openapi(yj_app_t *app, char **err);
+
+#endif
