@@ -11,13 +11,18 @@
 #include "config.h"
 #include "store.h"
 
+#include <stdbool.h>
+
 typedef struct {
     yj_config_t *cfg;
     yj_store_t *store;
     const char *data_dir;     /* writable: media, recordings, uploads */
     const char *web_dir;      /* portal/web: static pages */
     const char *npm_dir;      /* node_modules: hls.js and other page libraries */
-    const char *public_url;   /* how browsers reach us, e.g. http://127.0.0.1:8080 */
+    const char *public_url;   /* how browsers reach us; set once HTTP listens
+                                 (after _start): read it at request time */
+    bool demo;                /* --demo: subsystems may add their demo content
+                                 (only into an empty store) in _start */
 } yj_app_t;
 
 #endif

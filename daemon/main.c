@@ -159,6 +159,7 @@ static int serve(void)
         if (rc > 0)
             yj_info("main", "loaded the demo organisation");
     }
+    app.demo = opt_demo;
     for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
         if (subsystems[i].start && subsystems[i].start() != 0) {
             stop_all();
