@@ -20,6 +20,7 @@
 #include "core/yj.h"
 #include "portal/http.h"
 #include "portal/portal.h"
+#include "vod/vod.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -39,6 +40,7 @@ typedef struct {
 /* Each subsystem appears once; order is start order. */
 static const subsystem_t subsystems[] = {
     {"portal", yj_portal_init, NULL, yj_portal_stop},
+    {"vod", yj_vod_init, yj_vod_start, yj_vod_stop},
 };
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
@@ -182,15 +184,16 @@ static int serve(void)
     }
     app.public_url = cfg_url;
     yj_info("main", "yuanjiao %s listening on %s (data in %s)", YJ_VERSION, cfg_url, app.data_dir);
+    /* Handlers first: a SIGTERM right after the line below must stop us
+     * cleanly, not kill us. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     /* A line on stdout that scripts and tests wait for. */
     printf("yuanjiao: portal at %s/\n", cfg_url);
     if (opt_demo)
         printf("yuanjiao: demo administrator: %s / %s\n", YJ_DEMO_ADMIN, YJ_DEMO_PASSWORD);
     fflush(stdout);
-
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
     g_main_loop_run(loop);
     g_main_loop_unref(loop);
     stop_all();

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * progress.c — POST/GET /api/v1/lessons/{id}/progress: the player's
+ * reports of where it is and what was watched since the last report.
+ *
+ * The handler parses the report (rules.c), checks that the lesson is
+ * visible to the member, then applies it inside one write transaction
+ * (store_vod.c): load the stored union, decide with the rules, write the
+ * new state, the event row and — when the union first reaches the
+ * threshold — the ledger's credit row. The reply is sent only after the
+ * commit, so an acknowledged report survives kill -9 (WAL).
+ *
+ * The page sends reports with navigator.sendBeacon on page-hide, which
+ * cannot set headers: the session cookie authenticates it and the body is
+ * read as JSON whatever its Content-Type says.
+ */
+#include "vod_internal.h"
+#include "rules.h"
+#include "core/metrics.h"
+#include "core/yj.h"
+
+#include <string.h>
+
+typedef struct {
+    const yj_progress_report_t *report;
+    int64_t now_ms;
+    yj_progress_error_t err;
+    int64_t watched_ms;
+    int64_t duration_ms;
+    bool completed;
+} decide_ctx_t;
+
+/* The store's callback: turns the stored row + the report into the new
+ * row, or refuses (non-zero, nothing written). */
+static int decide(yj_vod_progress_op_t *op, void *ud)
+{
+    (void)ud;
+    decide_ctx_t *c = op->ud;
+    c->duration_ms = op->duration_ms;
+    if (!op->lesson_ready) {
+        g_strlcpy(c->err.field, "id", sizeof c->err.field);
+        g_strlcpy(c->err.code, "not_ready", sizeof c->err.code);
+        g_strlcpy(c->err.message, "the lesson is not ready to play", sizeof c->err.message);
+        return YJ_ESTATE;
+    }
+    yj_progress_state_t prev = {0};
+    if (op->prev.exists) {
+        prev.exists = true;
+        prev.position_ms = op->prev.position_ms;
+        prev.updated_ms = op->prev.updated_ms;
+        prev.completed = op->prev.completed_at != 0;
+        if (yj_intervals_from_json(&prev.watched, op->prev.intervals) != 0)
+            yj_intervals_clear(&prev.watched); /* unreadable: start over, never crash */
+    }
+    yj_progress_state_t next;
+    bool credit = false;
+    int rc = yj_progress_decide(&prev, c->report, op->duration_ms, op->threshold, c->now_ms, &next,
+                                &credit, &c->err);
+    yj_intervals_clear(&prev.watched);
+    if (rc)
+        return rc;
+    op->position_ms = next.position_ms;
+    op->watched_ms = yj_intervals_total(&next.watched);
+    op->updated_ms = next.updated_ms;
+    op->intervals = yj_intervals_to_json(&next.watched);
+    op->complete = next.completed;
+    op->from_ms = c->report->from_ms;
+    op->event =
+        c->report->event == YJ_EV_PROGRESS ? NULL : yj_progress_event_name(c->report->event);
+    c->watched_ms = op->watched_ms;
+    c->completed = next.completed;
+    yj_intervals_clear(&next.watched);
+    return 0;
+}
+
+static yj_counter_t *counter(const char *result)
+{
+    char name[128];
+    g_snprintf(name, sizeof name, "yj_vod_progress_reports_total{result=\"%s\"}", result);
+    return yj_metrics_counter(name, "Progress reports by result");
+}
+
+/* POST /api/v1/lessons/{id}/progress {position, intervals, event, from} */
+static int progress_post(yj_req_t *req, void *ud)
+{
+    yj_vod_t *v = ud;
+    const yj_principal_t *me = yj_req_principal(req);
+    int64_t id = yj_vod_param_id(req, "id");
+    size_t len = 0;
+    const char *body = yj_req_body(req, &len);
+    yj_progress_report_t r;
+    yj_progress_error_t perr;
+    if (yj_progress_parse(body, len, &r, &perr) != 0) {
+        yj_counter_add(counter("invalid"), 1);
+        return yj_req_reply_error(req, 400, perr.code, perr.field, "%s", perr.message);
+    }
+    if (id <= 0 || !yj_store_vod_lesson_visible(v->store, id, me->org_path)) {
+        yj_progress_report_clear(&r);
+        return yj_req_reply_error(req, 404, "not_found", "id", "no such lesson");
+    }
+    decide_ctx_t c = {.report = &r, .now_ms = yj_vod_now_ms()};
+    yj_vod_progress_op_t op = {.member_id = me->member_id, .lesson_id = id, .ud = &c};
+    int rc = yj_store_vod_progress_apply(v->store, &op, 1, decide, NULL);
+    yj_progress_report_clear(&r);
+    if (rc)
+        return rc;
+    if (op.result == YJ_ENOENT)
+        return yj_req_reply_error(req, 404, "not_found", "id", "no such lesson");
+    if (op.result) {
+        yj_counter_add(counter("refused"), 1);
+        return yj_req_reply_error(req, op.result == YJ_ESTATE ? 409 : 400, c.err.code, c.err.field,
+                                  "%s", c.err.message);
+    }
+    yj_counter_add(counter("accepted"), 1);
+    if (op.credited)
+        yj_counter_add(yj_metrics_counter("yj_vod_lessons_credited_total",
+                                          "Lessons credited to members' records"),
+                       1);
+    return yj_req_reply_json(
+        req, 200,
+        json_pack("{s:f,s:f,s:i,s:b,s:b}", "position", (double)op.position_ms / 1000, "watched",
+                  (double)c.watched_ms / 1000, "percent",
+                  c.duration_ms > 0 ? (int)(c.watched_ms * 100 / c.duration_ms) : 0, "completed",
+                  c.completed, "credited", op.credited));
+}
+
+/* GET /api/v1/lessons/{id}/progress — the member's stored state. */
+static int progress_get(yj_req_t *req, void *ud)
+{
+    yj_vod_t *v = ud;
+    const yj_principal_t *me = yj_req_principal(req);
+    int64_t id = yj_vod_param_id(req, "id");
+    if (id <= 0 || !yj_store_vod_lesson_visible(v->store, id, me->org_path))
+        return yj_req_reply_error(req, 404, "not_found", "id", "no such lesson");
+    yj_vod_progress_row_t row;
+    int rc = yj_store_vod_progress_get(v->store, me->member_id, id, &row);
+    if (rc)
+        return rc;
+    yj_intervals_t set = {0};
+    if (row.exists)
+        yj_intervals_from_json(&set, row.intervals);
+    json_t *iv = json_array();
+    for (size_t i = 0; i < set.n; i++)
+        json_array_append_new(
+            iv, json_pack("[f,f]", (double)set.v[i].start / 1000, (double)set.v[i].end / 1000));
+    json_t *out =
+        json_pack("{s:b,s:f,s:f,s:o,s:b}", "started", row.exists, "position",
+                  (double)row.position_ms / 1000, "watched", (double)row.watched_ms / 1000,
+                  "intervals", iv, "completed", row.completed_at != 0);
+    yj_intervals_clear(&set);
+    yj_vod_progress_row_clear(&row);
+    return yj_req_reply_json(req, 200, out);
+}
+
+int yj_vod_progress_register(yj_vod_t *v, yj_http_t *http)
+{
+    int rc = 0;
+    rc |= yj_http_route(http, "POST", "/api/v1/lessons/{id}/progress", YJ_ROUTE_MEMBER,
+                        YJ_PROGRESS_MAX_BODY, progress_post, v);
+    rc |= yj_http_route(http, "GET", "/api/v1/lessons/{id}/progress", YJ_ROUTE_MEMBER, 0,
+                        progress_get, v);
+    return rc ? YJ_EINVAL : 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vod.h — the course library subsystem (issue 4): courses and lessons,
+ * import (resumable uploads, server paths), transcoding into an HLS ladder
+ * in a bounded job pool, signed segment serving, playback progress with
+ * resume on any device, learning-hour credit, reports and xAPI export.
+ *
+ * yj_vod_init registers routes and allocates state (no threads);
+ * yj_vod_start starts the job pool, resumes jobs a crash interrupted and
+ * adds the demo lesson; yj_vod_stop undoes both. docs/vod.md is the guide.
+ */
+#ifndef YJ_VOD_H
+#define YJ_VOD_H
+
+#include "core/app.h"
+#include "portal/http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int yj_vod_init(yj_app_t *app, yj_http_t *http);
+int yj_vod_start(void);
+void yj_vod_stop(void);
+
+/* Imports a media file as a new lesson of course_id (for other subsystems,
+ * e.g. recordings turned into lessons): probes it, then creates the lesson
+ * and its transcoding job. With take_ownership the file is deleted once
+ * the job is done. Returns 0 with *lesson_id set, or YJ_EMEDIA (not a
+ * playable video; err says why, nothing added), YJ_ENOENT (no course),
+ * YJ_ESTATE (subsystem not started). */
+int yj_vod_import_file(const char *path, bool take_ownership, int64_t course_id, const char *title,
+                       int minutes, const int64_t *org_ids, size_t n_orgs, int64_t *lesson_id,
+                       char *err, size_t errlen);
+
+#endif
