@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: Apache-2.0
+// learn.js — the lesson player (/learn/{id}).
+//
+// Plays the signed HLS URL from GET /api/v1/lessons/{id} with hls.js
+// (or natively on iPhone Safari), offers "从 mm:ss 继续" when the server
+// has a resume point, and reports progress: every 10 s while playing and
+// on play, pause, seek, end and when the page is hidden (sendBeacon — it
+// cannot set headers, so the session cookie authenticates it). A report
+// carries the intervals actually played since the previous report; they
+// wait in localStorage until the server acknowledges them, so nothing is
+// lost while the phone is offline: queued reports are merged into one and
+// sent when the connection returns.
+'use strict';
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const lessonId = Number(location.pathname.split('/')[2]);
+  const QKEY = 'yj-progress-' + lessonId;
+  const REPORT_MS = 10000;
+  const video = $('video');
+  let lesson = null;
+  let hls = null;
+  let member = true; // administrators preview without reports
+  let segStart = null; // start (s) of the stretch being watched, or null
+  let lastT = 0; // last position reached by normal playback
+  let seekFrom = null;
+  let inflight = null;
+  let timer = null;
+
+  function mmss(s) {
+    s = Math.max(0, Math.floor(s));
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    const p = (n) => String(n).padStart(2, '0');
+    return h ? `${h}:${p(m)}:${p(r)}` : `${p(m)}:${p(r)}`;
+  }
+  const r3 = (x) => Math.round(x * 1000) / 1000;
+
+  function show(id) {
+    for (const s of ['signin', 'lesson', 'processing']) $(s).hidden = s !== id;
+  }
+  function fail(msg) {
+    $('error').textContent = msg;
+    $('error').hidden = false;
+  }
+
+  // ---- the offline queue: {intervals, position, event, from} ----
+  function loadQ() {
+    try { return JSON.parse(localStorage.getItem(QKEY)); } catch { return null; }
+  }
+  function saveQ(q) {
+    try { localStorage.setItem(QKEY, JSON.stringify(q)); } catch { /* private mode: memory only */ }
+  }
+  function union(list) {
+    const s = list.filter((x) => x[1] > x[0]).sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const [a, b] of s) {
+      const last = out[out.length - 1];
+      if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+      else out.push([a, b]);
+    }
+    return out;
+  }
+  function queue(fn) {
+    const q = loadQ() || { intervals: [], position: 0, event: 'progress' };
+    fn(q);
+    q.intervals = union(q.intervals).slice(-150);
+    saveQ(q);
+    return q;
+  }
+  function addInterval(a, b) {
+    if (b - a > 0.05) queue((q) => q.intervals.push([r3(a), r3(b)]));
+  }
+  // Moves the stretch watched so far into the queue; keeps watching.
+  function cut() {
+    if (segStart === null) return;
+    addInterval(segStart, lastT);
+    segStart = lastT;
+  }
+
+  // ---- sending ----
+  function url() { return `/api/v1/lessons/${lessonId}/progress`; }
+
+  function showProgress(watched) {
+    if (!lesson || !lesson.duration) return;
+    const pc = Math.min(100, Math.floor((watched / lesson.duration) * 100));
+    $('meter-bar').style.width = pc + '%';
+    $('watched').textContent = `已学 ${pc}%`;
+  }
+  function showCredit(completed) {
+    if (completed) $('credit').textContent = `✓ 已完成本课时，已计入 ${lesson.hours} 学时`;
+  }
+
+  async function flush() {
+    if (!member || inflight || !navigator.onLine) return;
+    const q = loadQ();
+    if (!q) return;
+    localStorage.removeItem(QKEY);
+    inflight = q;
+    const body = { position: r3(q.position), intervals: q.intervals, event: q.event };
+    if (q.event === 'seek' && q.from != null) body.from = r3(q.from);
+    let requeue = false;
+    try {
+      const res = await fetch(url(), {
+        method: 'POST', credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+      });
+      if (res.ok) {
+        const j = await res.json();
+        showProgress(j.watched);
+        showCredit(j.completed);
+      } else if (res.status === 401) {
+        requeue = true;
+        show('signin');
+      } else if (res.status >= 500) {
+        requeue = true;
+      } else {
+        // Refused (e.g. too much at once after a long time offline): the
+        // server changed nothing; drop it rather than retry forever.
+        const j = await res.json().catch(() => ({}));
+        console.warn('progress refused', j.error);
+      }
+    } catch (e) {
+      requeue = true; // offline or the server unreachable: keep it
+    }
+    inflight = null;
+    if (requeue) {
+      queue((cur) => {
+        cur.intervals = q.intervals.concat(cur.intervals);
+        if (cur.event === 'progress' && q.event !== 'progress') {
+          cur.event = q.event;
+          cur.from = q.from;
+        }
+        if (cur.position === 0 && !cur.touched) cur.position = q.position;
+      });
+    } else if (loadQ()) {
+      flush();
+    }
+  }
+
+  function report(event, extra) {
+    if (!member) return;
+    queue((q) => {
+      q.position = video.currentTime || lastT;
+      q.touched = true;
+      // A queued pause/seek is worth more than a heartbeat.
+      if (event !== 'progress' || q.event === undefined) q.event = event;
+      if (event === 'seek') q.from = extra;
+    });
+    flush();
+  }
+
+  function beacon() {
+    if (!member || !navigator.sendBeacon) return;
+    cut();
+    const q = queue((x) => { x.position = video.currentTime; x.event = 'hide'; });
+    const body = JSON.stringify({ position: r3(q.position), intervals: q.intervals, event: 'hide' });
+    // text/plain keeps the beacon a "simple" request; the server reads
+    // JSON whatever the type, and the cookie signs it in.
+    if (navigator.onLine && navigator.sendBeacon(url(), new Blob([body], { type: 'text/plain' })))
+      localStorage.removeItem(QKEY);
+  }
+
+  // ---- playback tracking ----
+  video.addEventListener('playing', () => {
+    segStart = video.currentTime;
+    lastT = segStart;
+    $('resume').hidden = true;
+    clearInterval(timer);
+    timer = setInterval(() => { cut(); report('progress'); }, REPORT_MS);
+  });
+  video.addEventListener('play', () => report('play'));
+  video.addEventListener('timeupdate', () => {
+    const t = video.currentTime;
+    if (segStart === null || video.paused || video.seeking) return;
+    if (t >= lastT && t - lastT <= 3) lastT = t;
+    else { addInterval(segStart, lastT); segStart = t; lastT = t; }
+  });
+  video.addEventListener('seeking', () => {
+    if (seekFrom === null) seekFrom = lastT;
+    if (segStart !== null) addInterval(segStart, lastT);
+    segStart = null;
+  });
+  video.addEventListener('seeked', () => {
+    const from = seekFrom;
+    seekFrom = null;
+    lastT = video.currentTime;
+    if (!video.paused) segStart = lastT;
+    report('seek', from);
+  });
+  video.addEventListener('pause', () => {
+    clearInterval(timer);
+    if (segStart !== null) {
+      const t = video.currentTime;
+      if (t >= lastT && t - lastT <= 3) lastT = t;
+      addInterval(segStart, lastT);
+    }
+    segStart = null;
+    if (!video.ended) report('pause');
+  });
+  video.addEventListener('ended', () => {
+    clearInterval(timer);
+    if (segStart !== null) addInterval(segStart, video.duration || lastT);
+    segStart = null;
+    report('ended');
+  });
+  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') beacon(); });
+  window.addEventListener('pagehide', beacon);
+  window.addEventListener('online', () => { $('net').hidden = true; flush(); });
+  window.addEventListener('offline', () => { $('net').hidden = false; });
+
+  function seekTo(t) {
+    const go = () => { video.currentTime = t; video.play().catch(() => {}); };
+    if (video.readyState >= 1) go();
+    else video.addEventListener('loadedmetadata', go, { once: true });
+  }
+
+  // ---- loading ----
+  function attach(src) {
+    if (window.Hls && window.Hls.isSupported()) {
+      if (hls) hls.destroy();
+      hls = new window.Hls({ capLevelToPlayerSize: true });
+      hls.on(window.Hls.Events.ERROR, (ev, data) => {
+        if (!data.fatal) return;
+        const code = data.response && data.response.code;
+        if (code === 403) refresh(); // the signed URL expired: get a new one
+        else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => hls.startLoad(), 3000);
+        else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+        else fail('播放出错，请刷新页面重试。');
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = src; // iPhone / iPad Safari
+    } else {
+      fail('这个浏览器不能播放课程视频，请换用手机自带浏览器或新版浏览器。');
+    }
+  }
+
+  async function refresh() {
+    const at = video.currentTime;
+    const r = await fetch(`/api/v1/lessons/${lessonId}`, { credentials: 'same-origin' });
+    if (!r.ok) return;
+    lesson = await r.json();
+    attach(lesson.hls_path);
+    seekTo(at);
+  }
+
+  async function load() {
+    await flush(); // what an earlier visit could not send, first
+    let r;
+    try {
+      r = await fetch(`/api/v1/lessons/${lessonId}`, { credentials: 'same-origin' });
+    } catch {
+      return fail('网络不通，请稍后再试。');
+    }
+    if (r.status === 401) return show('signin');
+    if (r.status === 404 || !lessonId) return fail('没有找到这节课，或这节课不是给您所在组织的。');
+    if (!r.ok) return fail('暂时打不开这节课，请稍后再试。');
+    lesson = await r.json();
+    document.title = `${lesson.title} — 远程教育平台`;
+    if (lesson.status === 'processing') {
+      show('processing');
+      $('percent').textContent = lesson.percent + '%';
+      setTimeout(load, 2000);
+      return;
+    }
+    if (lesson.status !== 'ready') return fail('这节课的课件有问题，请联系管理员。');
+    show('lesson');
+    member = !!lesson.progress;
+    $('course-title').textContent = lesson.course_title;
+    $('lesson-title').textContent = lesson.title;
+    const goal = Math.round(lesson.threshold * 100);
+    $('meter-goal').style.left = goal + '%';
+    $('rule').textContent = member
+      ? `看满 ${goal}%（${mmss(lesson.needed)}）计入 ${lesson.hours} 学时；快进跳过的部分不算。`
+      : '管理员预览：不记录进度。';
+    if (lesson.poster_path) video.poster = lesson.poster_path;
+    attach(lesson.hls_path);
+    if (member) {
+      const p = lesson.progress;
+      showProgress(p.watched);
+      showCredit(p.completed);
+      if (p.resume != null) {
+        $('resume-at').textContent = mmss(p.resume);
+        $('resume-btn').textContent = `从 ${mmss(p.resume)} 继续`;
+        $('resume-btn').onclick = () => { $('resume').hidden = true; seekTo(p.resume); };
+        $('restart-btn').onclick = () => { $('resume').hidden = true; seekTo(0); };
+        $('resume').hidden = false;
+      }
+    }
+    $('net').hidden = navigator.onLine;
+  }
+
+  $('signin-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const res = await fetch('/api/v1/session', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin',
+      body: JSON.stringify({ id_number: $('id-number').value.trim().toUpperCase(), password: $('password').value }),
+    }).catch(() => null);
+    if (res && res.ok) {
+      $('signin-error').hidden = true;
+      load();
+    } else {
+      $('signin-error').textContent = res && res.status === 429 ? '尝试次数太多，请稍后再试。' : '身份证号或密码不对。';
+      $('signin-error').hidden = false;
+    }
+  });
+
+  window.yjLearn = { flush, queued: loadQ }; // for tests and the curious
+  load();
+})();
