@@ -305,6 +305,7 @@
     }
   });
 
-  window.yjLearn = { flush, queued: loadQ }; // for tests and the curious
+  // For tests and the curious: is every report acknowledged?
+  window.yjLearn = { flush, queued: loadQ, idle: () => !inflight && !loadQ() };
   load();
 })();
