@@ -1037,6 +1037,7 @@ static void read_progress(sqlite3_stmt *s, yj_vod_progress_row_t *r)
     r->intervals = dup_col(s, 2);
     r->updated_ms = sqlite3_column_int64(s, 3);
     r->completed_at = sqlite3_column_int64(s, 4);
+    r->reports = sqlite3_column_int64(s, 5);
 }
 
 int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t lesson_id,
@@ -1044,7 +1045,7 @@ int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t les
 {
     READER(db);
     sqlite3_stmt *s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, "
-                                     "completed_at FROM vod_progress "
+                                     "completed_at, reports FROM vod_progress "
                                      "WHERE member_id = ? AND lesson_id = ?");
     if (!s)
         return YJ_EDB;
@@ -1072,13 +1073,17 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     op->intervals = NULL;
     op->event = NULL;
     op->from_ms = -1;
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT status = 'ready', duration_ms, threshold, minutes, "
-                                     "title FROM vod_lessons WHERE id = ?");
+    /* On the write connection, whose page cache is always current, so
+     * the visibility check costs no extra read transaction. */
+    sqlite3_stmt *s = yj_db_stmt(db, "SELECT l.status = 'ready', l.duration_ms, l.threshold, "
+                                     "l.minutes, l.title, ?2 IS NULL OR " ASSIGNED_TO(
+                                         "l.id", "?2") " FROM vod_lessons l WHERE l.id = ?1");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_int64(s, 1, op->lesson_id);
+    bind_opt_text(s, 2, op->member_path);
     g_autofree char *title = NULL;
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_int(s, 5) == 0) {
         sqlite3_reset(s);
         op->result = YJ_ENOENT;
         return 0;
@@ -1091,8 +1096,8 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     op->lesson_title = title;
     sqlite3_reset(s);
 
-    s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, completed_at "
-                       "FROM vod_progress WHERE member_id = ? AND lesson_id = ?");
+    s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, completed_at, "
+                       "reports FROM vod_progress WHERE member_id = ? AND lesson_id = ?");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_text(s, 1, op->member_id, -1, SQLITE_TRANSIENT);

@@ -172,6 +172,7 @@ char **yj_store_vod_uploads_stale(yj_store_t *st, int64_t before);
 typedef struct {
     bool exists;
     int64_t position_ms, watched_ms, updated_ms, completed_at;
+    int64_t reports; /* accepted reports so far */
     char *intervals; /* stored union (JSON, ms); owned */
 } yj_vod_progress_row_t;
 void yj_vod_progress_row_clear(yj_vod_progress_row_t *r);
@@ -184,6 +185,8 @@ int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t les
 typedef struct {
     /* in */
     const char *member_id;
+    const char *member_path; /* non-NULL: the lesson must be assigned to
+                                this organisation or an ancestor */
     int64_t lesson_id;
     void *ud;
     /* loaded by the store (valid during the callback) */
@@ -208,7 +211,8 @@ typedef int (*yj_vod_progress_fn)(yj_vod_progress_op_t *op, void *ud);
 
 /* Applies ops in one write transaction. Returns 0 when it committed (each
  * op's own outcome is in op->result), or a YJ_E* code when the whole batch
- * was rolled back. A lesson not found gives op->result = YJ_ENOENT. */
+ * was rolled back. A lesson not found (or not assigned to member_path)
+ * gives op->result = YJ_ENOENT. */
 int yj_store_vod_progress_apply(yj_store_t *st, yj_vod_progress_op_t *ops, size_t n,
                                 yj_vod_progress_fn fn, void *ud);
 

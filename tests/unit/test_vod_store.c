@@ -243,6 +243,17 @@ static void batch_isolates_refusals(void **state)
     yj_store_vod_progress_get(f->st, MEMBER, f->lesson, &row);
     assert_int_equal(row.watched_ms, 3000);
     yj_vod_progress_row_clear(&row);
+    /* A member whose organisation the lesson is not assigned to: not found,
+     * checked inside the transaction. */
+    fake_t z = {0, false, 500, false};
+    yj_vod_progress_op_t zop = {
+        .member_id = OTHER, .member_path = f->path_other, .lesson_id = f->lesson, .ud = &z};
+    assert_int_equal(yj_store_vod_progress_apply(f->st, &zop, 1, fake_decide, NULL), 0);
+    assert_int_equal(zop.result, YJ_ENOENT);
+    zop.member_id = MEMBER;
+    zop.member_path = f->path_village;
+    assert_int_equal(yj_store_vod_progress_apply(f->st, &zop, 1, fake_decide, NULL), 0);
+    assert_int_equal(zop.result, 0);
 }
 
 static void secret_is_stable(void **state)
