@@ -6,7 +6,7 @@
 // has a resume point, and reports progress: every 10 s while playing and
 // on play, pause, seek, end and when the page is hidden (sendBeacon — it
 // cannot set headers, so the session cookie authenticates it). A report
-// carries the intervals actually played since the previous report; they
+// carries the intervals the media element reports as played; they
 // wait in localStorage until the server acknowledges them, so nothing is
 // lost while the phone is offline: queued reports are merged into one and
 // sent when the connection returns.
@@ -20,8 +20,7 @@
   let lesson = null;
   let hls = null;
   let member = true; // administrators preview without reports
-  let segStart = null; // start (s) of the stretch being watched, or null
-  let lastT = 0; // last position reached by normal playback
+  let lastT = 0; // last position reached by playing (for a seek's origin)
   let seekFrom = null;
   let inflight = null;
   let timer = null;
@@ -50,7 +49,7 @@
     try { localStorage.setItem(QKEY, JSON.stringify(q)); } catch { /* private mode: memory only */ }
   }
   function union(list) {
-    const s = list.filter((x) => x[1] > x[0]).sort((a, b) => a[0] - b[0]);
+    const s = list.filter((x) => x[1] - x[0] > 0.05).sort((a, b) => a[0] - b[0]);
     const out = [];
     for (const [a, b] of s) {
       const last = out[out.length - 1];
@@ -65,15 +64,6 @@
     q.intervals = union(q.intervals).slice(-150);
     saveQ(q);
     return q;
-  }
-  function addInterval(a, b) {
-    if (b - a > 0.05) queue((q) => q.intervals.push([r3(a), r3(b)]));
-  }
-  // Moves the stretch watched so far into the queue; keeps watching.
-  function cut() {
-    if (segStart === null) return;
-    addInterval(segStart, lastT);
-    segStart = lastT;
   }
 
   // ---- sending ----
@@ -149,8 +139,10 @@
   }
 
   function beacon() {
-    if (!member || !navigator.sendBeacon) return;
-    cut();
+    // A page that played nothing has nothing to say (and must not move
+    // the resume point another device set).
+    if (!member || !navigator.sendBeacon || (!played && !loadQ())) return;
+    collect();
     const q = queue((x) => { x.position = video.currentTime; x.event = 'hide'; });
     const body = JSON.stringify({ position: r3(q.position), intervals: q.intervals, event: 'hide' });
     // text/plain keeps the beacon a "simple" request; the server reads
@@ -160,46 +152,46 @@
   }
 
   // ---- playback tracking ----
+  // What was watched comes from the media element itself: video.played
+  // holds exactly the ranges played since the page loaded (seeks and
+  // gap-skips excluded). Sending all of them each time is harmless — the
+  // server keeps a union, so a range counts once — and robust to missed
+  // events.
+  let played = false; // anything played on this page yet
+  function collect() {
+    const r = video.played;
+    const list = [];
+    for (let i = 0; i < r.length; i++) list.push([r3(r.start(i)), r3(r.end(i))]);
+    queue((q) => { q.intervals = q.intervals.concat(list); });
+  }
   video.addEventListener('playing', () => {
-    segStart = video.currentTime;
-    lastT = segStart;
+    played = true;
     $('resume').hidden = true;
     clearInterval(timer);
-    timer = setInterval(() => { cut(); report('progress'); }, REPORT_MS);
+    timer = setInterval(() => { collect(); report('progress'); }, REPORT_MS);
   });
   video.addEventListener('play', () => report('play'));
   video.addEventListener('timeupdate', () => {
-    const t = video.currentTime;
-    if (segStart === null || video.paused || video.seeking) return;
-    if (t >= lastT && t - lastT <= 3) lastT = t;
-    else { addInterval(segStart, lastT); segStart = t; lastT = t; }
+    if (!video.seeking) lastT = video.currentTime;
   });
   video.addEventListener('seeking', () => {
     if (seekFrom === null) seekFrom = lastT;
-    if (segStart !== null) addInterval(segStart, lastT);
-    segStart = null;
   });
   video.addEventListener('seeked', () => {
     const from = seekFrom;
     seekFrom = null;
     lastT = video.currentTime;
-    if (!video.paused) segStart = lastT;
+    collect();
     report('seek', from);
   });
   video.addEventListener('pause', () => {
     clearInterval(timer);
-    if (segStart !== null) {
-      const t = video.currentTime;
-      if (t >= lastT && t - lastT <= 3) lastT = t;
-      addInterval(segStart, lastT);
-    }
-    segStart = null;
+    collect();
     if (!video.ended) report('pause');
   });
   video.addEventListener('ended', () => {
     clearInterval(timer);
-    if (segStart !== null) addInterval(segStart, video.duration || lastT);
-    segStart = null;
+    collect();
     report('ended');
   });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') beacon(); });
