@@ -29,8 +29,11 @@ const char yj_migration_vod_sql[] =
     "  updated_at INTEGER NOT NULL);"
     "CREATE INDEX vod_courses_org ON vod_courses(org_id);"
 
+    /* AUTOINCREMENT: a lesson id is never reused, so a cache or CDN
+     * holding a deleted lesson's immutable segments can never serve them
+     * for a new lesson under the same URL. */
     "CREATE TABLE vod_lessons ("
-    "  id INTEGER PRIMARY KEY,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  course_id INTEGER NOT NULL REFERENCES vod_courses(id),"
     "  title TEXT NOT NULL,"
     "  seq INTEGER NOT NULL DEFAULT 0,"

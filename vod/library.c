@@ -378,6 +378,7 @@ static int lesson_delete(yj_req_t *req, void *ud)
         return yj_req_reply_errno(req, rc, "id");
     g_autofree char *dir = yj_vod_lesson_dir(v, id);
     yj_vod_rm_tree(dir);
+    yj_vod_serve_forget(id);
     yj_info("vod", "lesson %" G_GINT64_FORMAT " deleted by %s", id,
             yj_req_principal(req)->username);
     return yj_req_reply_data(req, 204, NULL, "", 0);

@@ -392,6 +392,7 @@ void yj_vod_stop(void)
     if (!v)
         return;
     yj_vod_jobs_stop(v);
+    yj_vod_serve_clear();
     vod = NULL;
     vod_free(v);
 }

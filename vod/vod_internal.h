@@ -50,6 +50,11 @@ int yj_vod_serve_register(yj_vod_t *v, yj_http_t *http);
 int yj_vod_reports_register(yj_vod_t *v, yj_http_t *http);
 int yj_vod_xapi_register(yj_vod_t *v, yj_http_t *http);
 
+/* Serving (serve.c): drop a lesson's cached playlists (on delete), and
+ * every cache (on stop). */
+void yj_vod_serve_forget(int64_t lesson_id);
+void yj_vod_serve_clear(void);
+
 /* Job pool (jobs.c). */
 int yj_vod_jobs_start(yj_vod_t *v);
 void yj_vod_jobs_stop(yj_vod_t *v);

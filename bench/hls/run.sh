@@ -79,7 +79,6 @@ user root;
 events { worker_connections 4096; }
 http {
   include /etc/nginx/mime.types;
-  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
   access_log $dir/nginx/access.log;
   sendfile on;
   tcp_nopush on;
@@ -103,17 +102,37 @@ sleep 0.5
 N=http://127.0.0.1:$nport
 curl -sf -o /dev/null "$N${prefix}master.m3u8" || { echo "nginx does not serve" >&2; cat "$dir/nginx/error.log" >&2; exit 1; }
 
-run() { # url → "req/s MB/s"
-  wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency "$1" 2>&1 |
-    awk '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2; if (t ~ /GB/) t*=1024; else if (t ~ /KB/) t/=1024; else t+=0}
-         /Non-2xx/ {e=$NF} END {printf "%.0f %.1f %s\n", r, t, (e ? "non-2xx:" e : "")}'
+# CPU ticks used so far by a process and its children-threads (utime+stime).
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+run() { # url pids… → "req/s MB/s cpu-us-per-request"
+  local url=$1; shift
+  local c0; c0=$(ticks "$@")
+  wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency "$url" 2>&1 >"$dir/wrk.txt"
+  local c1; c1=$(ticks "$@")
+  awk -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" '/Requests\/sec/ {r=$2} /Transfer\/sec/ {t=$2; if (t ~ /GB/) t*=1024; else if (t ~ /KB/) t/=1024; else t+=0}
+       /requests in/ {n=$1} /Non-2xx/ {e=$NF}
+       END {printf "%.0f %.1f %.1f %s\n", r, t, (n ? cpu / hz * 1e6 / n : 0), (e ? "non-2xx:" e : "")}' "$dir/wrk.txt"
 }
-echo "HLS serving on loopback: wrk -t$THREADS -c$CONNS -d${SECS}s; segment $seg = $segsize bytes"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-printf "%-22s %14s %10s %14s %10s %8s\n" object "yuanjiao req/s" "MB/s" "nginx req/s" "MB/s" ratio
+nworkers=$(pgrep -P "$(cat "$dir/nginx/nginx.pid")" | tr '\n' ' ')
+ROUNDS=${ROUNDS:-3}
+echo "HLS serving on loopback: wrk -t$THREADS -c$CONNS -d${SECS}s, $ROUNDS alternating rounds (median); segment $seg = $segsize bytes"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+printf "%-18s %13s %8s %8s %13s %8s %8s %7s\n" object "yuanjiao req/s" "MB/s" "CPU us/req" "nginx req/s" "MB/s" "CPU us/req" ratio
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for obj in master.m3u8 720p/index.m3u8 "720p/$seg"; do
-  read -r yr ym ye <<<"$(run "$Y$prefix$obj")"
-  read -r nr nm ne <<<"$(run "$N$prefix$obj")"
-  printf "%-22s %14s %10s %14s %10s %7.2fx %s %s\n" "$obj" "$yr" "$ym" "$nr" "$nm" \
-    "$(python3 -c "print($yr/max($nr,1))")" "$ye" "$ne"
+  : >"$dir/y.txt"
+  : >"$dir/n.txt"
+  for _ in $(seq "$ROUNDS"); do
+    run "$Y$prefix$obj" "$ypid" >>"$dir/y.txt"
+    run "$N$prefix$obj" $nworkers >>"$dir/n.txt"
+  done
+  yr=$(cut -d' ' -f1 "$dir/y.txt" | median); ym=$(cut -d' ' -f2 "$dir/y.txt" | median)
+  yc=$(cut -d' ' -f3 "$dir/y.txt" | median)
+  nr=$(cut -d' ' -f1 "$dir/n.txt" | median); nm=$(cut -d' ' -f2 "$dir/n.txt" | median)
+  nc=$(cut -d' ' -f3 "$dir/n.txt" | median)
+  bad=$(cat "$dir/y.txt" "$dir/n.txt" | grep -o 'non-2xx:[0-9]*' | head -1 || true)
+  printf "%-18s %13s %8s %8s %13s %8s %8s %6.2fx %s\n" "$obj" "$yr" "$ym" "$yc" "$nr" "$nm" "$nc" \
+    "$(python3 -c "print($yr/max($nr,1))")" "$bad"
+  echo "  rounds yuanjiao: $(cut -d' ' -f1 "$dir/y.txt" | tr '\n' ' ') nginx: $(cut -d' ' -f1 "$dir/n.txt" | tr '\n' ' ')"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -259,6 +259,17 @@ test('server-side import stays inside import_dir', async () => {
   // 320x240 is below 360p: one rendition at its own size, no audio track.
   assert.deepEqual(l.renditions.map((x) => [x.name, x.width, x.height, x.codecs]), [['240p', 320, 240, 'avc1.4d401e']]);
   assert.ok(existsSync(join(importDir, 'bulk.mp4')), 'the original stays');
+  // Deleting the lesson removes its media: its (cached) playlist is gone
+  // too, and the id is never reused by a new lesson.
+  const master = new URL(l.hls_path, d.url);
+  assert.equal((await fetch(master)).status, 200);
+  assert.equal((await d.api(`/api/v1/lessons/${l.id}`, { method: 'DELETE', token: admin })).status, 204);
+  assert.equal((await fetch(master)).status, 404);
+  assert.equal((await d.api(`/api/v1/lessons/${l.id}`, { token: admin })).status, 404);
+  const again = await d.api('/api/v1/lessons/import', { method: 'POST', token: admin, body: { path: 'bulk.mp4', course_id: course, title: '再导入' } });
+  assert.equal(again.status, 202);
+  assert.ok(again.json.id > l.id, `id ${again.json.id} reused`);
+  await waitLesson(d, admin, again.json.id);
   // Members cannot import.
   const r2 = await d.api('/api/v1/lessons/import', { method: 'POST', body: { path: 'bulk.mp4' } });
   assert.equal(r2.status, 401);
