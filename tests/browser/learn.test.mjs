@@ -166,3 +166,19 @@ test('progress made offline is queued and sent when back online', async () => {
   assert.ok(after.position >= 4 - 0.5);
   await ctx.close();
 });
+
+test('"my learning" lists the completed lesson, its hours and the course', async () => {
+  const ctx = await browser.newContext();
+  const page = await open(ctx, alice); // signs in through the player page
+  await page.goto(`${d.url}/learn`);
+  await page.waitForSelector('#me:not([hidden])');
+  assert.equal(await page.textContent('#hours'), '0.5');
+  assert.match(await page.textContent('#completed'), /第一课：如何断点续学[\s\S]*✓ 0\.5 学时/);
+  await page.waitForSelector('#courses a.title');
+  assert.match(await page.textContent('#courses'), /远教平台入门（示例课程）[\s\S]*✓ 已完成/);
+  // Tapping the lesson opens the player.
+  await page.click('#courses a.title');
+  await page.waitForSelector('#lesson:not([hidden])');
+  assert.match(page.url(), /\/learn\/1$/);
+  await ctx.close();
+});
