@@ -16,7 +16,7 @@ export function idnum(region, birth, seq) {
   return f + checkChar(f);
 }
 
-// n distinct valid numbers (region 330106, births spread over 1950-1999).
+// n distinct valid numbers (region 330108, not used by the demo; births spread over 1950-1999).
 export function manyIds(n, start = 0) {
   const out = [];
   for (let i = start; i < start + n; i++) {
@@ -25,7 +25,7 @@ export function manyIds(n, start = 0) {
     const seq = Math.floor(i / 1400) % 1000;
     const birth = `${y}01${String(day).padStart(2, '0')}`;
     const month = 1 + (Math.floor(i / 1400 / 1000) % 12);
-    out.push(idnum('330106', birth.slice(0, 4) + String(month).padStart(2, '0') + birth.slice(6), seq));
+    out.push(idnum('330108', birth.slice(0, 4) + String(month).padStart(2, '0') + birth.slice(6), seq));
   }
   return out;
 }
