@@ -175,7 +175,10 @@ test('administrator: sign in, subtree, import with a bad row, fix, record, Engli
     assert.equal(r.json.name, names[2]);
   });
 
-  await step(t, 'search finds an imported member; the record page shows their name', async () => {
+  await step(t, 'search finds an imported member; the record page shows their name and hours', async () => {
+    const c = await d.api(`/api/v1/members/${ids[0]}/credits`, { method: 'POST', token,
+      body: { minutes: 90, reason: '外出期间参加当地支部学习' } });
+    assert.equal(c.status, 201, c.text);
     await page.goto(`${d.url}/orgs.html?org=${TOWNSHIP_BRANCH}`);
     await page.waitForSelector('#members-body tr', WAIT);
     await page.fill('#q', ` ${names[0]} `);
@@ -189,6 +192,12 @@ test('administrator: sign in, subtree, import with a bad row, fix, record, Engli
     await page.waitForFunction((n) => document.getElementById('name').textContent === n, names[0], WAIT);
     assert.match(await page.textContent('#profile'), /青山村党支部/);
     assert.match(await page.textContent('#profile'), /正式党员/);
+    const ledger = await page.$$eval('#ledger-body tr', (trs) => trs.map((tr) => tr.textContent));
+    assert.equal(ledger.length, 1, JSON.stringify(ledger));
+    assert.match(ledger[0], /补录/);
+    assert.match(ledger[0], /1\.5/);
+    assert.match(ledger[0], /外出期间参加当地支部学习/);
+    assert.match(await page.textContent('#total-all'), /累计 1\.5 小时/);
     await shot(page, '5-record');
   });
 

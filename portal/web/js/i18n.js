@@ -223,6 +223,7 @@ export const MESSAGES = {
     'record.ledger.reason': '说明',
     'record.ledger.none': '这段时间没有记录。',
     'record.ledger.correction': '更正',
+    'record.ledger.truncated': '这里只列出了最近的 {n} 条。请在上面选择年份，查看那一年的全部记录。',
     'record.back_to_org': '返回组织名单',
 
     'gender.male': '男',
@@ -442,6 +443,7 @@ export const MESSAGES = {
     'record.ledger.reason': 'Note',
     'record.ledger.none': 'Nothing recorded in this period.',
     'record.ledger.correction': 'correction',
+    'record.ledger.truncated': 'Only the latest {n} lines are listed. Choose a year above to see all of that year.',
     'record.back_to_org': 'Back to the list',
 
     'gender.male': 'Male',

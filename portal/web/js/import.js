@@ -127,8 +127,8 @@ function drawOutcome() {
     const detail = r.message && r.message !== reason ? el('span', { class: 'detail' }, r.message) : null;
     const raw = r.line && state.lines[r.line - 1] !== undefined ? state.lines[r.line - 1] : '';
     return el('tr', { 'data-line': r.line ?? '' },
-      cell('import.col.line', r.line ? t('import.line', { n: r.line }) : t('common.none'), 'lead'),
-      cell('import.col.field', fieldText(r.field)),
+      cell('import.col.line', r.line ? t('import.line', { n: r.line }) : t('common.none'), 'lead nowrap'),
+      cell('import.col.field', fieldText(r.field), 'nowrap'),
       cell('import.col.reason', el('div', {}, reason, detail)),
       cell('import.col.content', raw, 'raw'));
   }));

@@ -159,11 +159,11 @@ function drawMembers() {
   const rows = r?.members || [];
   const cell = (labelKey, content, cls = null) => el('td', { 'data-label': t(labelKey), class: cls }, content);
   fill(body, rows.map((m) => el('tr', {},
-    cell('orgs.col.name', el('a', { href: '/record.html?id=' + seg(m.id_number) }, m.name), 'lead'),
-    cell('orgs.col.id_number', m.id_number),
+    cell('orgs.col.name', el('a', { href: '/record.html?id=' + seg(m.id_number) }, m.name), 'lead nowrap'),
+    cell('orgs.col.id_number', m.id_number, 'nowrap'),
     cell('orgs.col.org', m.org_name || m.org_code),
-    cell('orgs.col.status', t('status.' + m.status)),
-    cell('orgs.col.phone', m.phone || t('common.none')))));
+    cell('orgs.col.status', t('status.' + m.status), 'nowrap'),
+    cell('orgs.col.phone', m.phone || t('common.none'), 'nowrap'))));
   document.getElementById('members-table').hidden = rows.length === 0;
   const empty = document.getElementById('members-empty');
   empty.hidden = !r || rows.length > 0;

@@ -10,12 +10,11 @@ import { el, errorText, fill, initPage, notice, param } from './ui.js';
 import { normaliseId } from './idnumber.js';
 
 const KINDS = ['meeting', 'lesson', 'broadcast', 'manual'];
-const state = { record: null, year: 'all', session: null };
-
-function yearOf(at) {
-  const d = typeof at === 'number' ? new Date(at * 1000) : new Date(at);
-  return Number.isNaN(d.getTime()) ? null : d.getFullYear();
-}
+// record: the all-years answer (profile, totals, newest ledger lines);
+// byYear: ledger answers for one year, fetched when that year is chosen,
+// because the server files a correction under the year of the row it
+// corrects and may cut a long ledger short.
+const state = { id: null, record: null, year: 'all', byYear: new Map(), session: null };
 
 function drawProfile() {
   const m = state.record.member;
@@ -70,32 +69,55 @@ function drawTotals() {
 
 function drawYears() {
   const r = state.record;
-  const ys = new Set((r.totals || []).map((x) => x.year));
-  for (const l of r.ledger || []) { const y = yearOf(l.at); if (y) ys.add(y); }
-  const years = [...ys].sort((a, b) => b - a);
+  const years = [...new Set((r.totals || []).map((x) => x.year))].sort((a, b) => b - a);
   const sel = document.getElementById('year');
   fill(sel, el('option', { value: 'all' }, t('record.ledger.all_years')),
     years.map((y) => el('option', { value: String(y) }, String(y))));
   sel.value = years.map(String).includes(state.year) ? state.year : 'all';
-  document.getElementById('year-field').hidden = years.length < 2;
+  document.getElementById('year-field').hidden = years.length < 2 && !r.ledger_truncated;
+}
+
+function shownLedger() {
+  if (state.year === 'all') return state.record;
+  return state.byYear.get(state.year) || null;
 }
 
 function drawLedger() {
-  const lines = (state.record.ledger || [])
-    .filter((l) => state.year === 'all' || String(yearOf(l.at)) === state.year)
+  const shown = shownLedger();
+  const lines = [...(shown?.ledger || [])]
     .sort((a, b) => String(b.at).localeCompare(String(a.at)) || (b.id ?? 0) - (a.id ?? 0));
-  document.getElementById('ledger-none').hidden = lines.length > 0;
+  document.getElementById('ledger-none').hidden = !shown || lines.length > 0;
   document.getElementById('ledger-table').hidden = lines.length === 0;
+  const cut = document.getElementById('ledger-truncated');
+  cut.hidden = !shown?.ledger_truncated;
+  cut.textContent = t('record.ledger.truncated', { n: lines.length });
   const cell = (key, content, cls = null) => el('td', { 'data-label': t(key), class: cls }, content);
   fill(document.getElementById('ledger-body'), lines.map((l) => {
     const note = [l.reason || (l.source_id ? el('span', { class: 'detail' }, l.source_id) : t('common.none'))];
     if (l.corrects) note.unshift(el('span', { class: 'badge badge-soft' }, t('record.ledger.correction')), ' ');
     return el('tr', {},
-      cell('record.ledger.date', date(l.at), 'lead'),
-      cell('record.ledger.kind', KINDS.includes(l.kind) ? t('kind.' + l.kind) : l.kind),
-      cell('record.ledger.hours', hours(l.minutes), 'num' + (l.minutes < 0 ? ' neg' : '')),
+      cell('record.ledger.date', date(l.at), 'lead nowrap'),
+      cell('record.ledger.kind', KINDS.includes(l.kind) ? t('kind.' + l.kind) : l.kind, 'nowrap'),
+      cell('record.ledger.hours', hours(l.minutes), 'num nowrap' + (l.minutes < 0 ? ' neg' : '')),
       cell('record.ledger.reason', el('div', {}, note)));
   }));
+}
+
+async function chooseYear(y) {
+  state.year = y;
+  const box = document.getElementById('ledger-error');
+  notice(box, '');
+  if (y !== 'all' && !state.byYear.has(y)) {
+    drawLedger();
+    try {
+      const r = await api(`/api/v1/members/${seg(state.id)}/record?year=${encodeURIComponent(y)}`);
+      state.byYear.set(y, r);
+    } catch (e) {
+      if (state.year === y) notice(box, errorText(e));
+      return;
+    }
+  }
+  if (state.year === y) drawLedger();
 }
 
 function drawAll() {
@@ -114,6 +136,7 @@ async function main() {
   let id = param('id');
   id = id ? normaliseId(id) : s.kind === 'member' ? s.id_number : null;
   if (!id) { location.replace('/orgs.html'); return; }
+  state.id = id;
   if (s.kind === 'admin') {
     const back = document.getElementById('back');
     back.hidden = false;
@@ -121,7 +144,7 @@ async function main() {
         new URL(document.referrer).pathname === '/orgs.html') back.href = document.referrer;
   }
   window.addEventListener('yj-lang', drawAll);
-  document.getElementById('year').addEventListener('change', (ev) => { state.year = ev.target.value; drawLedger(); });
+  document.getElementById('year').addEventListener('change', (ev) => chooseYear(ev.target.value));
   try {
     state.record = await api(`/api/v1/members/${seg(id)}/record`);
   } catch (e) {
