@@ -17,7 +17,8 @@ import { launch } from '../lib/browser.mjs';
 
 const WEB = join(SRC, 'portal/web');
 const TOWNSHIP_BRANCH = '33010101'; // 青山村党支部, under qingshan's 330101
-const WAIT = { timeout: 15000 };
+// Generous: the machine is shared, and a normal run never waits this long.
+const WAIT = { timeout: 30000 };
 
 let d, browser, shots, failed = false;
 
@@ -49,9 +50,35 @@ async function shot(page, name) {
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
 }
 
-// Runs fn as a test step and remembers a failure (to keep the screenshots).
+// Pages open right now, for a screenshot and their text when a step fails.
+const openPages = new Set();
+const apiFailures = [];
+function track(page) {
+  openPages.add(page);
+  page.on('response', (r) => {
+    if (r.status() >= 400 && r.url().includes('/api/')) apiFailures.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('close', () => openPages.delete(page));
+  return page;
+}
+
+// Runs fn as a test step; on failure keeps a screenshot of every open page
+// and prints where each one was and what it said.
 async function step(t, name, fn) {
-  try { await t.test(name, fn); } catch (e) { failed = true; throw e; }
+  try {
+    await t.test(name, fn);
+  } catch (e) {
+    failed = true;
+    let i = 0;
+    for (const p of openPages) {
+      const file = join(shots, `failed-${name.slice(0, 30).replace(/\W+/g, '_')}-${i++}.png`);
+      await p.screenshot({ path: file, fullPage: true }).catch(() => {});
+      const text = await p.evaluate(() => document.body.innerText).catch(() => '?');
+      console.log(`page ${p.url()} at failure:\n${text.slice(0, 1500)}`);
+    }
+    console.log('API answers >= 400 so far (some are expected):\n' + apiFailures.join('\n'));
+    throw e;
+  }
 }
 
 async function loadI18n() {
@@ -83,7 +110,7 @@ test('every string exists in both languages, and every key the pages use exists'
 
 test('administrator: sign in, subtree, import with a bad row, fix, record, English', async (t) => {
   const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
-  const page = await ctx.newPage();
+  const page = track(await ctx.newPage());
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   const token = await d.login('qingshan');
@@ -218,7 +245,7 @@ test('administrator: sign in, subtree, import with a bad row, fix, record, Engli
     const r = await d.api(`/api/v1/members/${ids[2]}/login-code`, { method: 'POST', token });
     assert.equal(r.status, 201, r.text);
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    const p = await phone.newPage();
+    const p = track(await phone.newPage());
     p.on('pageerror', (e) => pageErrors.push(e.message));
     await p.goto(d.url + '/');
     await p.click('#tab-member');
