@@ -109,7 +109,7 @@ test('every string exists in both languages, and every key the pages use exists'
 });
 
 test('administrator: sign in, subtree, import with a bad row, fix, record, English', async (t) => {
-  const ctx = await browser.newContext({ viewport: { width: 1100, height: 900 }, locale: 'zh-CN' });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
   const page = track(await ctx.newPage());
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -196,6 +196,18 @@ test('administrator: sign in, subtree, import with a bad row, fix, record, Engli
     assert.match(await page.textContent('#result-notice'), /共 3 名/);
     assert.equal(await page.$$eval('#errors-body tr', (trs) => trs.length), 0);
     await shot(page, '4-import-ok');
+    // The page's download links work with the page's own session cookie.
+    const got = await page.evaluate(async () => {
+      const get = async (id) => {
+        const r = await fetch(document.getElementById(id).href);
+        return { status: r.status, text: await r.text() };
+      };
+      return { exp: await get('export-link'), tpl: await get('template-link') };
+    });
+    assert.equal(got.exp.status, 200);
+    assert.ok(got.exp.text.includes(ids[0]) && got.exp.text.includes(names[2]), 'export lists the imported members');
+    assert.equal(got.tpl.status, 200);
+    assert.match(got.tpl.text, /^\uFEFF?身份证号,姓名,/);
     assert.equal(await count(), before + 3);
     const r = await d.api(`/api/v1/members/${ids[2]}`, { token });
     assert.equal(r.status, 200, r.text);

@@ -85,7 +85,7 @@ async function choose(code, fromClick = false) {
   history.replaceState(null, '', url);
   drawTree();
   drawHead();
-  if (fromClick && matchMedia('(max-width: 899px)').matches)
+  if (fromClick && matchMedia('(max-width: 1199px)').matches)
     document.getElementById('org-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
   await Promise.all([loadSummary(), loadMembers()]);
 }
