@@ -118,10 +118,11 @@ test('administrator: sign in, subtree, import with a bad row, fix, record, Engli
   // Three new members of 青山村党支部; the second has a wrong check digit.
   const ids = [idNumber('33010219580317241'), idNumber('33010219621105123'), idNumber('33010219750620004')];
   const names = ['赵春梅', '钱立新', '孙玉兰'];
-  const csv = (second) => '\uFEFF身份证号,姓名,手机,入党日期,状态,流动党员,现居地\r\n' +
-    `${ids[0]},${names[0]},13800000001,1985-07-01,正式党员,否,\r\n` +
-    `${second},${names[1]},13800000002,1990-07-01,正式党员,否,\r\n` +
-    `${ids[2].toLowerCase()},${names[2]},13800000003,2025-07-01,预备党员,是,广东省深圳市\r\n`;
+  // 备注 (a note) is not a known column: the server ignores it and says so.
+  const csv = (second) => '\uFEFF身份证号,姓名,手机,入党日期,状态,流动党员,现居地,备注\r\n' +
+    `${ids[0]},${names[0]},13800000001,1985-07-01,正式党员,否,,\r\n` +
+    `${second},${names[1]},13800000002,1990-07-01,正式党员,否,,老党员\r\n` +
+    `${ids[2].toLowerCase()},${names[2]},13800000003,2025-07-01,预备党员,是,广东省深圳市,\r\n`;
   const count = async () => {
     const r = await d.api(`/api/v1/orgs/${TOWNSHIP_BRANCH}/members?subtree=1&limit=1`, { token });
     assert.equal(r.status, 200, r.text);
@@ -193,7 +194,8 @@ test('administrator: sign in, subtree, import with a bad row, fix, record, Engli
     await page.setInputFiles('#file', { name: '名单.csv', mimeType: 'text/csv', buffer: Buffer.from(csv(ids[1])) });
     await page.click('#submit');
     await page.waitForSelector('#result-notice.notice-ok', WAIT);
-    assert.match(await page.textContent('#result-notice'), /共 3 名/);
+    assert.match(await page.textContent('#result-notice'), /共 3 名.*新增 3 名/);
+    assert.match(await page.textContent('#result-extra'), /已经忽略：备注/);
     assert.equal(await page.$$eval('#errors-body tr', (trs) => trs.length), 0);
     await shot(page, '4-import-ok');
     // The page's download links work with the page's own session cookie.

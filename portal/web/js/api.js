@@ -11,7 +11,8 @@ export class ApiError extends Error {
     this.status = status;          // 0 when the server could not be reached
     this.code = e.code || (status === 0 ? 'network' : 'http_' + status);
     this.field = e.field || null;
-    this.rows = Array.isArray(e.rows) ? e.rows : null;
+    this.rows = Array.isArray(e.rows) ? e.rows : null;     // import: the bad rows
+    this.rowsTruncated = e.rows_truncated === true;       // import: more than listed
     this.retryAfter = retryAfter;  // seconds, for 429
   }
 }

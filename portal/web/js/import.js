@@ -105,9 +105,15 @@ function drawOutcome() {
   document.getElementById('converted').textContent = t('import.converted');
   const wrap = document.getElementById('errors-wrap');
   const body = document.getElementById('errors-body');
+  const extra = document.getElementById('result-extra');
+  notice(extra, '');
   if (o.ok) {
-    notice(box, [t('import.ok', { n: o.imported }), ' ',
+    const sp = lang() === 'en' ? ' ' : ''; // Chinese sentences need no space between them
+    const detail = Number.isInteger(o.created) && Number.isInteger(o.updated)
+      ? [sp, t('import.ok.detail', { created: o.created, updated: o.updated })] : [];
+    notice(box, [t('import.ok', { n: o.imported }), detail, sp,
       el('a', { href: '/orgs.html?org=' + seg(o.org) }, t('import.ok.back'))], 'ok');
+    if (o.ignored?.length) notice(extra, t('import.ignored', { cols: o.ignored.join(t('common.list_sep')) }), 'info');
     wrap.hidden = true;
     fill(body);
     return;
@@ -121,6 +127,7 @@ function drawOutcome() {
   const rows = [...o.rows].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   const lines = new Set(rows.map((r) => r.line));
   notice(box, t('import.refused', { n: lines.size }), 'error');
+  if (o.truncated) notice(extra, t('import.truncated', { n: rows.length }), 'info');
   const cell = (key, content, cls = null) => el('td', { 'data-label': t(key), class: cls }, content);
   fill(body, rows.map((r) => {
     const reason = reasonText(r);
@@ -159,10 +166,12 @@ async function submit(ev) {
       const r = await api(`/api/v1/orgs/${seg(code)}/members/import`, {
         method: 'POST', body: text, contentType: 'text/csv; charset=utf-8',
       });
-      state.outcome = { ok: true, imported: r.imported, org: code };
+      state.outcome = { ok: true, imported: r.imported, created: r.created, updated: r.updated,
+        ignored: Array.isArray(r.ignored_columns) ? r.ignored_columns : [], org: code };
     } catch (e) {
       if (e.status === 413) return fieldError('file', t('import.too_big'), false);
-      state.outcome = { ok: false, rows: e.rows && e.rows.length ? e.rows : null, message: errorText(e) };
+      state.outcome = { ok: false, rows: e.rows && e.rows.length ? e.rows : null,
+        truncated: e.rowsTruncated, message: errorText(e) };
     }
     drawOutcome();
     const section = document.getElementById('result');
