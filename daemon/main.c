@@ -166,8 +166,14 @@ static int serve(void)
             return fail("%s: cannot start", subsystems[i].name);
         }
     }
+    /* Handle SIGTERM before announcing the port: a supervisor (or a test)
+     * may stop us as soon as it reads the line below. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     char *err = NULL;
     if (yj_http_start(http, &err)) {
+        g_main_loop_unref(loop);
         stop_all();
         int r = fail("%s", err);
         g_free(err);

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static json_t *str_or_null(const char *s)
 {
@@ -39,14 +40,20 @@ json_t *yj_api_hours(int64_t minutes)
 
 json_t *yj_api_time(int64_t t)
 {
-    GDateTime *dt = g_date_time_new_from_unix_local(t);
-    if (!dt)
+    /* localtime_r, not GDateTime: GLib re-reads /etc/localtime for every
+     * local GDateTime, three system calls per ledger line. */
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm))
         return json_null();
-    char *s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z");
-    g_date_time_unref(dt);
-    json_t *j = s ? json_string(s) : json_null();
-    g_free(s);
-    return j;
+    long off = tm.tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    off = off < 0 ? -off : off;
+    char s[40];
+    g_snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
+               (off / 60) % 60);
+    return json_string(s);
 }
 
 json_t *yj_api_ledger_json(const yj_ledger_entry_t *e)

@@ -76,7 +76,7 @@ static int64_t member_total(yj_store_t *st, const char *id, int year)
     GArray *t = g_array_new(FALSE, FALSE, sizeof(yj_record_total_t));
     GArray *l = g_array_new(FALSE, FALSE, sizeof(yj_ledger_entry_t));
     bool more;
-    assert_int_equal(yj_store_member_record(st, id, year, 1000, t, l, &more), 0);
+    assert_int_equal(yj_store_member_record(st, id, NULL, year, 1000, NULL, t, l, &more), 0);
     int64_t sum = 0;
     for (guint i = 0; i < t->len; i++)
         sum += g_array_index(t, yj_record_total_t, i).minutes;
