@@ -440,9 +440,9 @@ static void import_all_or_nothing(void **state)
     GString *many = g_string_new("id_number,name\n");
     for (int i = 0; i < YJ_IMPORT_MAX_ERRORS + 50; i++)
         g_string_append(many, "bad,x\n");
-    assert_int_equal(yj_member_csv_parse(many->str, many->len, YJ_IMPORT_MAX_ROWS, rows, errors,
-                                         NULL),
-                     YJ_EINVAL);
+    assert_int_equal(
+        yj_member_csv_parse(many->str, many->len, YJ_IMPORT_MAX_ROWS, rows, errors, NULL),
+        YJ_EINVAL);
     assert_int_equal(errors->len, YJ_IMPORT_MAX_ERRORS + 1);
     e = &g_array_index(errors, yj_import_error_t, errors->len - 1);
     assert_string_equal(e->e.code, "too_many_errors");
