@@ -24,6 +24,11 @@ void yj_rec_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
     g_strlcpy(dst, t ? (const char *)t : "", n);
+    /* Never hand out a character cut in half by the buffer (or bytes that
+     * were never UTF-8): the API emits these strings unchecked. */
+    const char *end = NULL;
+    if (!g_utf8_validate(dst, -1, &end))
+        *(char *)end = 0;
 }
 
 void yj_rec_path_hi(const char *path, char *hi, size_t n)

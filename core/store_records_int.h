@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Copies a text column into dst ("" for NULL). */
+/* Copies a text column into dst ("" for NULL), cut to whole UTF-8
+ * characters: dst is always valid UTF-8. */
 void yj_rec_copy(char *dst, size_t n, sqlite3_stmt *s, int col);
 /* The exclusive upper bound of the subtree range of path ("/1/4/" →
  * "/1/40"). */

@@ -75,6 +75,19 @@ TOKEN=$(token)
 AUTH="Authorization: Bearer $TOKEN"
 echo "yuanjiao $("$BIN" --version | cut -d' ' -f2) at $URL; $(nproc) cores; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; log_level=$LOG_LEVEL"
 
+cpu_ticks() { # user+system clock ticks used by the daemon so far
+  awk '{print $14 + $15}' "/proc/$PID/stat"
+}
+
+# CPU the daemon spent per request: a figure that does not depend on what
+# else the machine is doing (wall-clock req/s and latency do).
+cpu_per_request() { # ticks-before ticks-after wrk-output-file
+  local n
+  n=$(awk '/requests in/ {print $1}' "$3")
+  awk -v a="$1" -v b="$2" -v n="$n" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.0f", (b - a) / hz * 1e6 / n }'
+}
+
 figures() { # label wrk-output-file
   local rps p50 p99
   rps=$(awk '/^Requests\/sec/ {print $2}' "$2")
@@ -89,14 +102,18 @@ to_ms() { # "1.23ms" / "850.00us" / "1.2s" -> milliseconds
 
 echo
 echo "== reads: GET /api/v1/members/$READ_MEMBER/record"
+C0=$(cpu_ticks)
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$AUTH" \
   "$URL/api/v1/members/$READ_MEMBER/record" | tee "$DIR/read.txt"
+READ_CPU=$(cpu_per_request "$C0" "$(cpu_ticks)" "$DIR/read.txt")
 curl -sf -H "$AUTH" "$URL/api/v1/members/$READ_MEMBER/record" >/dev/null
 
 echo
 echo "== writes: POST /api/v1/members/$WRITE_MEMBER/credits (unique source_id per request)"
+C0=$(cpu_ticks)
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$AUTH" \
   -s bench/api/credits.lua "$URL/api/v1/members/$WRITE_MEMBER/credits" -- w1 | tee "$DIR/write.txt"
+WRITE_CPU=$(cpu_per_request "$C0" "$(cpu_ticks)" "$DIR/write.txt")
 
 echo
 echo "== kill -9 ${KILL_AFTER}s into a write run, restart, look for every acknowledged write"
@@ -124,8 +141,9 @@ echo "acknowledged before the kill: $ACKED; in the ledger after restart: $STORED
 
 echo
 echo "== summary"
-figures reads "$DIR/read.txt"
-figures writes "$DIR/write.txt"
+echo "machine load (1 min) at the end: $(cut -d' ' -f1 /proc/loadavg); CPU pressure: $(sed -n 's/^some avg10=\([0-9.]*\).*/\1% of time some task waited for a CPU/p' /proc/pressure/cpu 2>/dev/null)"
+echo "$(figures reads "$DIR/read.txt"), daemon CPU ${READ_CPU} us/request"
+echo "$(figures writes "$DIR/write.txt"), daemon CPU ${WRITE_CPU} us/request"
 R=$(awk '/^Requests\/sec/ {print int($2)}' "$DIR/read.txt")
 W=$(awk '/^Requests\/sec/ {print int($2)}' "$DIR/write.txt")
 P99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$DIR/read.txt")")
