@@ -92,16 +92,11 @@ export function setupAdmin(state, reload) {
   const saved = document.getElementById('profile-saved');
   let orgs = null; // the administrator's subtree, loaded when first editing
 
-  async function fillOrgs(current) {
+  // Fills the organisation choice: at once with what is known (at least the
+  // member's own organisation, so saving early never moves anyone), then
+  // with the whole subtree once it has been loaded.
+  function drawOrgs(current) {
     const sel = document.getElementById('e-org');
-    if (!orgs) {
-      try {
-        orgs = (await api('/api/v1/orgs')).orgs || [];
-      } catch (e) {
-        orgs = null;
-        fieldError('e-org', errorText(e), false);
-      }
-    }
     const list = orgs ? [...orgs] : [];
     if (!list.some((o) => o.code === current.org_code))
       list.unshift({ code: current.org_code, name: current.org_name || current.org_code, depth: 0 });
@@ -109,6 +104,19 @@ export function setupAdmin(state, reload) {
     fill(sel, list.map((o) => el('option', { value: o.code },
       '\u3000'.repeat(Math.max(0, (o.depth ?? 0) - top)) + `${o.name}（${o.code}）`)));
     sel.value = current.org_code;
+    sel.dataset.loaded = orgs ? 'true' : 'false';
+  }
+
+  async function fillOrgs(current) {
+    drawOrgs(current);
+    if (orgs) return;
+    try {
+      orgs = (await api('/api/v1/orgs')).orgs || [];
+    } catch (e) {
+      fieldError('e-org', errorText(e), false);
+      return;
+    }
+    if (!form.hidden && document.getElementById('e-org').value === current.org_code) drawOrgs(current);
   }
 
   async function openEdit() {
