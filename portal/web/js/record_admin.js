@@ -78,6 +78,7 @@ export function setupAdmin(state, reload) {
       drawCode();
       issue.textContent = t('code.again');
       issue.dataset.i18n = 'code.again';
+      document.getElementById('code-earlier').hidden = false;
     } catch (e) {
       notice(box, errorText(e));
     } finally {
