@@ -299,6 +299,7 @@ test('organisations: create a child, rename, move, and a refused delete said in 
     await page.waitForSelector('#o-parent', WAIT);
     const offered = await page.$$eval('#o-parent option', (os) => os.map((o) => o.value).filter(Boolean));
     assert.deepEqual(offered.sort(), ['33010101', '33010102']);
+    assert.match(await page.textContent('#org-dialog'), /它的 0 名党员会一起移过去/);
     await page.click('#org-dialog button[type=submit]');
     await page.waitForSelector('#o-parent-error:not([hidden])', WAIT);
     await page.selectOption('#o-parent', '33010101');

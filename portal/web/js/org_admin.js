@@ -166,9 +166,9 @@ export function setupOrgAdmin(state, reloadTree) {
         el('label', { for: 'o-parent' }, t('org.move.to')),
         select,
         el('p', { id: 'o-parent-error', class: 'field-error', hidden: true })),
-      el('p', { class: 'hint' }, members === null
-        ? t('org.move.together_short', { n: below })
-        : t('org.move.together', { n: below, m: members })),
+      el('p', { class: 'hint' }, members === null ? t('org.move.together_short', { n: below })
+        : below ? t('org.move.together', { n: below, m: members })
+          : t('org.move.members_only', { m: members })),
     ];
     if (!options.length) body.splice(1, 2, el('p', { class: 'notice notice-info' }, t('org.move.none')));
     const r = await openDialog({
