@@ -112,7 +112,7 @@ function drawLedger() {
       cell('record.ledger.kind', KINDS.includes(l.kind) ? t('kind.' + l.kind) : l.kind, 'nowrap'),
       cell('record.ledger.hours', hours(l.minutes), 'num nowrap' + (l.minutes < 0 ? ' neg' : '')),
       cell('record.ledger.reason', el('div', {}, note)),
-      admin ? cell('record.ledger.action', l.corrects ? '' : el('button', {
+      admin ? cell('record.ledger.action', l.corrects ? null : el('button', {
         type: 'button', class: 'btn btn-small correct-line',
         'aria-label': t('record.ledger.correct_label', { date: date(l.at), h: hours(l.minutes) }),
         onclick: () => admin.correct(l, l.minutes + (corrected.get(l.id) || 0)),
