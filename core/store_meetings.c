@@ -123,11 +123,11 @@ static json_t *col_json_text(sqlite3_stmt *s, int i)
 
 /* The SQL predicate "member ?M is invited to meeting m". */
 #define INVITED(M)                                                                                 \
-    "(m.host_member_id = " M " OR EXISTS (SELECT 1 FROM meeting_members inv_mm "                  \
-    "WHERE inv_mm.meeting_id = m.id AND inv_mm.member_id = " M ") OR EXISTS (SELECT 1 "           \
-    "FROM meeting_orgs inv_mo JOIN orgs inv_o ON inv_o.id = inv_mo.org_id "                       \
-    "JOIN members inv_me ON inv_me.id_number = " M " JOIN orgs inv_ho ON inv_ho.id = "            \
-    "inv_me.org_id WHERE inv_mo.meeting_id = m.id "                                               \
+    "(m.host_member_id = " M " OR EXISTS (SELECT 1 FROM meeting_members inv_mm "                   \
+    "WHERE inv_mm.meeting_id = m.id AND inv_mm.member_id = " M ") OR EXISTS (SELECT 1 "            \
+    "FROM meeting_orgs inv_mo JOIN orgs inv_o ON inv_o.id = inv_mo.org_id "                        \
+    "JOIN members inv_me ON inv_me.id_number = " M " JOIN orgs inv_ho ON inv_ho.id = "             \
+    "inv_me.org_id WHERE inv_mo.meeting_id = m.id "                                                \
     "AND substr(inv_ho.path, 1, length(inv_o.path)) = inv_o.path))"
 
 /* ------------------------------------------------------------------ */
@@ -219,10 +219,10 @@ static int create_tx(yj_db_t *db, void *ud)
             return rc;
     }
 
-    sqlite3_stmt *s = yj_db_stmt(
-        db, "INSERT INTO meetings(org_id, title, type, start_at, duration_minutes, "
-            "threshold_percent, host_admin_id, host_member_id, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *s =
+        yj_db_stmt(db, "INSERT INTO meetings(org_id, title, type, start_at, duration_minutes, "
+                       "threshold_percent, host_admin_id, host_member_id, created_by, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_int64(s, 1, org_id);
@@ -350,8 +350,7 @@ bool yj_store_meeting_invited(yj_store_t *st, int64_t id, const char *member_id)
 {
     yj_db_t *db = yj_store_reader(st);
     sqlite3_stmt *s =
-        db ? yj_db_stmt(db, "SELECT 1 FROM meetings m WHERE m.id = ?1 AND " INVITED("?2"))
-           : NULL;
+        db ? yj_db_stmt(db, "SELECT 1 FROM meetings m WHERE m.id = ?1 AND " INVITED("?2")) : NULL;
     if (!s || !member_id)
         return false;
     sqlite3_bind_int64(s, 1, id);
@@ -370,8 +369,7 @@ bool yj_meeting_is_host(const yj_meeting_info_t *m, const yj_principal_t *p)
     return false;
 }
 
-bool yj_store_meeting_can_join(yj_store_t *st, const yj_meeting_info_t *m,
-                               const yj_principal_t *p)
+bool yj_store_meeting_can_join(yj_store_t *st, const yj_meeting_info_t *m, const yj_principal_t *p)
 {
     if (p->kind == YJ_PRINCIPAL_ADMIN)
         return yj_meeting_is_host(m, p);
@@ -403,23 +401,22 @@ json_t *yj_store_meeting_json(yj_store_t *st, int64_t id)
     int duration = sqlite3_column_int(s, 6), pct = sqlite3_column_int(s, 7);
     int64_t thr = yj_attendance_threshold_seconds(duration, pct);
     json_t *host = sqlite3_column_type(s, 8) != SQLITE_NULL
-                       ? json_pack("{s:s,s:s,s:s}", "kind", "admin", "username",
-                                   col_text(s, 8), "name", col_text(s, 8))
-                       : json_pack("{s:s,s:s,s:s}", "kind", "member", "id_number",
-                                   col_text(s, 9), "name", col_text(s, 10));
+                       ? json_pack("{s:s,s:s,s:s}", "kind", "admin", "username", col_text(s, 8),
+                                   "name", col_text(s, 8))
+                       : json_pack("{s:s,s:s,s:s}", "kind", "member", "id_number", col_text(s, 9),
+                                   "name", col_text(s, 10));
     char url[64];
     g_snprintf(url, sizeof url, "/meet/%" G_GINT64_FORMAT, id);
     const char *type = col_text(s, 2);
     json_t *j = json_pack(
         "{s:I,s:s,s:s,s:s?,s:s,s:s,s:o,s:i,s:i,s:I,s:o,s:s,s:o,s:o,s:o,s:s,s:s,s:o}", "id",
-        (json_int_t)sqlite3_column_int64(s, 0), "title", col_text(s, 1), "type", type,
-        "type_name", yj_meeting_type_name(type), "org_code", col_text(s, 3), "org_name",
-        col_text(s, 4), "start", yj_json_time(sqlite3_column_int64(s, 5)), "duration_minutes",
-        duration, "threshold_percent", pct, "threshold_seconds", (json_int_t)thr, "host", host,
-        "status", col_text(s, 11), "started_at", yj_json_time(sqlite3_column_int64(s, 12)),
-        "ended_at", yj_json_time(sqlite3_column_int64(s, 13)), "end_reason",
-        col_json_text(s, 14), "created_by", col_text(s, 15), "join_url", url, "created_at",
-        yj_json_time(sqlite3_column_int64(s, 16)));
+        (json_int_t)sqlite3_column_int64(s, 0), "title", col_text(s, 1), "type", type, "type_name",
+        yj_meeting_type_name(type), "org_code", col_text(s, 3), "org_name", col_text(s, 4), "start",
+        yj_json_time(sqlite3_column_int64(s, 5)), "duration_minutes", duration, "threshold_percent",
+        pct, "threshold_seconds", (json_int_t)thr, "host", host, "status", col_text(s, 11),
+        "started_at", yj_json_time(sqlite3_column_int64(s, 12)), "ended_at",
+        yj_json_time(sqlite3_column_int64(s, 13)), "end_reason", col_json_text(s, 14), "created_by",
+        col_text(s, 15), "join_url", url, "created_at", yj_json_time(sqlite3_column_int64(s, 16)));
     sqlite3_reset(s);
     if (!j)
         return NULL;
@@ -430,8 +427,8 @@ json_t *yj_store_meeting_json(yj_store_t *st, int64_t id)
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(orgs, json_pack("{s:s,s:s}", "code", col_text(s, 0), "name",
-                                                  col_text(s, 1)));
+            json_array_append_new(
+                orgs, json_pack("{s:s,s:s}", "code", col_text(s, 0), "name", col_text(s, 1)));
         sqlite3_reset(s);
     }
     json_object_set_new(j, "invited_orgs", orgs);
@@ -443,10 +440,10 @@ json_t *yj_store_meeting_json(yj_store_t *st, int64_t id)
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         while (sqlite3_step(s) == SQLITE_ROW)
-            json_array_append_new(members, json_pack("{s:s,s:s,s:s,s:b}", "id_number",
-                                                     col_text(s, 0), "name", col_text(s, 1),
-                                                     "org_code", col_text(s, 2), "migrant",
-                                                     sqlite3_column_int(s, 3)));
+            json_array_append_new(members,
+                                  json_pack("{s:s,s:s,s:s,s:b}", "id_number", col_text(s, 0),
+                                            "name", col_text(s, 1), "org_code", col_text(s, 2),
+                                            "migrant", sqlite3_column_int(s, 3)));
         sqlite3_reset(s);
     }
     json_object_set_new(j, "invited_members", members);
@@ -476,9 +473,9 @@ json_t *yj_store_meeting_list(yj_store_t *st, const yj_principal_t *p, const cha
             sqlite3_bind_int64(x, 2, p->admin_id);
         }
     } else if (p->kind == YJ_PRINCIPAL_MEMBER) {
-        s = yj_db_stmt(db, "SELECT m.id FROM meetings m WHERE " INVITED("?1")
-                           " AND (?3 IS NULL OR m.status = ?3) "
-                           "ORDER BY m.start_at DESC, m.id DESC LIMIT ?4 OFFSET ?5");
+        s = yj_db_stmt(db, "SELECT m.id FROM meetings m WHERE " INVITED(
+                               "?1") " AND (?3 IS NULL OR m.status = ?3) "
+                                     "ORDER BY m.start_at DESC, m.id DESC LIMIT ?4 OFFSET ?5");
         cnt = yj_db_stmt(db, "SELECT count(*) FROM meetings m WHERE " INVITED(
                                  "?1") " AND (?3 IS NULL OR m.status = ?3)");
         if (!s || !cnt)
@@ -665,8 +662,8 @@ int yj_store_meeting_heartbeat(yj_store_t *st, int64_t id, int64_t at)
 }
 
 /* Inserts one member's result and credit. */
-static int settle_member(yj_db_t *db, write_t *w, const char *member, const char *title,
-                         GArray *iv, int64_t from, int64_t to, int64_t threshold)
+static int settle_member(yj_db_t *db, write_t *w, const char *member, const char *title, GArray *iv,
+                         int64_t from, int64_t to, int64_t threshold)
 {
     int64_t secs = yj_interval_union((yj_interval_t *)(void *)iv->data, iv->len, from, to);
     int minutes = yj_attendance_credit_minutes(secs, threshold);
@@ -771,8 +768,7 @@ static int end_tx(yj_db_t *db, void *ud)
     return yj_db_step_done(db, s);
 }
 
-int yj_store_meeting_end(yj_store_t *st, int64_t id, int64_t at, const char *reason,
-                         int *credited)
+int yj_store_meeting_end(yj_store_t *st, int64_t id, int64_t at, const char *reason, int *credited)
 {
     write_t w = {.id = id, .at = at, .reason = reason};
     int rc = yj_store_write(st, end_tx, &w);
@@ -804,7 +800,8 @@ static int recover_tx(yj_db_t *db, void *ud)
             return rc;
         int n = sqlite3_changes(yj_db_handle(db));
         if (n)
-            yj_info("meetings", "meeting %" G_GINT64_FORMAT ": closed %d open attendance "
+            yj_info("meetings",
+                    "meeting %" G_GINT64_FORMAT ": closed %d open attendance "
                     "interval(s) at the last known live time",
                     g_array_index(w->ids, gint64, i), n);
     }
@@ -840,8 +837,8 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
     bool ended = strcmp(m.status, "ended") == 0;
 
     /* member id → GArray of intervals */
-    GHashTable *att = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify)g_array_unref);
+    GHashTable *att =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
     GHashTable *joins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     sqlite3_stmt *s = yj_db_stmt(db, "SELECT member_id, joined_at, coalesce(left_at, ?2) "
                                      "FROM attendance WHERE meeting_id = ?1");
@@ -857,9 +854,9 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
             }
             yj_interval_t iv = {sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2)};
             g_array_append_val(a, iv);
-            g_hash_table_insert(joins, g_strdup(mid),
-                                GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(joins, mid)) +
-                                                1));
+            g_hash_table_insert(
+                joins, g_strdup(mid),
+                GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(joins, mid)) + 1));
         }
         sqlite3_reset(s);
     }
@@ -889,10 +886,9 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
                 json_array_append_new(orgs, org);
             }
             GArray *a = g_hash_table_lookup(att, mid);
-            int64_t secs =
-                a ? yj_interval_union((yj_interval_t *)(void *)a->data, a->len,
-                                      m.started_at ? m.started_at : to, to)
-                  : 0;
+            int64_t secs = a ? yj_interval_union((yj_interval_t *)(void *)a->data, a->len,
+                                                 m.started_at ? m.started_at : to, to)
+                             : 0;
             json_t *who = json_pack("{s:s,s:s,s:b}", "id_number", mid, "name", col_text(s, 1),
                                     "migrant", sqlite3_column_int(s, 4));
             json_array_append_new(json_object_get(org, "invited"), json_copy(who));
@@ -902,8 +898,8 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
                 int credited = GPOINTER_TO_INT(g_hash_table_lookup(credits, mid)) - 1;
                 json_object_set_new(who, "attended_seconds", json_integer(secs));
                 json_object_set_new(who, "attended_minutes", json_integer((secs + 30) / 60));
-                json_object_set_new(who, "joins", json_integer(GPOINTER_TO_INT(
-                                                      g_hash_table_lookup(joins, mid))));
+                json_object_set_new(who, "joins",
+                                    json_integer(GPOINTER_TO_INT(g_hash_table_lookup(joins, mid))));
                 json_object_set_new(who, "meets_threshold", json_boolean(secs >= threshold));
                 json_object_set_new(who, "credited_minutes",
                                     ended && credited >= 0 ? json_integer(credited) : json_null());
@@ -921,6 +917,6 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
     g_hash_table_destroy(joins);
     g_hash_table_destroy(credits);
     return json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i},s:o}", "meeting", meeting, "as_of",
-                     yj_json_time(to), "totals", "invited", n_inv, "present", n_present,
-                     "absent", n_inv - n_present, "credited", n_credited, "orgs", orgs);
+                     yj_json_time(to), "totals", "invited", n_inv, "present", n_present, "absent",
+                     n_inv - n_present, "credited", n_credited, "orgs", orgs);
 }

@@ -43,10 +43,10 @@ typedef struct {
     const char *title, *type; /* type: a slug */
     const char *org_code;     /* the organising org: in by's subtree */
     int64_t start_at;
-    int duration_minutes;  /* 1..1440 */
-    int threshold_percent; /* 1..100 */
-    const char *host_admin;  /* username, or NULL */
-    const char *host_member; /* identity number, or NULL; exactly one of both */
+    int duration_minutes;         /* 1..1440 */
+    int threshold_percent;        /* 1..100 */
+    const char *host_admin;       /* username, or NULL */
+    const char *host_member;      /* identity number, or NULL; exactly one of both */
     const char *const *org_codes; /* invited orgs (in by's subtree); none: org_code */
     size_t n_orgs;
     const char *const *member_ids; /* individually invited members */
@@ -82,8 +82,7 @@ bool yj_store_meeting_invited(yj_store_t *st, int64_t id, const char *member_id)
 
 /* True when p may see and join the meeting: an administrator whose subtree
  * holds the meeting's org or who hosts it, or an invited member. */
-bool yj_store_meeting_can_join(yj_store_t *st, const yj_meeting_info_t *m,
-                               const yj_principal_t *p);
+bool yj_store_meeting_can_join(yj_store_t *st, const yj_meeting_info_t *m, const yj_principal_t *p);
 /* True when p is the host or an administrator whose subtree holds the org. */
 bool yj_meeting_is_host(const yj_meeting_info_t *m, const yj_principal_t *p);
 
@@ -117,8 +116,7 @@ int yj_store_meeting_heartbeat(yj_store_t *st, int64_t id, int64_t at);
  * every member's attended time, stores it and credits the ledger once, all
  * in one transaction. *credited (may be NULL) receives the number of ledger
  * rows added. YJ_ESTATE when already ended, YJ_ENOENT when unknown. */
-int yj_store_meeting_end(yj_store_t *st, int64_t id, int64_t at, const char *reason,
-                         int *credited);
+int yj_store_meeting_end(yj_store_t *st, int64_t id, int64_t at, const char *reason, int *credited);
 
 /* After a restart: closes every open interval of every live meeting at that
  * meeting's alive time (never before the interval's start) and returns the

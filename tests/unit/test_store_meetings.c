@@ -84,15 +84,23 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t schedule(fx_t *f, const yj_principal_t *by, const char *org,
-                        const char *const *orgs, size_t n_orgs, const char *const *mems,
-                        size_t n_mems, int duration, int pct)
+static int64_t schedule(fx_t *f, const yj_principal_t *by, const char *org, const char *const *orgs,
+                        size_t n_orgs, const char *const *mems, size_t n_mems, int duration,
+                        int pct)
 {
     yj_meeting_spec_t sp = {
-        .title = "支部党员大会", .type = "member_assembly", .org_code = org,
-        .start_at = yj_now(), .duration_minutes = duration, .threshold_percent = pct,
-        .host_admin = by->username, .org_codes = orgs, .n_orgs = n_orgs,
-        .member_ids = mems, .n_members = n_mems, .by = by,
+        .title = "支部党员大会",
+        .type = "member_assembly",
+        .org_code = org,
+        .start_at = yj_now(),
+        .duration_minutes = duration,
+        .threshold_percent = pct,
+        .host_admin = by->username,
+        .org_codes = orgs,
+        .n_orgs = n_orgs,
+        .member_ids = mems,
+        .n_members = n_mems,
+        .by = by,
     };
     int64_t id = 0;
     const char *field = NULL;
@@ -118,9 +126,14 @@ static void scheduling_checks_reach(void **state)
 {
     fx_t *f = *state;
     /* qingshan (330101) cannot schedule for the other township. */
-    yj_meeting_spec_t sp = {.title = "t", .type = "lecture", .org_code = "33010201",
-                            .start_at = 1, .duration_minutes = 60, .threshold_percent = 50,
-                            .host_admin = "qingshan", .by = &f->qingshan};
+    yj_meeting_spec_t sp = {.title = "t",
+                            .type = "lecture",
+                            .org_code = "33010201",
+                            .start_at = 1,
+                            .duration_minutes = 60,
+                            .threshold_percent = 50,
+                            .host_admin = "qingshan",
+                            .by = &f->qingshan};
     const char *field = NULL;
     char *value = NULL;
     assert_int_equal(yj_store_meeting_create(f->st, &sp, NULL, &field, &value), YJ_EPERM);
