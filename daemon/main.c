@@ -183,6 +183,10 @@ static int serve(void)
                                   yj_http_port(http));
     }
     app.public_url = cfg_url;
+    /* Handlers first: the line below tells scripts they may signal us. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     yj_info("main", "yuanjiao %s listening on %s (data in %s)", YJ_VERSION, cfg_url, app.data_dir);
     /* A line on stdout that scripts and tests wait for. */
     printf("yuanjiao: portal at %s/\n", cfg_url);
@@ -190,9 +194,6 @@ static int serve(void)
         printf("yuanjiao: demo administrator: %s / %s\n", YJ_DEMO_ADMIN, YJ_DEMO_PASSWORD);
     fflush(stdout);
 
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
     g_main_loop_run(loop);
     g_main_loop_unref(loop);
     stop_all();

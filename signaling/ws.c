@@ -30,6 +30,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -640,6 +642,11 @@ static gboolean tick(gpointer ud)
 static gpointer run(gpointer ud)
 {
     yj_ws_server_t *s = ud;
+    /* Process signals (SIGTERM, SIGINT) belong to the main thread's GLib
+     * handlers, never to this one. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     g_main_context_push_thread_default(s->ctx);
     g_main_loop_run(s->loop);
     g_main_context_pop_thread_default(s->ctx);
