@@ -324,10 +324,21 @@ static int ws_route(yj_req_t *req, void *ud)
     return yj_ws_handshake(yj_rooms_ws(M.rooms), req, data, g_free);
 }
 
-/* GET /meet/{meeting_id} — the meeting page (it reads the id from its URL). */
+/* GET /meet/{meeting_id} — the meeting page (it reads the id from its URL).
+ * The page's own files live beside it (/meet/meet.js, /meet/meet.css): a
+ * segment that is not a number is one of them. */
 static int meet_page(yj_req_t *req, void *ud)
 {
     (void)ud;
+    const char *seg = yj_req_param(req, "meeting_id");
+    bool number = seg && *seg;
+    for (const char *c = seg; number && *c; c++)
+        number = g_ascii_isdigit(*c);
+    if (!number) {
+        /* The router refuses "." and ".." segments; a segment has no '/'. */
+        g_autofree char *file = g_build_filename(M.app->web_dir, "meet", seg, NULL);
+        return yj_req_reply_file(req, file, NULL, "no-cache");
+    }
     g_autofree char *file = g_build_filename(M.app->web_dir, "meet.html", NULL);
     return yj_req_reply_file(req, file, "text/html; charset=utf-8", "no-cache");
 }
