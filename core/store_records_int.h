@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_records_int.h — helpers shared by store_records.c and
+ * store_ledger.c; not a public interface.
+ */
+#ifndef YJ_STORE_RECORDS_INT_H
+#define YJ_STORE_RECORDS_INT_H
+
+#include "store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copies a text column into dst ("" for NULL). */
+void yj_rec_copy(char *dst, size_t n, sqlite3_stmt *s, int col);
+/* The exclusive upper bound of the subtree range of path ("/1/4/" →
+ * "/1/40"). */
+void yj_rec_path_hi(const char *path, char *hi, size_t n);
+/* True when within is NULL or path lies in its subtree. */
+bool yj_rec_within(const char *within, const char *path);
+
+#endif
