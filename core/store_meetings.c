@@ -5,6 +5,11 @@
  *
  * The interval arithmetic is core/attendance.c; this file only moves rows.
  * Every statement is a literal with bound parameters.
+ *
+ * The ledger rows are inserted here, inside the transaction that ends the
+ * meeting, rather than through yj_store_credit (core/store_records.h),
+ * which runs its own transaction: a crash can then never leave an ended
+ * meeting without its credits. Same table, same unique key, same rules.
  */
 #include "store_meetings.h"
 #include "attendance.h"
@@ -667,6 +672,8 @@ static int settle_member(yj_db_t *db, write_t *w, const char *member, const char
 {
     int64_t secs = yj_interval_union((yj_interval_t *)(void *)iv->data, iv->len, from, to);
     int minutes = yj_attendance_credit_minutes(secs, threshold);
+    if (minutes > 6000)
+        minutes = 6000; /* the ledger's largest single credit (store_records.h) */
     sqlite3_stmt *s = yj_db_stmt(db, "INSERT OR REPLACE INTO meeting_results(meeting_id, "
                                      "member_id, seconds, minutes) VALUES (?, ?, ?, ?)");
     if (!s)
