@@ -184,6 +184,7 @@ static bool match(yj_req_t *req, route_t *r, char **segs)
                 return false;
             req->pnames[n] = p;
             req->pvalues[n++] = g_strdup(segs[i]);
+            req->nparams = n; /* so clear_params frees it if a later segment fails */
         } else if (strcmp(p, segs[i]) != 0) {
             return false;
         }

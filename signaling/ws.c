@@ -361,7 +361,8 @@ static void close_locked(yj_ws_conn_t *c, unsigned code, const char *reason)
     if (code != YJ_WS_CLOSE_NO_STATUS) {
         body[0] = (uint8_t)(code >> 8);
         body[1] = (uint8_t)code;
-        memcpy(body + 2, reason, rl);
+        if (rl)
+            memcpy(body + 2, reason, rl);
         n = 2 + rl;
     }
     c->close_sent = true;
