@@ -294,6 +294,13 @@
         const v = tile.querySelector('video');
         if (v.srcObject !== stream) v.srcObject = stream;
         v.play().catch(() => {});
+        if (!state.participants.has(stream.id)) {
+          // Not a participant of the page: a WHIP publisher (e.g. OBS).
+          tile.querySelector('.tile-label').textContent = '外部视频';
+          stream.onremovetrack = () => {
+            if (!stream.getTracks().length && !state.participants.has(stream.id)) removeTile(stream.id);
+          };
+        }
       },
       onState: (s) => {
         if (s === 'connected') setStatus('已加入会议', 'ok');
