@@ -20,6 +20,7 @@
 #include "core/yj.h"
 #include "portal/http.h"
 #include "portal/portal.h"
+#include "signaling/rtc.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -39,6 +40,7 @@ typedef struct {
 /* Each subsystem appears once; order is start order. */
 static const subsystem_t subsystems[] = {
     {"portal", yj_portal_init, NULL, yj_portal_stop},
+    {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
 };
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
@@ -160,6 +162,12 @@ static int serve(void)
             yj_info("main", "loaded the demo organisation");
     }
     app.demo = opt_demo;
+    /* Catch SIGTERM before any thread starts: a signal arriving while
+     * subsystems start (or right after the "portal at" line) must stop us
+     * cleanly, not kill us with the default action. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
         if (subsystems[i].start && subsystems[i].start() != 0) {
             stop_all();
@@ -188,9 +196,6 @@ static int serve(void)
         printf("yuanjiao: demo administrator: %s / %s\n", YJ_DEMO_ADMIN, YJ_DEMO_PASSWORD);
     fflush(stdout);
 
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
     g_main_loop_run(loop);
     g_main_loop_unref(loop);
     stop_all();
