@@ -8,6 +8,7 @@
  * decision is media/'s.
  */
 #include "rtc.h"
+#include "rtc_test.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/yj.h"
@@ -343,9 +344,11 @@ int yj_rtc_init(yj_app_t *a, yj_http_t *http)
                         whep_patch, NULL);
     rc |= yj_http_route(http, "DELETE", "/whep/{room}/{session}", YJ_ROUTE_AUTH, 0, whep_delete,
                         NULL);
-    if (test_pages)
+    if (test_pages) {
+        rc |= yj_rtc_test_register(http, yj_rtc_engine);
         rc |= yj_http_route(http, "GET", "/rtc-test/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
                             test_page, NULL);
+    }
     return rc ? YJ_EINVAL : 0;
 }
 
@@ -356,6 +359,7 @@ int yj_rtc_start(void)
 
 void yj_rtc_stop(void)
 {
+    yj_rtc_test_stop();
     /* Close every session, then the engine (which closes any other peer). */
     for (;;) {
         char id[32] = "";
