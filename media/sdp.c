@@ -369,6 +369,9 @@ static int parse_media(const GstSDPMedia *gm, yj_sdp_media_t *m, int idx, char *
         const GstSDPAttribute *a = gst_sdp_media_get_attribute(gm, i);
         if (a && a->key && media_attr(m, idx, a->key, a->value, err))
             return YJ_EINVAL;
+        /* RFC 8843 bundle-only: port 0 but part of the BUNDLE transport. */
+        if (a && a->key && strcmp(a->key, "bundle-only") == 0)
+            m->rejected = false;
     }
     return 0;
 }
