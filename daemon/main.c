@@ -21,6 +21,7 @@
 #include "portal/http.h"
 #include "portal/portal.h"
 #include "signaling/meetings.h"
+#include "signaling/rtc.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -40,6 +41,7 @@ typedef struct {
 /* Each subsystem appears once; order is start order. */
 static const subsystem_t subsystems[] = {
     {"portal", yj_portal_init, NULL, yj_portal_stop},
+    {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
     {"meetings", yj_meetings_init, yj_meetings_start, yj_meetings_stop},
 };
 
@@ -162,6 +164,12 @@ static int serve(void)
             yj_info("main", "loaded the demo organisation");
     }
     app.demo = opt_demo;
+    /* Catch SIGTERM before any thread starts: a signal arriving while
+     * subsystems start (or right after the "portal at" line) must stop us
+     * cleanly, not kill us with the default action. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
         if (subsystems[i].start && subsystems[i].start() != 0) {
             stop_all();
@@ -183,10 +191,6 @@ static int serve(void)
                                   yj_http_port(http));
     }
     app.public_url = cfg_url;
-    /* Handlers first: the line below tells scripts they may signal us. */
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
     yj_info("main", "yuanjiao %s listening on %s (data in %s)", YJ_VERSION, cfg_url, app.data_dir);
     /* A line on stdout that scripts and tests wait for. */
     printf("yuanjiao: portal at %s/\n", cfg_url);

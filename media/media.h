@@ -156,7 +156,7 @@ void yj_media_room_unwatch(yj_media_room_t *room, int watch_id);
 
 typedef struct {
     char peer_id[64];   /* publisher */
-    char track_id[64];  /* stable within the room: "<peer_id>-a0", "-v0", … */
+    char track_id[80];  /* stable within the room: "<peer_id>-a0", "-v1", … */
     yj_media_kind_t kind;
     char codec[16];     /* "opus", "VP8", "H264" */
     int layers;         /* simulcast layers (1 when no simulcast) */
@@ -215,6 +215,11 @@ yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, u
  * caller's reference. See THREADS for the callback guarantee. NULL: no-op.
  * [blocking] */
 void yj_media_peer_close(yj_media_peer_t *p);
+/* Extra references, to share a handle between threads: a referenced peer
+ * stays valid memory after yj_media_peer_close (calls on it then return
+ * YJ_ESTATE); the last unref frees it. [any thread] */
+yj_media_peer_t *yj_media_peer_ref(yj_media_peer_t *p);
+void yj_media_peer_unref(yj_media_peer_t *p);
 const char *yj_media_peer_id(const yj_media_peer_t *p);
 yj_media_room_t *yj_media_peer_room(const yj_media_peer_t *p); /* borrowed */
 yj_media_peer_state_t yj_media_peer_state(const yj_media_peer_t *p);

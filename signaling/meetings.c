@@ -17,6 +17,7 @@
  */
 #include "meetings.h"
 #include "room.h"
+#include "rtc.h"
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "core/store_meetings.h"
@@ -346,6 +347,20 @@ static int meet_page(yj_req_t *req, void *ud)
 /* ------------------------------------------------------------------ */
 /* subsystem */
 
+/* WHIP/WHEP (signaling/rtc.c) into a meeting's media room ("meeting-<id>"):
+ * the meeting's invited members, its host and administrators of its
+ * organisation's subtree, while it has not ended. Other rooms (broadcasts,
+ * tests) are for administrators only. [HTTP thread] */
+static bool authorize(const char *room_id, const yj_principal_t *who, yj_rtc_role_t role, void *ud)
+{
+    (void)role;
+    (void)ud;
+    int64_t meeting = yj_rooms_meeting_of(room_id);
+    if (!meeting)
+        return who->kind == YJ_PRINCIPAL_ADMIN;
+    return M.rooms && yj_rooms_may_enter(M.rooms, meeting, who);
+}
+
 static void demo_meeting(void)
 {
     if (yj_store_meeting_count(M.app->store) != 0)
@@ -394,6 +409,11 @@ int yj_meetings_init(yj_app_t *app, yj_http_t *http)
         return YJ_EINVAL;
     }
     M.rooms = yj_rooms_new(app, &ro, &wo);
+    /* The engine belongs to the rtc subsystem, initialised before us and
+     * stopped after us; without it, signaling works without media. */
+    yj_rooms_set_media(M.rooms, yj_rtc_engine());
+    if (!yj_rtc_engine())
+        yj_warn("meetings", "no media engine: meetings run without audio and video");
     int rc = 0;
     rc |= yj_http_route(http, "POST", "/api/v1/meetings", YJ_ROUTE_ADMIN, 0, meeting_create, NULL);
     rc |= yj_http_route(http, "GET", "/api/v1/meetings", YJ_ROUTE_AUTH, 0, meeting_list, NULL);
@@ -415,6 +435,7 @@ int yj_meetings_start(void)
     int rc = yj_rooms_start(M.rooms);
     if (rc)
         return rc;
+    yj_rtc_set_authorizer(authorize, NULL);
     if (M.app->demo)
         demo_meeting();
     return 0;
@@ -422,6 +443,8 @@ int yj_meetings_start(void)
 
 void yj_meetings_stop(void)
 {
+    if (M.rooms && M.app)
+        yj_rtc_set_authorizer(NULL, NULL);
     yj_rooms_free(M.rooms);
     M.rooms = NULL;
     M.app = NULL;

@@ -25,24 +25,6 @@
 
 #include <string.h>
 
-/* TEMPORARY, until media/ is implemented in this branch: weak references so
- * signaling links and runs without media (rs->media stays NULL, so none is
- * ever called). Must go once media is merged: a weak reference does not
- * pull an object out of a static library. */
-#pragma weak yj_media_room_get
-#pragma weak yj_media_room_unref
-#pragma weak yj_media_room_watch
-#pragma weak yj_media_room_unwatch
-#pragma weak yj_media_peer_new
-#pragma weak yj_media_peer_close
-#pragma weak yj_media_peer_answer
-#pragma weak yj_media_peer_offer
-#pragma weak yj_media_peer_set_answer
-#pragma weak yj_media_peer_add_candidate
-#pragma weak yj_media_peer_set_muted
-#pragma weak yj_media_peer_set_audio_only
-#pragma weak yj_media_peer_state_name
-
 /* Close codes of our own (4000–4999 are for applications). */
 enum {
     CLOSE_ENDED = 4000,    /* the meeting ended */

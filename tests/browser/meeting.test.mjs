@@ -12,7 +12,7 @@ import { startDaemon } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
 import { idNumber, ensureMember, memberToken, meetingCredits } from '../lib/members.mjs';
 
-let d, browser, admin;
+let d, browser, admin, district;
 const members = [
   { id_number: idNumber('330101', '19750101', 11), name: '青山一', org_code: '33010101' },
   { id_number: idNumber('330101', '19750101', 22), name: '青山二', org_code: '33010101' },
@@ -25,7 +25,7 @@ before(async () => {
     ini: '[media]\ninterfaces=127.0.0.1\nworkers=2\n[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\n',
   });
   admin = await d.login('qingshan');
-  const district = await d.login('district');
+  district = await d.login('district');
   for (const m of members) {
     await ensureMember(d, district, m);
     m.token = await memberToken(d, district, m.id_number);
@@ -167,7 +167,8 @@ test('three members meet through the page; leave, end, credits', async () => {
 
     // The ledger: one meeting credit each, equal to the report's minutes.
     const ids = members.map((m) => m.id_number);
-    const credits = await meetingCredits(d, admin, id, ids);
+    // The district administrator sees every member, the migrant included.
+    const credits = await meetingCredits(d, district, id, ids);
     const rep = (await d.api(`/api/v1/meetings/${id}/report`, { token: admin })).json;
     const present = rep.orgs.flatMap((o) => o.present);
     assert.equal(present.length, 3);

@@ -72,8 +72,15 @@
       }
     }
 
-    // Handles a server message of type answer, offer or candidate.
-    async handle(msg) {
+    // Handles a server message of type answer, offer or candidate, strictly
+    // after the previous one (descriptions must be applied in order).
+    handle(msg) {
+      this.chain = (this.chain || Promise.resolve()).then(() => this._handle(msg))
+        .catch((e) => console.warn('negotiation', msg.type, e && e.message));
+      return this.chain;
+    }
+
+    async _handle(msg) {
       const pc = this.pc;
       if (!pc || this.closed) return;
       if (msg.type === 'answer') {

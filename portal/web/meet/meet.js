@@ -38,6 +38,7 @@
     signal: null,
     call: null,
     leaving: false,
+    queue: Promise.resolve(),
   };
 
   // For tests and troubleshooting (read-only use).
@@ -182,7 +183,11 @@
         if (state.prevPid) msg.replaces = state.prevPid;
         state.signal.send(msg);
       },
-      onMessage: (m) => onMessage(m).catch((e) => console.warn('signaling', e)),
+      // One message at a time, in order: an offer must not be looked at
+      // while the previous answer is still being applied.
+      onMessage: (m) => {
+        state.queue = state.queue.then(() => onMessage(m)).catch((e) => console.warn('signaling', e));
+      },
       onDown: (delay) => {
         state.pid = null;
         if (state.call) { state.call.close(); state.call = null; }
