@@ -281,3 +281,27 @@ test('a reconnect can replace the old connection of the same person', async () =
   r = await d.api(`/api/v1/meetings/${id}/end`, { method: 'POST', token: admin });
   assert.equal(r.status, 200);
 });
+
+test('WHIP/WHEP into a meeting room: invited members, host and subtree admins only', async () => {
+  const r = await d.api('/api/v1/meetings', { method: 'POST', token: admin,
+    body: { title: '推流授权', org_code: '33010101' } });
+  const room = `meeting-${r.json.id}`;
+  const lvshui = await d.login('lvshui');
+  const post = (path, token) => d.api(path, { method: 'POST', token, body: '',
+    headers: { 'Content-Type': 'application/sdp' } });
+  // Authorised callers get past the authorizer to the (empty) SDP: 400.
+  for (const t of [tokens.A, admin]) {
+    assert.equal((await post(`/whep/${room}`, t)).status, 400);
+    assert.equal((await post(`/whip/${room}`, t)).status, 400);
+  }
+  // Not invited, another township's admin, nobody: refused.
+  assert.equal((await post(`/whep/${room}`, tokens.C)).status, 403);
+  assert.equal((await post(`/whip/${room}`, lvshui)).status, 403);
+  assert.equal((await post(`/whep/${room}`, undefined)).status, 401);
+  // Rooms that are not meetings: administrators only.
+  assert.equal((await post('/whep/lecture-hall', tokens.A)).status, 403);
+  assert.equal((await post('/whep/lecture-hall', admin)).status, 400);
+  // An ended meeting takes no one.
+  await d.api(`/api/v1/meetings/${r.json.id}/end`, { method: 'POST', token: admin });
+  assert.equal((await post(`/whep/${room}`, tokens.A)).status, 403);
+});
