@@ -73,8 +73,11 @@ static const char base_sql[] =
     "  by_whom TEXT NOT NULL,"
     "  reason TEXT,"
     "  corrects INTEGER REFERENCES ledger(id),"
+    /* A credit adds time; only a correction may take some away. */
+    "  CHECK ((corrects IS NULL AND minutes > 0) OR (corrects IS NOT NULL AND minutes <> 0)),"
     "  UNIQUE (member_id, kind, source_id));"
     "CREATE INDEX ledger_member_at ON ledger(member_id, at);"
+    "CREATE INDEX ledger_corrects ON ledger(corrects) WHERE corrects IS NOT NULL;"
     "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
     "  BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
     "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
