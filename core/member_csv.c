@@ -168,6 +168,13 @@ int yj_member_csv_parse(const char *data, size_t len, int max_rows, GArray *rows
         }
         if (!bad)
             g_array_append_val(rows, ir);
+        if (errors->len - errors_before >= YJ_IMPORT_MAX_ERRORS) {
+            add_error(errors, row.line, NULL, "too_many_errors",
+                      "more than %d errors; stopped reading at line %d", YJ_IMPORT_MAX_ERRORS,
+                      row.line);
+            rc = YJ_EINVAL;
+            goto out;
+        }
     }
 syntax:
     if (r < 0)

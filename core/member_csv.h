@@ -20,6 +20,9 @@
 #include <glib.h>
 
 #define YJ_IMPORT_MAX_ROWS 50000
+/* Past this many errors parsing stops (one last error, "too_many_errors"):
+ * memory stays bounded whatever the file. */
+#define YJ_IMPORT_MAX_ERRORS 10000
 
 /* Parses data[0..len) into rows (GArray of yj_import_row_t, each finished
  * for creation except that a row may lack org_code — the store then uses

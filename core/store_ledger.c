@@ -16,26 +16,27 @@
 #include "yj.h"
 
 #include <string.h>
+#include <time.h>
 
 /* The effective time of ledger row l (c = the row it corrects, if any). */
 #define EFFECTIVE_AT "COALESCE(c.at, l.at)"
 
+/* Local time through libc (GDateTime's local zone re-reads /etc/localtime
+ * on every call). */
 int yj_year_of(int64_t t)
 {
-    GDateTime *dt = g_date_time_new_from_unix_local(t);
-    int y = dt ? g_date_time_get_year(dt) : 1970;
-    if (dt)
-        g_date_time_unref(dt);
-    return y;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    return localtime_r(&tt, &tm) ? tm.tm_year + 1900 : 1970;
 }
 
 int64_t yj_year_start(int year)
 {
-    GDateTime *dt = g_date_time_new_local(year, 1, 1, 0, 0, 0);
-    int64_t t = dt ? g_date_time_to_unix(dt) : 0;
-    if (dt)
-        g_date_time_unref(dt);
-    return t;
+    struct tm tm = {0};
+    tm.tm_year = year - 1900;
+    tm.tm_mday = 1;
+    tm.tm_isdst = -1;
+    return (int64_t)mktime(&tm);
 }
 
 static void year_range(int year, int64_t *from, int64_t *to)
@@ -251,14 +252,17 @@ int yj_store_ledger_correct(yj_store_t *st, int64_t entry_id, int minutes, const
     return yj_store_write(st, correct_tx, &a);
 }
 
-int yj_store_member_record(yj_store_t *st, const char *id_number, int year, int max_lines,
-                           GArray *totals, GArray *lines, bool *more)
+/* Ends a read transaction begun with BEGIN on a reader. */
+static void read_end(yj_db_t *db)
 {
-    yj_db_t *db = yj_store_reader(st);
-    if (!db)
-        return YJ_EDB;
-    int64_t from, to;
-    year_range(year, &from, &to);
+    sqlite3_stmt *s = yj_db_stmt(db, "COMMIT");
+    if (s)
+        yj_db_step_done(db, s);
+}
+
+static int record_read(yj_db_t *db, const char *id_number, int64_t from, int64_t to, int max_lines,
+                       GArray *totals, GArray *lines, bool *more)
+{
     sqlite3_stmt *t = yj_db_stmt(
         db, "SELECT CAST(strftime('%Y', " EFFECTIVE_AT ", 'unixepoch', 'localtime') AS INTEGER) "
             "AS y, l.kind, SUM(l.minutes) FROM ledger l LEFT JOIN ledger c ON c.id = l.corrects "
@@ -302,6 +306,27 @@ int yj_store_member_record(yj_store_t *st, const char *id_number, int year, int 
     }
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : YJ_EDB;
+}
+
+int yj_store_member_record(yj_store_t *st, const char *id_number, const char *within, int year,
+                           int max_lines, yj_member_t *member, GArray *totals, GArray *lines,
+                           bool *more)
+{
+    yj_db_t *db = yj_store_reader(st);
+    if (!db)
+        return YJ_EDB;
+    int64_t from, to;
+    year_range(year, &from, &to);
+    /* One read transaction: one consistent snapshot, one set of locks. */
+    sqlite3_stmt *b = yj_db_stmt(db, "BEGIN");
+    if (!b || yj_db_step_done(db, b))
+        return YJ_EDB;
+    yj_member_t m;
+    int rc = yj_rec_member_by_id(db, id_number, within, member ? member : &m);
+    if (rc == 0)
+        rc = record_read(db, id_number, from, to, max_lines, totals, lines, more);
+    read_end(db);
+    return rc;
 }
 
 int yj_store_org_summary(yj_store_t *st, const char *org_path, int year, int limit,

@@ -24,6 +24,11 @@ void yj_rec_copy(char *dst, size_t n, sqlite3_stmt *s, int col)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
     g_strlcpy(dst, t ? (const char *)t : "", n);
+    /* Never hand out a character cut in half by the buffer (or bytes that
+     * were never UTF-8): the API emits these strings unchecked. */
+    const char *end = NULL;
+    if (!g_utf8_validate(dst, -1, &end))
+        *(char *)end = 0;
 }
 
 void yj_rec_path_hi(const char *path, char *hi, size_t n)
@@ -368,7 +373,7 @@ static void member_row(sqlite3_stmt *s, yj_member_t *m)
     yj_rec_copy(m->location, sizeof m->location, s, 12);
 }
 
-static int member_by_id(yj_db_t *db, const char *id, const char *within, yj_member_t *out)
+int yj_rec_member_by_id(yj_db_t *db, const char *id, const char *within, yj_member_t *out)
 {
     sqlite3_stmt *s = yj_db_stmt(db, MEMBER_SELECT "WHERE m.id_number = ?");
     if (!s)
@@ -386,7 +391,7 @@ static int member_by_id(yj_db_t *db, const char *id, const char *within, yj_memb
 int yj_store_member_get(yj_store_t *st, const char *id_number, const char *within, yj_member_t *out)
 {
     yj_db_t *db = yj_store_reader(st);
-    return db ? member_by_id(db, id_number, within, out) : YJ_EDB;
+    return db ? yj_rec_member_by_id(db, id_number, within, out) : YJ_EDB;
 }
 
 int yj_records_member_insert(yj_db_t *db, const yj_member_input_t *in, int64_t org_id,
@@ -466,7 +471,7 @@ static int member_create_tx(yj_db_t *db, void *ud)
     if ((rc = yj_records_member_insert(db, a->in, org.id, NULL)))
         return rc;
     *a->bad_field = NULL;
-    return member_by_id(db, a->in->id_number, NULL, a->out);
+    return yj_rec_member_by_id(db, a->in->id_number, NULL, a->out);
 }
 
 int yj_store_member_create(yj_store_t *st, const yj_member_input_t *in, const char *within,
@@ -485,7 +490,7 @@ static int member_update_tx(yj_db_t *db, void *ud)
     member_op_t *a = ud;
     yj_member_t cur;
     *a->bad_field = "id_number";
-    int rc = member_by_id(db, a->id, a->within, &cur);
+    int rc = yj_rec_member_by_id(db, a->id, a->within, &cur);
     if (rc)
         return rc;
     int64_t org_id = 0;
@@ -499,7 +504,7 @@ static int member_update_tx(yj_db_t *db, void *ud)
     if ((rc = member_apply(db, a->in, org_id)))
         return rc;
     *a->bad_field = NULL;
-    return member_by_id(db, a->id, NULL, a->out);
+    return yj_rec_member_by_id(db, a->id, NULL, a->out);
 }
 
 int yj_store_member_update(yj_store_t *st, const char *id_number, const yj_member_input_t *in,

@@ -200,12 +200,15 @@ int yj_store_ledger_correct(yj_store_t *st, int64_t entry_id, int minutes, const
 int yj_store_ledger_get(yj_store_t *st, int64_t entry_id, const char *within,
                         yj_ledger_entry_t *out);
 
-/* A member's record: totals per (year, kind) ascending into totals
+/* A member's record, read in one transaction: the member (into *member
+ * when not NULL), totals per (year, kind) ascending into totals
  * (yj_record_total_t), and the newest max_lines ledger rows
  * (yj_ledger_entry_t) into lines; year 0 means all years. *more is set
- * when lines were cut. */
-int yj_store_member_record(yj_store_t *st, const char *id_number, int year, int max_lines,
-                           GArray *totals, GArray *lines, bool *more);
+ * when lines were cut. YJ_ENOENT when the member is missing or outside
+ * `within`. */
+int yj_store_member_record(yj_store_t *st, const char *id_number, const char *within, int year,
+                           int max_lines, yj_member_t *member, GArray *totals, GArray *lines,
+                           bool *more);
 
 /* The subtree of org_path in a year: member count, minutes credited, and
  * the top `limit` members by minutes (yj_rank_t; zero-minute members

@@ -164,20 +164,20 @@ static int serve(void)
             yj_info("main", "loaded the demo organisation");
     }
     app.demo = opt_demo;
-    /* Catch SIGTERM before any thread starts: a signal arriving while
-     * subsystems start (or right after the "portal at" line) must stop us
-     * cleanly, not kill us with the default action. */
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
     for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
         if (subsystems[i].start && subsystems[i].start() != 0) {
             stop_all();
             return fail("%s: cannot start", subsystems[i].name);
         }
     }
+    /* Handle SIGTERM before announcing the port: a supervisor (or a test)
+     * may stop us as soon as it reads the line below. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     char *err = NULL;
     if (yj_http_start(http, &err)) {
+        g_main_loop_unref(loop);
         stop_all();
         int r = fail("%s", err);
         g_free(err);

@@ -68,52 +68,46 @@ static yj_track_t *lookup(yj_media_peer_t *p, const yj_rtp_t *pkt, int *li, bool
             }
         }
     }
-    if (tracks->len == 0)
-        return NULL;
-    yj_track_t *first = tracks->pdata[0];
-    const uint8_t *d;
-    char mid[32] = "", rid[16] = "";
-    int n;
-    if (first->ext_mid && (n = yj_rtp_ext_find(pkt, first->ext_mid, &d)) > 0 &&
-        n < (int)sizeof mid) {
-        memcpy(mid, d, (size_t)n);
-        mid[n] = 0;
-    }
-    bool is_rtx = false;
-    if (first->ext_rid && (n = yj_rtp_ext_find(pkt, first->ext_rid, &d)) > 0 &&
-        n < (int)sizeof rid) {
-        memcpy(rid, d, (size_t)n);
-        rid[n] = 0;
-    } else if (first->ext_rrid && (n = yj_rtp_ext_find(pkt, first->ext_rrid, &d)) > 0 &&
-               n < (int)sizeof rid) {
-        memcpy(rid, d, (size_t)n);
-        rid[n] = 0;
-        is_rtx = true;
-    }
+    /* Unknown SSRC: learn it from this track's own extension ids (mid,
+     * then rid or repaired rid), else from the payload type. */
     for (guint i = 0; i < tracks->len; i++) {
         yj_track_t *t = tracks->pdata[i];
+        const uint8_t *d;
+        char mid[32] = "", rid[16] = "";
+        int n;
+        if (t->ext_mid && (n = yj_rtp_ext_find(pkt, t->ext_mid, &d)) > 0 && n < (int)sizeof mid) {
+            memcpy(mid, d, (size_t)n);
+            mid[n] = 0;
+        }
         if (mid[0] && strcmp(mid, t->mid) != 0)
-            continue;
-        if (!mid[0] && t->pt_codec[pkt->pt] == YJ_CODEC_NONE)
             continue;
         int8_t c = t->pt_codec[pkt->pt];
         if (c == YJ_CODEC_NONE)
             continue;
-        bool r = is_rtx || c == YJ_CODEC_RTX;
+        bool is_rtx = c == YJ_CODEC_RTX;
+        if (t->ext_rid && (n = yj_rtp_ext_find(pkt, t->ext_rid, &d)) > 0 && n < (int)sizeof rid) {
+            memcpy(rid, d, (size_t)n);
+            rid[n] = 0;
+        } else if (t->ext_rrid && (n = yj_rtp_ext_find(pkt, t->ext_rrid, &d)) > 0 &&
+                   n < (int)sizeof rid) {
+            memcpy(rid, d, (size_t)n);
+            rid[n] = 0;
+            is_rtx = true;
+        }
         for (int l = 0; l < t->n_layers; l++) {
             yj_layer_t *L = &t->layers[l];
             if (rid[0] ? strcmp(rid, L->rid) != 0 : t->n_layers > 1)
                 continue;
-            uint32_t *slot = r ? &L->rtx_ssrc : &L->ssrc;
+            uint32_t *slot = is_rtx ? &L->rtx_ssrc : &L->ssrc;
             if (*slot && !mid[0])
-                continue; /* PT guess only fills empty places */
+                continue; /* a payload-type guess only fills empty places */
             g_mutex_lock(&t->lock);
             *slot = pkt->ssrc;
             g_mutex_unlock(&t->lock);
             yj_debug("media", "peer %s: ssrc %u is %s layer %d%s", p->id, pkt->ssrc, t->id, l,
-                     r ? " (rtx)" : "");
+                     is_rtx ? " (rtx)" : "");
             *li = l;
-            *rtx = r;
+            *rtx = is_rtx;
             return t;
         }
     }
@@ -256,8 +250,13 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
     } else if (t->ext_level) {
         int lv = yj_rtp_audio_level(&pkt, t->ext_level);
         if (lv >= 0) {
+            /* Fast attack, slow release (~1.3 s at 50 packets/s), so a
+             * speaker keeps the floor through the pauses of speech. */
             double loud = 127 - lv;
-            t->level = t->level * 0.9 + loud * 0.1;
+            if (loud > t->level)
+                t->level = t->level * 0.7 + loud * 0.3;
+            else
+                t->level = t->level * 0.985 + loud * 0.015;
             t->level_us = now;
         }
     }

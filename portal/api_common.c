@@ -7,27 +7,53 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* Strings from the store were validated as UTF-8 when they came in, so
+ * the hot JSON shapes below skip jansson's re-validation (and json_pack's
+ * format parsing): a record read builds about fifty values. */
+static json_t *str(const char *s)
+{
+    return json_string_nocheck(s);
+}
 
 static json_t *str_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? json_string_nocheck(s) : json_null();
+}
+
+static void put(json_t *o, const char *key, json_t *v)
+{
+    json_object_set_new_nocheck(o, key, v);
 }
 
 json_t *yj_api_org_json(const yj_org_t *o)
 {
-    return json_pack("{s:I,s:s,s:s,s:o,s:i,s:I}", "id", (json_int_t)o->id, "code", o->code, "name",
-                     o->name, "parent_code", str_or_null(o->parent_code), "depth", o->depth,
-                     "member_count", (json_int_t)o->member_count);
+    json_t *j = json_object();
+    put(j, "id", json_integer(o->id));
+    put(j, "code", str(o->code));
+    put(j, "name", str(o->name));
+    put(j, "parent_code", str_or_null(o->parent_code));
+    put(j, "depth", json_integer(o->depth));
+    put(j, "member_count", json_integer(o->member_count));
+    return j;
 }
 
 json_t *yj_api_member_json(const yj_member_t *m)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o,s:s,s:b,s:o}", "id_number", m->id_number,
-                     "name", m->name, "gender", m->female ? "female" : "male", "birth_date",
-                     m->birth_date, "phone", str_or_null(m->phone), "org_code", m->org_code,
-                     "org_name", m->org_name, "joined_on", str_or_null(m->joined_on), "status",
-                     m->probationary ? "probationary" : "full", "migrant", m->migrant, "location",
-                     str_or_null(m->location));
+    json_t *j = json_object();
+    put(j, "id_number", str(m->id_number));
+    put(j, "name", str(m->name));
+    put(j, "gender", str(m->female ? "female" : "male"));
+    put(j, "birth_date", str(m->birth_date));
+    put(j, "phone", str_or_null(m->phone));
+    put(j, "org_code", str(m->org_code));
+    put(j, "org_name", str(m->org_name));
+    put(j, "joined_on", str_or_null(m->joined_on));
+    put(j, "status", str(m->probationary ? "probationary" : "full"));
+    put(j, "migrant", json_boolean(m->migrant));
+    put(j, "location", str_or_null(m->location));
+    return j;
 }
 
 json_t *yj_api_hours(int64_t minutes)
@@ -39,23 +65,35 @@ json_t *yj_api_hours(int64_t minutes)
 
 json_t *yj_api_time(int64_t t)
 {
-    GDateTime *dt = g_date_time_new_from_unix_local(t);
-    if (!dt)
+    /* localtime_r, not GDateTime: GLib re-reads /etc/localtime for every
+     * local GDateTime, three system calls per ledger line. */
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!localtime_r(&tt, &tm))
         return json_null();
-    char *s = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z");
-    g_date_time_unref(dt);
-    json_t *j = s ? json_string(s) : json_null();
-    g_free(s);
-    return j;
+    long off = tm.tm_gmtoff;
+    char sign = off < 0 ? '-' : '+';
+    off = off < 0 ? -off : off;
+    char s[40];
+    g_snprintf(s, sizeof s, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
+               (off / 60) % 60);
+    return json_string_nocheck(s);
 }
 
 json_t *yj_api_ledger_json(const yj_ledger_entry_t *e)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:i,s:o,s:s,s:o,s:o}", "id", (json_int_t)e->id, "member_id",
-                     e->member_id, "kind", e->kind, "source_id", e->source_id, "minutes",
-                     e->minutes, "at", yj_api_time(e->at), "by_whom", e->by_whom, "reason",
-                     str_or_null(e->reason), "corrects",
-                     e->corrects ? json_integer(e->corrects) : json_null());
+    json_t *j = json_object();
+    put(j, "id", json_integer(e->id));
+    put(j, "member_id", str(e->member_id));
+    put(j, "kind", str(e->kind));
+    put(j, "source_id", str(e->source_id));
+    put(j, "minutes", json_integer(e->minutes));
+    put(j, "at", yj_api_time(e->at));
+    put(j, "by_whom", str(e->by_whom));
+    put(j, "reason", str_or_null(e->reason));
+    put(j, "corrects", e->corrects ? json_integer(e->corrects) : json_null());
+    return j;
 }
 
 const char *yj_api_within(yj_req_t *req)

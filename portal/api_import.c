@@ -45,9 +45,13 @@ static int reply_bad_rows(yj_req_t *req, GArray *errors)
         json_object_set_new(r, "field", e->e.field[0] ? json_string(e->e.field) : json_null());
         json_array_append_new(rows, r);
     }
+    bool stopped = false;
+    for (guint i = 0; i < errors->len && !stopped; i++)
+        stopped =
+            strcmp(g_array_index(errors, yj_import_error_t, i).e.code, "too_many_errors") == 0;
     char msg[96];
-    g_snprintf(msg, sizeof msg, "%d bad row%s; nothing imported", bad_rows,
-               bad_rows == 1 ? "" : "s");
+    g_snprintf(msg, sizeof msg, "%s%d bad row%s; nothing imported", stopped ? "at least " : "",
+               bad_rows, bad_rows == 1 ? "" : "s");
     json_t *err = json_pack("{s:s,s:s,s:o,s:b}", "code", "invalid_csv", "message", msg, "rows",
                             rows, "rows_truncated", errors->len > MAX_REPORTED_ERRORS);
     return yj_req_reply_json(req, 400, json_pack("{s:o}", "error", err));

@@ -23,12 +23,11 @@ static int no_member(yj_req_t *req)
     return yj_req_reply_error(req, 404, "not_found", "id_number", "no such member");
 }
 
-/* Reads the member named in the path if the caller may see them (admin in
- * subtree, or the member themself). Replies and returns false otherwise. */
-static bool visible_member(yj_req_t *req, yj_app_t *app, yj_member_t *m, int *rc)
+/* The identity number in the path if the caller may ask for it (an admin,
+ * or the member themself) and the subtree to read it in; replies and
+ * returns false otherwise. */
+static bool path_member(yj_req_t *req, char id[19], const char **within)
 {
-    char id[19];
-    *rc = 0;
     if (!yj_api_path_id(req, id))
         return false;
     const yj_principal_t *p = yj_req_principal(req);
@@ -36,14 +35,8 @@ static bool visible_member(yj_req_t *req, yj_app_t *app, yj_member_t *m, int *rc
         no_member(req);
         return false;
     }
-    int r =
-        yj_store_member_get(app->store, id, p->kind == YJ_PRINCIPAL_ADMIN ? p->org_path : NULL, m);
-    if (r == YJ_ENOENT) {
-        no_member(req);
-        return false;
-    }
-    *rc = r;
-    return r == 0;
+    *within = p->kind == YJ_PRINCIPAL_ADMIN ? p->org_path : NULL;
+    return true;
 }
 
 /* POST /api/v1/members */
@@ -76,11 +69,16 @@ static int member_create(yj_req_t *req, void *ud)
 /* GET /api/v1/members/{id_number} */
 static int member_get(yj_req_t *req, void *ud)
 {
+    yj_app_t *app = ud;
+    char id[19];
+    const char *within;
+    if (!path_member(req, id, &within))
+        return 0;
     yj_member_t m;
-    int rc;
-    if (!visible_member(req, ud, &m, &rc))
-        return rc;
-    return yj_req_reply_json(req, 200, yj_api_member_json(&m));
+    int rc = yj_store_member_get(app->store, id, within, &m);
+    if (rc == YJ_ENOENT)
+        return no_member(req);
+    return rc ? rc : yj_req_reply_json(req, 200, yj_api_member_json(&m));
 }
 
 /* PATCH /api/v1/members/{id_number} */
@@ -115,19 +113,20 @@ static int member_record(yj_req_t *req, void *ud)
     long year;
     if (!yj_api_query_int(req, "year", 1900, 2999, 0, &year))
         return 0;
+    char id[19];
+    const char *within;
+    if (!path_member(req, id, &within))
+        return 0;
     yj_member_t m;
-    int rc;
-    if (!visible_member(req, app, &m, &rc))
-        return rc;
     GArray *totals = g_array_new(FALSE, FALSE, sizeof(yj_record_total_t));
     GArray *lines = g_array_new(FALSE, FALSE, sizeof(yj_ledger_entry_t));
     bool more = false;
-    rc = yj_store_member_record(app->store, m.id_number, (int)year, RECORD_MAX_LINES, totals, lines,
-                                &more);
+    int rc = yj_store_member_record(app->store, id, within, (int)year, RECORD_MAX_LINES, &m, totals,
+                                    lines, &more);
     if (rc) {
         g_array_free(totals, TRUE);
         g_array_free(lines, TRUE);
-        return rc;
+        return rc == YJ_ENOENT ? no_member(req) : rc;
     }
     json_t *t = json_array(), *l = json_array();
     int64_t sum = 0;

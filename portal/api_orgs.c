@@ -204,10 +204,14 @@ static int org_members(yj_req_t *req, void *ud)
 {
     yj_app_t *app = ud;
     const char *code = yj_req_param(req, "code");
-    long limit, offset, subtree;
+    long limit, offset, subtree = 0;
+    const char *st = yj_req_query(req, "subtree");
+    if (st && (strcmp(st, "true") == 0 || strcmp(st, "false") == 0))
+        subtree = st[0] == 't';
+    else if (!yj_api_query_int(req, "subtree", 0, 1, 0, &subtree))
+        return 0;
     if (!yj_api_query_int(req, "limit", 1, 500, 50, &limit) ||
-        !yj_api_query_int(req, "offset", 0, 100000000, 0, &offset) ||
-        !yj_api_query_int(req, "subtree", 0, 1, 0, &subtree))
+        !yj_api_query_int(req, "offset", 0, 100000000, 0, &offset))
         return 0;
     const char *q = yj_req_query(req, "q");
     if (q && (strlen(q) > 100 || !g_utf8_validate(q, -1, NULL)))

@@ -10,6 +10,8 @@
  *   GET  /rtc-test/peer/{room}/{id}/offer   → {"sdp": server offer} or 204
  *   POST /rtc-test/peer/{room}/{id}/answer  {"sdp": answer} → 204
  *   DELETE /rtc-test/peer/{room}/{id}       → 204
+ *   POST /rtc-test/peer/{room}/{id}/height  {"publisher", "height"} → 204
+ *   GET  /rtc-test/room/{room}              → {"tracks": […], "speaker"}
  *
  * The peer publishes and subscribes; on_negotiation_needed only raises a
  * flag that the page polls. Nothing here is documented API.
@@ -177,6 +179,46 @@ static int peer_delete(yj_req_t *req, void *ud)
     return yj_req_reply_data(req, 204, "application/json", "", 0);
 }
 
+static int peer_height(yj_req_t *req, void *ud)
+{
+    (void)ud;
+    json_t *j = yj_req_json_body(req);
+    if (!j)
+        return 0;
+    yj_media_peer_t *p = lookup(req, NULL);
+    if (!p)
+        return yj_req_reply_error(req, 404, "not_found", "id", "no such peer");
+    const char *pub = json_string_value(json_object_get(j, "publisher"));
+    int rc = yj_media_peer_set_video_height(p, pub, (int)json_integer_value(json_object_get(j, "height")));
+    yj_media_peer_unref(p);
+    if (rc)
+        return yj_req_reply_errno(req, rc, "height");
+    return yj_req_reply_data(req, 204, "application/json", "", 0);
+}
+
+static int room_info(yj_req_t *req, void *ud)
+{
+    (void)ud;
+    yj_media_room_t *room = yj_media_room_get(get_engine(), yj_req_param(req, "room"));
+    if (!room)
+        return yj_req_reply_error(req, 400, "invalid", "room", "bad room");
+    yj_media_track_info_t *t = NULL;
+    size_t n = 0;
+    yj_media_room_tracks(room, &t, &n);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:i,s:b}", "peer", t[i].peer_id,
+                                             "track", t[i].track_id, "kind",
+                                             t[i].kind == YJ_MEDIA_VIDEO ? "video" : "audio",
+                                             "codec", t[i].codec, "layers", t[i].layers, "muted",
+                                             t[i].muted));
+    g_free(t);
+    char speaker[64];
+    yj_media_room_active_speaker(room, speaker, sizeof speaker);
+    yj_media_room_unref(room);
+    return yj_req_reply_json(req, 200, json_pack("{s:o,s:s}", "tracks", arr, "speaker", speaker));
+}
+
 int yj_rtc_test_register(yj_http_t *http, yj_media_t *(*engine)(void))
 {
     get_engine = engine;
@@ -191,6 +233,9 @@ int yj_rtc_test_register(yj_http_t *http, yj_media_t *(*engine)(void))
     rc |= yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/answer", f, 65536, peer_answer,
                         NULL);
     rc |= yj_http_route(http, "DELETE", "/rtc-test/peer/{room}/{id}", f, 0, peer_delete, NULL);
+    rc |= yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/height", f, 4096, peer_height,
+                        NULL);
+    rc |= yj_http_route(http, "GET", "/rtc-test/room/{room}", f, 0, room_info, NULL);
     return rc ? YJ_EINVAL : 0;
 }
 

@@ -33,6 +33,7 @@ after(async () => {
   if (gst && gst.exitCode === null) gst.kill('SIGTERM');
   if (browser) await browser.close();
   if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
+  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
   if (d) await d.stop();
 });
 

@@ -14,6 +14,7 @@ let d, browser;
 before(async () => {
   d = await startDaemon({
     demo: false,
+    args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
     ini: `[media]\ninterfaces=127.0.0.1\nworkers=2\ntest_pages=${SRC}/tests/browser/rtc\n`,
   });
   browser = await launch();
@@ -22,6 +23,7 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
+  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
   if (d) await d.stop();
 });
 

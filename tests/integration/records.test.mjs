@@ -149,6 +149,8 @@ test('GET /orgs/{code}/members: own, subtree, search, paging, bad paging', async
   assert.equal(r.json.members[0].org_name, '青山村党支部');
   r = await get('/api/v1/orgs/330101/members?subtree=1&q=19560312');
   assert.equal(r.json.total, 1);
+  assert.equal((await get('/api/v1/orgs/330101/members?subtree=true&limit=1')).json.total, 10);
+  assertError(await get('/api/v1/orgs/330101/members?subtree=2'), 400, 'invalid_subtree', 'subtree');
   assertError(await get('/api/v1/orgs/330101/members?limit=0'), 400, 'invalid_limit', 'limit');
   assertError(await get('/api/v1/orgs/330101/members?limit=abc'), 400, 'invalid_limit', 'limit');
   assertError(await get('/api/v1/orgs/330101/members?offset=-1'), 400, 'invalid_offset', 'offset');

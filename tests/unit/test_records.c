@@ -76,7 +76,7 @@ static int64_t member_total(yj_store_t *st, const char *id, int year)
     GArray *t = g_array_new(FALSE, FALSE, sizeof(yj_record_total_t));
     GArray *l = g_array_new(FALSE, FALSE, sizeof(yj_ledger_entry_t));
     bool more;
-    assert_int_equal(yj_store_member_record(st, id, year, 1000, t, l, &more), 0);
+    assert_int_equal(yj_store_member_record(st, id, NULL, year, 1000, NULL, t, l, &more), 0);
     int64_t sum = 0;
     for (guint i = 0; i < t->len; i++)
         sum += g_array_index(t, yj_record_total_t, i).minutes;
@@ -434,6 +434,20 @@ static void import_all_or_nothing(void **state)
     g_autofree char *two = g_strdup_printf("id_number,name\n%s,a\n%s,b\n", good, id);
     assert_int_equal(yj_member_csv_parse(two, strlen(two), 1, rows, errors, NULL), YJ_ETOOBIG);
     assert_string_equal(g_array_index(errors, yj_import_error_t, 0).e.code, "too_many_rows");
+    /* Errors are bounded: parsing stops after YJ_IMPORT_MAX_ERRORS. */
+    g_array_set_size(errors, 0);
+    g_array_set_size(rows, 0);
+    GString *many = g_string_new("id_number,name\n");
+    for (int i = 0; i < YJ_IMPORT_MAX_ERRORS + 50; i++)
+        g_string_append(many, "bad,x\n");
+    assert_int_equal(
+        yj_member_csv_parse(many->str, many->len, YJ_IMPORT_MAX_ROWS, rows, errors, NULL),
+        YJ_EINVAL);
+    assert_int_equal(errors->len, YJ_IMPORT_MAX_ERRORS + 1);
+    e = &g_array_index(errors, yj_import_error_t, errors->len - 1);
+    assert_string_equal(e->e.code, "too_many_errors");
+    assert_int_equal(e->line, YJ_IMPORT_MAX_ERRORS + 1);
+    g_string_free(many, TRUE);
     g_array_free(rows, TRUE);
     g_array_free(errors, TRUE);
 }
