@@ -207,6 +207,17 @@ int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
         if (r < 0)
             return fail(m, err, "bad_message", "enabled", "enabled (true or false) is required");
         m->audio_only = r;
+    } else if (strcmp(type, "view") == 0) {
+        m->type = YJ_MSG_VIEW;
+        json_t *h = json_object_get(root, "height");
+        if (!json_is_integer(h) || json_integer_value(h) < 0 || json_integer_value(h) > 4320)
+            return fail(m, err, "bad_message", "height",
+                        "height must be a whole number of pixels from 0 (no limit) to 4320");
+        m->height = (int)json_integer_value(h);
+        if ((rc = opt_string(root, "pid", 24, &m->target, m, err)))
+            return rc;
+        if (m->target && !yj_pid_valid(m->target))
+            return fail(m, err, "bad_message", "pid", "pid must be a participant id");
     } else if (strcmp(type, "host") == 0) {
         m->type = YJ_MSG_HOST;
         const char *action = NULL;
@@ -245,7 +256,7 @@ int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
     } else {
         return fail(m, err, "unknown_type", "type",
                     "unknown message type \"%.32s\" (join, offer, answer, candidate, mute, hand, "
-                    "audio_only, host, leave, ping)",
+                    "audio_only, view, host, leave, ping)",
                     type);
     }
     return 0;

@@ -26,6 +26,7 @@ typedef enum {
     YJ_MSG_HAND,
     YJ_MSG_HOST,
     YJ_MSG_AUDIO_ONLY,
+    YJ_MSG_VIEW,
     YJ_MSG_LEAVE,
     YJ_MSG_PING,
 } yj_msg_type_t;
@@ -56,9 +57,11 @@ typedef struct {
     int audio, video, screen;
     /* hand */
     bool raised;
+    /* view: the height (px) shown for target's video (NULL: everyone) */
+    int height;
     /* host */
     yj_host_action_t action;
-    const char *target; /* pid (mute, remove, lower_hand) */
+    const char *target; /* pid (host: mute, remove, lower_hand; view) */
     int kind;           /* mute: 0 audio, 1 video */
     json_t *root;
 } yj_msg_t;

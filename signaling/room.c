@@ -796,6 +796,10 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
         if (p->peer)
             yj_media_peer_set_audio_only(p->peer, p->audio_only);
         break;
+    case YJ_MSG_VIEW:
+        if (p->peer)
+            yj_media_peer_set_video_height(p->peer, m.target, m.height);
+        break;
     case YJ_MSG_HOST:
         do_host(p, &m);
         break;

@@ -236,7 +236,7 @@ static void utf8(void **state)
     (void)state;
     assert_true(yj_utf8_valid((const uint8_t *)"", 0));
     assert_true(yj_utf8_valid((const uint8_t *)"a\0b", 3));
-    assert_true(yj_utf8_valid((const uint8_t *)"\xf0\x9f\x98\x80", 4)); /* U+1F600 */
+    assert_true(yj_utf8_valid((const uint8_t *)"\xf0\x9f\x98\x80", 4));  /* U+1F600 */
     assert_false(yj_utf8_valid((const uint8_t *)"\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
     assert_false(yj_utf8_valid((const uint8_t *)"\xe4\xb8", 2));         /* truncated */
     assert_false(yj_utf8_valid((const uint8_t *)"\xff", 1));
@@ -276,8 +276,8 @@ static void protocol_messages(void **state)
         {"{\"type\":\"join\",\"meeting\":1,\"replaces\":\"x1\"}", "bad_message", "replaces"},
         {"{\"type\":\"offer\"}", "bad_message", "sdp"},
         {"{\"type\":\"offer\",\"sdp\":\"hello\"}", "bad_sdp", "sdp"},
-        {"{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\n\"}", "bad_sdp",
-         "sdp"},
+        {"{\"type\":\"offer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\n\"}",
+         "bad_sdp", "sdp"},
         {"{\"type\":\"candidate\",\"candidate\":\"hello\"}", "bad_message", "candidate"},
         {"{\"type\":\"candidate\",\"candidate\":\"candidate:1\\r\\na=x\"}", "bad_message",
          "candidate"},
@@ -289,6 +289,9 @@ static void protocol_messages(void **state)
         {"{\"type\":\"host\",\"action\":\"mute\",\"pid\":\"p1\",\"kind\":\"smell\"}", "bad_message",
          "kind"},
         {"{\"type\":\"ping\",\"id\":{}}", "bad_message", "id"},
+        {"{\"type\":\"view\"}", "bad_message", "height"},
+        {"{\"type\":\"view\",\"height\":99999}", "bad_message", "height"},
+        {"{\"type\":\"view\",\"height\":180,\"pid\":\"me\"}", "bad_message", "pid"},
     };
     for (size_t i = 0; i < YJ_ARRAY_LEN(bad); i++) {
         int rc = yj_msg_parse(bad[i].text, strlen(bad[i].text), &m, &e);
@@ -298,8 +301,9 @@ static void protocol_messages(void **state)
         assert_true(strlen(e.message) > 0);
         assert_null(m.root);
     }
-    const char *sdp = "{\"type\":\"answer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\n"
-                      "t=0 0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\n\"}";
+    const char *sdp =
+        "{\"type\":\"answer\",\"sdp\":\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\n"
+        "t=0 0\\r\\nm=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\n\"}";
     assert_int_equal(yj_msg_parse(sdp, strlen(sdp), &m, &e), 0);
     assert_int_equal(m.type, YJ_MSG_ANSWER);
     yj_msg_clear(&m);
@@ -308,6 +312,13 @@ static void protocol_messages(void **state)
     assert_int_equal(m.action, YJ_HOST_MUTE);
     assert_string_equal(m.target, "p12");
     assert_int_equal(m.kind, 1);
+    yj_msg_clear(&m);
+
+    const char *view = "{\"type\":\"view\",\"pid\":\"p3\",\"height\":360}";
+    assert_int_equal(yj_msg_parse(view, strlen(view), &m, &e), 0);
+    assert_int_equal(m.type, YJ_MSG_VIEW);
+    assert_int_equal(m.height, 360);
+    assert_string_equal(m.target, "p3");
     yj_msg_clear(&m);
 
     char *t = yj_msg_error_text("bad_json", NULL, "r9", "bad \xff byte");

@@ -54,7 +54,16 @@
         pc.addTransceiver('audio', { direction: 'recvonly' });
       }
       if (video) {
-        this.videoSender = pc.addTransceiver(video, { direction: 'sendonly', streams: [stream] }).sender;
+        // Simulcast (three RID layers) when the camera is big enough: the
+        // server then sends each viewer the layer that fits its link and
+        // the size it shows us at.
+        const h = (video.getSettings && video.getSettings().height) || 0;
+        const sendEncodings = h >= 360 ? [
+          { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+          { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+          { rid: 'f', maxBitrate: 1200000 },
+        ] : undefined;
+        this.videoSender = pc.addTransceiver(video, { direction: 'sendonly', streams: [stream], sendEncodings }).sender;
       } else {
         pc.addTransceiver('video', { direction: 'recvonly' });
       }

@@ -39,7 +39,22 @@
     call: null,
     leaving: false,
     queue: Promise.resolve(),
+    viewed: new Map(), // pid → the video height last asked for
   };
+
+  // Tells the server how tall each remote tile is, so it forwards the
+  // simulcast layer that fits (phones get small layers).
+  const resizes = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => {
+    for (const e of entries) {
+      const pid = e.target.dataset.pid;
+      if (!pid || pid === state.pid) continue;
+      const px = e.contentRect.height * (window.devicePixelRatio || 1);
+      const h = px <= 180 ? 180 : px <= 360 ? 360 : px <= 720 ? 720 : 0;
+      if (state.viewed.get(pid) !== h && state.signal && state.signal.send({ type: 'view', pid, height: h })) {
+        state.viewed.set(pid, h);
+      }
+    }
+  }) : null;
 
   // For tests and troubleshooting (read-only use).
   window.yjMeet = {
@@ -210,6 +225,7 @@
   async function onMessage(m) {
     switch (m.type) {
     case 'joined':
+      state.viewed.clear();
       state.pid = m.you.pid;
       state.prevPid = m.you.pid;
       state.host = m.you.host;
@@ -338,6 +354,7 @@
     label.className = 'tile-label';
     t.append(v, label);
     $('grid').append(t);
+    if (resizes) resizes.observe(t);
     layout();
     return t;
   }
@@ -363,7 +380,11 @@
 
   function removeTile(pid) {
     const t = document.querySelector(`.tile[data-pid="${CSS.escape(pid)}"]`);
-    if (t) t.remove();
+    if (t) {
+      if (resizes) resizes.unobserve(t);
+      t.remove();
+    }
+    state.viewed.delete(pid);
     layout();
   }
 
