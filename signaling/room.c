@@ -62,7 +62,7 @@ struct room {
     yj_meeting_info_t info;
     GHashTable *parts; /* pid → part_t* (borrowed; a joined part holds a conn ref) */
     GPtrArray *order;  /* part_t* in join order */
-    char active[24];
+    char active[64];
     GSource *grace;
     yj_media_room_t *mroom;
     int watch;
