@@ -112,14 +112,14 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
         ice->cb.on_recv((uint8_t *)buf, len, ice->ud);
 }
 
-yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, const yj_ice_callbacks_t *cb,
-                     void *ud)
+yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool controlling,
+                     const yj_ice_callbacks_t *cb, void *ud)
 {
     NiceAgent *agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
                                            NICE_AGENT_OPTION_ICE_TRICKLE);
     if (!agent)
         return NULL;
-    g_object_set(agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp",
+    g_object_set(agent, "controlling-mode", controlling, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp",
                  FALSE, "keepalive-conncheck", TRUE, NULL);
     if (cfg->stun_ip)
         g_object_set(agent, "stun-server", cfg->stun_ip, "stun-server-port", (guint)cfg->stun_port,

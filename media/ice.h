@@ -46,10 +46,11 @@ typedef struct {
     void (*on_recv)(uint8_t *buf, size_t len, void *ud);
 } yj_ice_callbacks_t;
 
-/* Creates the agent on ctx (controlling = false: the answerer's role).
- * Gathering starts with yj_ice_gather. NULL on failure. */
-yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, const yj_ice_callbacks_t *cb,
-                     void *ud);
+/* Creates the agent on ctx; the server is the controlled side (it
+ * answers), a client (the bench) controlling. Gathering starts with
+ * yj_ice_gather. NULL on failure. */
+yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool controlling,
+                     const yj_ice_callbacks_t *cb, void *ud);
 /* Detaches callbacks and frees the agent (on the worker). NULL: no-op. */
 void yj_ice_free(yj_ice_t *ice);
 

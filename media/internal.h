@@ -264,6 +264,7 @@ int yj_peer_send_rtcp_locked(yj_media_peer_t *p, uint8_t *buf, int len);
 int yj_peer_send_rtcp(yj_media_peer_t *p, uint8_t *buf, int len); /* takes out_lock */
 void yj_peer_count_drop(yj_media_peer_t *p, yj_drop_t why);
 void yj_peer_start_ice(yj_media_peer_t *p);
+void yj_peer_enable_nack_timer(yj_media_peer_t *p); /* worker */
 /* Fires on_negotiation_needed on p's worker (at most once per offer). */
 void yj_peer_need_negotiation(yj_media_peer_t *p);
 int yj_peer_close_now(yj_media_peer_t *p, void *unused); /* on worker */

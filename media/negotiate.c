@@ -268,6 +268,8 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
                 g_snprintf(id, sizeof id, "%s-%c%d", p->id, om->is_video ? 'v' : 'a', i);
                 x->track = yj_track_new(p, id, x->kind);
                 g_ptr_array_add(new_tracks, x->track);
+                if (x->kind == YJ_MEDIA_VIDEO)
+                    yj_peer_enable_nack_timer(p);
             }
             track_params(p, x, om);
         } else {
@@ -503,8 +505,6 @@ int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err)
         yj_xcvr_t *x = p->xcvrs->pdata[i];
         yj_sdp_media_t *m = &o->m[i];
         *m = x->neg;
-        m->n_cands = 0;
-        m->end_of_candidates = false;
         m->ufrag[0] = m->pwd[0] = m->fingerprint[0] = m->setup[0] = 0;
         g_strlcpy(m->mid, x->mid, sizeof m->mid);
         if (x->rejected) {

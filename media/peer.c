@@ -451,13 +451,20 @@ void yj_peer_start_ice(yj_media_peer_t *p)
         return;
     yj_ice_callbacks_t cb = {
         .on_candidate = on_ice_candidate, .on_state = on_ice_state, .on_recv = on_ice_recv};
-    yj_ice_t *ice = yj_ice_new(p->w->ctx, &p->m->ice, &cb, p);
+    yj_ice_t *ice = yj_ice_new(p->w->ctx, &p->m->ice, false, &cb, p);
     g_mutex_lock(&p->out_lock);
     p->ice = ice;
     g_mutex_unlock(&p->out_lock);
     p->dtls = yj_dtls_new(p->m->cert, false, p->remote_fp, dtls_send, p);
     p->rtcp_timer = add_timer(p, 1000, rtcp_tick);
-    p->nack_timer = add_timer(p, 20, nack_tick);
+}
+
+void yj_peer_enable_nack_timer(yj_media_peer_t *p)
+{
+    /* Only peers publishing video need the 20 ms loss-recovery tick; a
+     * node with thousands of subscribers must not wake for each. */
+    if (!p->nack_timer && !g_atomic_int_get(&p->closed))
+        p->nack_timer = add_timer(p, 20, nack_tick);
 }
 
 /* ------------------------------------------------------------------ */
@@ -479,9 +486,9 @@ static void apply_remote_transport(yj_media_peer_t *p, const yj_sdp_t *sdp)
     for (int i = 0; i < sdp->n_m; i++) {
         if (sdp->m[i].rejected)
             continue;
-        for (int c = 0; c < sdp->m[i].n_cands; c++)
-            yj_ice_add_remote_candidate(p->ice, sdp->m[i].cands[c]);
-        if (sdp->m[i].end_of_candidates)
+        for (int c = 0; c < sdp->n_cands; c++)
+            yj_ice_add_remote_candidate(p->ice, sdp->cands[c]);
+        if (sdp->end_of_candidates)
             yj_ice_remote_gathering_done(p->ice);
         break; /* BUNDLE: the first m-line's transport */
     }
@@ -518,8 +525,8 @@ static void fill_transport(yj_media_peer_t *p, yj_sdp_t *s)
     for (int i = 0; i < s->n_m; i++) {
         if (s->m[i].rejected)
             continue;
-        s->m[i].n_cands = yj_ice_local_candidates(p->ice, s->m[i].cands, YJ_SDP_MAX_CANDS);
-        s->m[i].end_of_candidates = yj_ice_gathering_done(p->ice);
+        s->n_cands = yj_ice_local_candidates(p->ice, s->cands, YJ_SDP_MAX_CANDS);
+        s->end_of_candidates = yj_ice_gathering_done(p->ice);
         break;
     }
 }

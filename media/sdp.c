@@ -149,7 +149,8 @@ static int add_ssrc(yj_sdp_media_t *m, uint32_t ssrc)
 }
 
 /* One media-level attribute. idx is the m-line number for messages. */
-static int media_attr(yj_sdp_media_t *m, int idx, const char *key, const char *val, char **err)
+static int media_attr(yj_sdp_t *s, yj_sdp_media_t *m, int idx, const char *key, const char *val,
+                      char **err)
 {
     if (!val)
         val = "";
@@ -181,10 +182,10 @@ static int media_attr(yj_sdp_media_t *m, int idx, const char *key, const char *v
         if (!copy_str(m->setup, sizeof m->setup, val))
             return set_err(err, "m-line %d: bad setup", idx);
     } else if (strcmp(key, "candidate") == 0) {
-        if (m->n_cands < YJ_SDP_MAX_CANDS && strlen(val) < 240)
-            g_snprintf(m->cands[m->n_cands++], sizeof m->cands[0], "candidate:%s", val);
+        if (s->n_cands < YJ_SDP_MAX_CANDS && strlen(val) < 240)
+            g_snprintf(s->cands[s->n_cands++], sizeof s->cands[0], "candidate:%s", val);
     } else if (strcmp(key, "end-of-candidates") == 0) {
-        m->end_of_candidates = true;
+        s->end_of_candidates = true;
     } else if (strcmp(key, "rtpmap") == 0) {
         const char *rest;
         long pt = lead_int(val, &rest, 127);
@@ -342,7 +343,7 @@ static int media_attr(yj_sdp_media_t *m, int idx, const char *key, const char *v
     return 0;
 }
 
-static int parse_media(const GstSDPMedia *gm, yj_sdp_media_t *m, int idx, char **err)
+static int parse_media(yj_sdp_t *s, const GstSDPMedia *gm, yj_sdp_media_t *m, int idx, char **err)
 {
     const char *kind = gst_sdp_media_get_media(gm);
     const char *proto = gst_sdp_media_get_proto(gm);
@@ -367,7 +368,7 @@ static int parse_media(const GstSDPMedia *gm, yj_sdp_media_t *m, int idx, char *
     }
     for (guint i = 0; i < gst_sdp_media_attributes_len(gm); i++) {
         const GstSDPAttribute *a = gst_sdp_media_get_attribute(gm, i);
-        if (a && a->key && media_attr(m, idx, a->key, a->value, err))
+        if (a && a->key && media_attr(s, m, idx, a->key, a->value, err))
             return YJ_EINVAL;
         /* RFC 8843 bundle-only: port 0 but part of the BUNDLE transport. */
         if (a && a->key && strcmp(a->key, "bundle-only") == 0)
@@ -452,7 +453,7 @@ yj_sdp_t *yj_sdp_parse(const char *text, char **err)
     s->m = g_new0(yj_sdp_media_t, nm);
     s->n_m = (int)nm;
     for (guint i = 0; i < nm; i++)
-        if (parse_media(gst_sdp_message_get_media(msg, i), &s->m[i], (int)i, err))
+        if (parse_media(s, gst_sdp_message_get_media(msg, i), &s->m[i], (int)i, err))
             goto fail;
     gst_sdp_message_free(msg);
     msg = NULL;
@@ -598,11 +599,11 @@ char *yj_sdp_write(const yj_sdp_t *s)
             add_attr(&gm, "fingerprint", "%s", s->fingerprint);
             add_attr(&gm, "setup", "%s", s->setup);
             if (m == tm) {
-                for (int c = 0; c < m->n_cands; c++)
+                for (int c = 0; c < s->n_cands; c++)
                     add_attr(&gm, "candidate", "%s",
-                             g_str_has_prefix(m->cands[c], "candidate:") ? m->cands[c] + 10
-                                                                         : m->cands[c]);
-                if (m->end_of_candidates)
+                             g_str_has_prefix(s->cands[c], "candidate:") ? s->cands[c] + 10
+                                                                         : s->cands[c]);
+                if (s->end_of_candidates)
                     add_attr(&gm, "end-of-candidates", NULL);
             }
             add_attr(&gm, yj_sdp_dir_name(m->dir), NULL);

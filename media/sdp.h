@@ -97,9 +97,6 @@ typedef struct {
     char pwd[160];
     char fingerprint[160]; /* "sha-256 AB:CD:…" */
     char setup[10];        /* actpass, active, passive, holdconn, "" */
-    char cands[YJ_SDP_MAX_CANDS][256]; /* "candidate:…" */
-    int n_cands;
-    bool end_of_candidates;
 } yj_sdp_media_t;
 
 typedef struct {
@@ -110,6 +107,12 @@ typedef struct {
     bool trickle;
     /* Session-level transport attributes (m-level ones win). */
     char ufrag[64], pwd[160], fingerprint[160], setup[10];
+    /* ICE candidates of the BUNDLE transport (from any m-line when parsed;
+     * written on the first non-rejected m-line). Kept here, not per
+     * m-line, so a negotiated m-line stays small. */
+    char cands[YJ_SDP_MAX_CANDS][256]; /* "candidate:…" */
+    int n_cands;
+    bool end_of_candidates;
     yj_sdp_media_t *m;
     int n_m;
 } yj_sdp_t;

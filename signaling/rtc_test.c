@@ -168,9 +168,11 @@ static int peer_delete(yj_req_t *req, void *ud)
     (void)ud;
     char *k = key_of(req);
     g_mutex_lock(&lock);
-    tpeer_t *t = peers ? g_hash_table_lookup(peers, k) : NULL;
-    if (t)
-        g_hash_table_steal(peers, k);
+    gpointer stored = NULL, value = NULL;
+    if (peers)
+        g_hash_table_steal_extended(peers, k, &stored, &value);
+    tpeer_t *t = value;
+    g_free(stored);
     g_mutex_unlock(&lock);
     g_free(k);
     if (!t)
