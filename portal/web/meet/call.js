@@ -22,9 +22,23 @@
       this.videoSender = null;
       this.audioSender = null;
       this.closed = false;
+      // Every negotiation step runs after the previous one. A step may never
+      // settle if the connection is closed under it (WebRTC leaves such
+      // promises pending), which is why callers never wait on this chain.
+      this.chain = Promise.resolve();
     }
 
-    async start() {
+    start() {
+      return this._enqueue(() => this._start(), 'start');
+    }
+
+    _enqueue(fn, what) {
+      this.chain = this.chain.then(() => (this.closed ? null : fn()))
+        .catch((e) => console.warn('negotiation', what, e && e.message));
+      return this.chain;
+    }
+
+    async _start() {
       const pc = new RTCPeerConnection({
         iceServers: this.o.iceServers || [],
         bundlePolicy: 'max-bundle',
@@ -84,9 +98,7 @@
     // Handles a server message of type answer, offer or candidate, strictly
     // after the previous one (descriptions must be applied in order).
     handle(msg) {
-      this.chain = (this.chain || Promise.resolve()).then(() => this._handle(msg))
-        .catch((e) => console.warn('negotiation', msg.type, e && e.message));
-      return this.chain;
+      return this._enqueue(() => this._handle(msg), msg.type);
     }
 
     async _handle(msg) {
@@ -116,8 +128,10 @@
     }
 
     // Sends another video track (screen share or back to the camera).
-    async replaceVideo(track) {
-      if (this.videoSender) await this.videoSender.replaceTrack(track);
+    replaceVideo(track) {
+      return this._enqueue(async () => {
+        if (this.videoSender) await this.videoSender.replaceTrack(track);
+      }, 'replaceTrack');
     }
 
     close() {

@@ -237,7 +237,9 @@
       // Tell the others our current microphone/camera state.
       send({ type: 'mute', audio: !state.micOn, video: !state.camOn || !hasVideo(), screen: !!state.screen });
       if (state.hand) send({ type: 'hand', raised: true });
-      if (m.media) await startCall(m.ice_servers);
+      // Not awaited: a call's steps may never settle if the network drops
+      // under them, and the message queue must keep moving.
+      if (m.media) startCall(m.ice_servers);
       break;
     case 'participant_joined':
     case 'participant_updated':
@@ -261,7 +263,7 @@
     case 'offer':
     case 'answer':
     case 'candidate':
-      if (state.call) await state.call.handle(m);
+      if (state.call) state.call.handle(m); // ordered by the call's own chain
       break;
     case 'media_state':
       if (m.state === 'failed') {
@@ -302,7 +304,7 @@
     return !!(state.stream && state.stream.getVideoTracks().length);
   }
 
-  async function startCall(iceServers) {
+  function startCall(iceServers) {
     if (state.call) state.call.close();
     state.trackOwner.clear();
     const call = new window.YjCall({
@@ -329,12 +331,8 @@
       },
     });
     state.call = call;
-    if (state.screen) {
-      await call.start();
-      await call.replaceVideo(state.screen.getVideoTracks()[0]);
-    } else {
-      await call.start();
-    }
+    call.start();
+    if (state.screen) call.replaceVideo(state.screen.getVideoTracks()[0]);
   }
 
   // ------------------------------------------------------------------
@@ -474,7 +472,7 @@
     }
     const track = state.screen.getVideoTracks()[0];
     track.addEventListener('ended', stopScreen);
-    if (state.call) await state.call.replaceVideo(track);
+    if (state.call) state.call.replaceVideo(track);
     send({ type: 'mute', screen: true, video: false });
     const me = state.participants.get(state.pid);
     if (me) upsertTile(me);
