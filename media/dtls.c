@@ -135,6 +135,9 @@ yj_dtls_cert_t *yj_dtls_cert_new(char **err)
         goto fail;
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
     SSL_CTX_set_read_ahead(ctx, 1);
+    /* Free the 16+ KiB record buffers between records: after the
+     * handshake a peer's DTLS is idle, and a node holds thousands. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                                  "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:"
                                  "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA");

@@ -130,7 +130,8 @@ struct yj_track {
     yj_layer_t layers[YJ_MAX_LAYERS];
     GPtrArray *sinks; /* yj_slot_t* fed by this track (not refs) */
     /* audio level: smoothed energy (0 silent … 127 loud), for speakers */
-    double level;
+    double level;     /* fast attack, slow release: "is speaking" */
+    double level_avg; /* ~2 s average: "who is louder" */
     int64_t level_us;
     int64_t last_pli_us; /* throttle of keyframe requests to the publisher */
     uint8_t fir_seq;
@@ -160,6 +161,8 @@ struct yj_slot {
     bool need_keyframe;
     uint16_t rtx_seq;
     int max_height;   /* 0: no limit */
+    int64_t hold_until_us; /* no layer step up before this */
+    int64_t bound_us;      /* when bound (REMB ignored for 5 s after) */
     uint64_t packets, octets;
     int64_t last_pli_us;
 };
@@ -209,8 +212,8 @@ struct yj_media_peer {
     int rtcp_rsize;
     int next_mid;
     /* client's payload types and extension ids, reused in server offers */
-    yj_sdp_media_t caps_audio, caps_video;
-    bool have_caps_audio, have_caps_video;
+    /* point into a client-offered xcvr's neg (never freed before the peer) */
+    const yj_sdp_media_t *caps_audio, *caps_video;
 
     yj_ice_t *ice;
     yj_dtls_t *dtls;
@@ -320,7 +323,7 @@ void yj_slot_unbind_locked(yj_slot_t *s);
 void yj_slot_free(yj_slot_t *s);
 /* The simulcast layer that fits slot s given a REMB estimate (0: none);
  * reads t's layer statistics (t->lock held). */
-int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb);
+int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now);
 
 /* ---- subscriber.c ---- */
 void yj_sub_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us);

@@ -143,13 +143,10 @@ static void track_params(yj_media_peer_t *p, yj_xcvr_t *x, const yj_sdp_media_t 
 
 static void remember_caps(yj_media_peer_t *p, const yj_sdp_media_t *neg)
 {
-    if (neg->is_audio && neg->n_codecs > 0) {
-        p->caps_audio = *neg;
-        p->have_caps_audio = true;
-    } else if (neg->is_video && neg->n_codecs > 0) {
-        p->caps_video = *neg;
-        p->have_caps_video = true;
-    }
+    if (neg->is_audio && neg->n_codecs > 0)
+        p->caps_audio = neg;
+    else if (neg->is_video && neg->n_codecs > 0)
+        p->caps_video = neg;
 }
 
 static yj_xcvr_t *xcvr_at(yj_media_peer_t *p, int i)
@@ -247,11 +244,11 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
             continue;
         }
         x->rejected = false;
-        remember_caps(p, am);
         bool recv = (om->dir & YJ_DIR_SEND) && (p->flags & YJ_MEDIA_PUBLISH);
         bool send = (om->dir & YJ_DIR_RECV) && (p->flags & YJ_MEDIA_SUBSCRIBE);
         x->dir = (recv ? YJ_DIR_RECV : 0) | (send ? YJ_DIR_SEND : 0);
         x->neg = *am;
+        remember_caps(p, &x->neg);
         am->dir = x->dir;
         if (recv) {
             if (om->simulcast && om->rid_send) {
@@ -393,8 +390,7 @@ static void new_sending_media(yj_media_peer_t *p, yj_track_t *t, yj_sdp_media_t 
     g_strlcpy(m->proto, "UDP/TLS/RTP/SAVPF", sizeof m->proto);
     m->rtcp_mux = true;
     m->rtcp_rsize = true;
-    const yj_sdp_media_t *caps = video ? (p->have_caps_video ? &p->caps_video : NULL)
-                                       : (p->have_caps_audio ? &p->caps_audio : NULL);
+    const yj_sdp_media_t *caps = video ? p->caps_video : p->caps_audio;
     const yj_sdp_codec_t *cc = caps ? yj_sdp_find_codec(caps, t->codec) : NULL;
     if (cc) {
         m->codecs[m->n_codecs++] = *cc;

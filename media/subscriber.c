@@ -101,8 +101,8 @@ static void update_layers(yj_media_peer_t *p)
             continue;
         g_mutex_lock(&t->lock);
         bool multi = t->n_layers > 1;
-        int want = multi ? yj_slot_pick_layer(s, t, p->remb_bps) : 0;
         g_mutex_lock(&p->out_lock);
+        int want = multi ? yj_slot_pick_layer(s, t, p->remb_bps, p->loss_out, yj_now_us()) : 0;
         bool change = multi && s->track == t && s->target_layer != want;
         if (change)
             s->target_layer = want;
