@@ -218,6 +218,7 @@ struct yj_media_peer {
     yj_ice_t *ice;
     yj_dtls_t *dtls;
     bool dtls_started;
+    bool dtls_done; /* handshake confirmed and the DTLS state freed */
     GSource *dtls_timer;
     GSource *rtcp_timer;
     GSource *nack_timer;

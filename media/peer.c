@@ -300,6 +300,22 @@ static void arm_dtls_timer(yj_media_peer_t *p)
     p->dtls_timer = s; /* our ref: dropped when it fires or is destroyed */
 }
 
+static void destroy_timer(GSource **s);
+
+/* Once the client protects media with the keys it has completed the
+ * handshake, so the DTLS state (about 50 KiB per peer) can go; a node
+ * holds thousands of subscribers. Later DTLS records (a close_notify, a
+ * retransmission) are ignored. */
+static void drop_dtls(yj_media_peer_t *p)
+{
+    if (!p->dtls || !p->srtp_in)
+        return;
+    destroy_timer(&p->dtls_timer);
+    yj_dtls_free(p->dtls);
+    p->dtls = NULL;
+    p->dtls_done = true;
+}
+
 typedef struct {
     yj_media_peer_t *p;
     int64_t now;
@@ -322,7 +338,8 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
     switch (yj_pkt_classify(buf, len)) {
     case YJ_PKT_DTLS:
         if (!p->dtls) {
-            yj_peer_count_drop(p, YJ_DROP_DTLS);
+            if (!p->dtls_done)
+                yj_peer_count_drop(p, YJ_DROP_DTLS);
             return;
         }
         handle_dtls_status(p, yj_dtls_feed(p->dtls, buf, len));
@@ -337,6 +354,8 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
             yj_peer_count_drop(p, YJ_DROP_SRTP);
             return;
         }
+        if (p->dtls)
+            drop_dtls(p);
         yj_rtp_t pkt;
         int why = yj_rtp_parse(buf, (size_t)n, &pkt);
         if (why) {
@@ -356,6 +375,8 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
             yj_peer_count_drop(p, YJ_DROP_SRTP);
             return;
         }
+        if (p->dtls)
+            drop_dtls(p);
         rtcp_ctx_t c = {.p = p, .now = yj_now_us()};
         if (yj_rtcp_parse(buf, (size_t)n, rtcp_visit, &c) < 0)
             yj_peer_count_drop(p, YJ_DROP_RTCP);
