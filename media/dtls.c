@@ -121,8 +121,8 @@ yj_dtls_cert_t *yj_dtls_cert_new(char **err)
     X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
     X509_set_pubkey(x, key);
     X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"yuanjiao", -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"yuanjiao", -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     if (!X509_sign(x, key, EVP_sha256()))
         goto fail;
@@ -322,8 +322,7 @@ int yj_dtls_srtp_keys(yj_dtls_t *d, int *profile, uint8_t local[32], uint8_t rem
         return YJ_ECRYPTO;
     uint8_t mat[2 * (16 + 14)];
     size_t total = 2 * (klen + slen);
-    if (SSL_export_keying_material(d->ssl, mat, total, "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0) !=
-        1)
+    if (SSL_export_keying_material(d->ssl, mat, total, "EXTRACTOR-dtls_srtp", 19, NULL, 0, 0) != 1)
         return YJ_ECRYPTO;
     /* client key | server key | client salt | server salt */
     const uint8_t *ck = mat, *sk = mat + klen, *cs = mat + 2 * klen, *ss = mat + 2 * klen + slen;

@@ -51,10 +51,11 @@ static void refresh_fast(yj_ice_t *ice)
         NiceCandidate *l = NULL, *r = NULL;
         GSocket *gs = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
         if (gs && nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &l, &r) &&
-            l->type != NICE_CANDIDATE_TYPE_RELAYED && l->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
+            l->type != NICE_CANDIDATE_TYPE_RELAYED &&
+            l->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
             nice_address_copy_to_sockaddr(&r->addr, (struct sockaddr *)&sa);
-            salen = sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                             : sizeof(struct sockaddr_in);
+            salen =
+                sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
             fd = dup(g_socket_get_fd(gs));
         }
         if (gs)
@@ -158,7 +159,8 @@ static void on_state(NiceAgent *agent, guint stream, guint comp, guint st, gpoin
         ice->cb.on_state(s, ice->ud);
 }
 
-static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer data)
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
+                    gpointer data)
 {
     (void)agent;
     (void)stream;
@@ -171,8 +173,8 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
 yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool controlling,
                      const yj_ice_callbacks_t *cb, void *ud)
 {
-    NiceAgent *agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                           NICE_AGENT_OPTION_ICE_TRICKLE);
+    NiceAgent *agent =
+        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     if (!agent)
         return NULL;
     g_object_set(agent, "controlling-mode", controlling, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp",
@@ -214,8 +216,7 @@ yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool control
     ice->sig[1] =
         g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
     ice->sig[2] = g_signal_connect(agent, "component-state-changed", G_CALLBACK(on_state), ice);
-    ice->sig[3] =
-        g_signal_connect(agent, "new-selected-pair-full", G_CALLBACK(on_selected), ice);
+    ice->sig[3] = g_signal_connect(agent, "new-selected-pair-full", G_CALLBACK(on_selected), ice);
     nice_agent_attach_recv(agent, ice->stream, 1, ctx, on_recv, ice);
     read_credentials(ice);
     return ice;

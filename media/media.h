@@ -100,13 +100,13 @@ typedef struct {
      * except loopback (loopback only if there is nothing else). Tests use
      * "127.0.0.1". */
     const char *interfaces;
-    const char *stun_server;   /* "host:port" (UDP), NULL or "": none */
-    const char *turn_server;   /* "host:port" (UDP TURN), NULL or "": none */
-    const char *turn_user;     /* TURN long-term credentials */
+    const char *stun_server; /* "host:port" (UDP), NULL or "": none */
+    const char *turn_server; /* "host:port" (UDP TURN), NULL or "": none */
+    const char *turn_user;   /* TURN long-term credentials */
     const char *turn_password;
-    int gather_timeout_ms;     /* cap for YJ_MEDIA_SDP_FULL; 0: 3000 */
-    int max_publish_kbps;      /* REMB cap sent to publishers; 0: 2500 */
-    int nack_cache_ms;         /* per-publisher retransmission cache; 0: 1000 */
+    int gather_timeout_ms; /* cap for YJ_MEDIA_SDP_FULL; 0: 3000 */
+    int max_publish_kbps;  /* REMB cap sent to publishers; 0: 2500 */
+    int nack_cache_ms;     /* per-publisher retransmission cache; 0: 1000 */
 } yj_media_config_t;
 
 /* Creates the engine: the DTLS certificate (ECDSA P-256, self-signed,
@@ -155,12 +155,12 @@ int yj_media_room_watch(yj_media_room_t *room, const yj_media_room_callbacks_t *
 void yj_media_room_unwatch(yj_media_room_t *room, int watch_id);
 
 typedef struct {
-    char peer_id[64];   /* publisher */
-    char track_id[80];  /* stable within the room: "<peer_id>-a0", "-v1", … */
+    char peer_id[64];  /* publisher */
+    char track_id[80]; /* stable within the room: "<peer_id>-a0", "-v1", … */
     yj_media_kind_t kind;
-    char codec[16];     /* "opus", "VP8", "H264" */
-    int layers;         /* simulcast layers (1 when no simulcast) */
-    bool muted;         /* by yj_media_peer_set_muted */
+    char codec[16]; /* "opus", "VP8", "H264" */
+    int layers;     /* simulcast layers (1 when no simulcast) */
+    bool muted;     /* by yj_media_peer_set_muted */
 } yj_media_track_info_t;
 
 /* Snapshot of the room's published tracks in publish order; *out is a
@@ -278,9 +278,9 @@ int yj_media_peer_set_video_height(yj_media_peer_t *p, const char *publisher_id,
 
 typedef struct {
     yj_media_peer_state_t state;
-    char local_candidate[96];  /* selected pair, "udp 127.0.0.1:50000 host" */
+    char local_candidate[96]; /* selected pair, "udp 127.0.0.1:50000 host" */
     char remote_candidate[96];
-    char srtp_profile[32];     /* "AEAD_AES_128_GCM" or "AES_CM_128_HMAC_SHA1_80" */
+    char srtp_profile[32];           /* "AEAD_AES_128_GCM" or "AES_CM_128_HMAC_SHA1_80" */
     uint64_t packets_in, bytes_in;   /* RTP received (publisher side) */
     uint64_t packets_out, bytes_out; /* RTP sent (forwarded + retransmitted) */
     uint64_t packets_lost_in;        /* gaps seen in received sequences */

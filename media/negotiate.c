@@ -228,8 +228,8 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
             x->is_av = om->is_audio || om->is_video;
             g_ptr_array_add(p->xcvrs, x);
         }
-        bool ok = !om->rejected && (om->is_audio || om->is_video) &&
-                  strstr(om->proto, "SAVPF") != NULL;
+        bool ok =
+            !om->rejected && (om->is_audio || om->is_video) && strstr(om->proto, "SAVPF") != NULL;
         if (ok && yj_sdp_negotiate_codecs(om, am, false) == 0)
             ok = false;
         if (!ok) {
@@ -326,7 +326,8 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
      * rolled-back offer: ask the owner for a server offer. */
     g_mutex_lock(&p->room->lock);
     yj_track_t *unserved[1];
-    bool need = (p->flags & YJ_MEDIA_SUBSCRIBE) && yj_room_unserved_locked(p->room, p, unserved, 1) > 0;
+    bool need =
+        (p->flags & YJ_MEDIA_SUBSCRIBE) && yj_room_unserved_locked(p->room, p, unserved, 1) > 0;
     g_mutex_unlock(&p->room->lock);
     if (glare || need) {
         p->nego_needed_sent = false;
@@ -572,13 +573,12 @@ int yj_nego_set_answer(yj_media_peer_t *p, const yj_sdp_t *ans, char **err)
     if (!p->offer_pending)
         return set_err(err, "no server offer is waiting for an answer");
     if (ans->n_m != (int)p->xcvrs->len)
-        return set_err(err, "the answer has %d m-lines, the offer had %u", ans->n_m,
-                       p->xcvrs->len);
+        return set_err(err, "the answer has %d m-lines, the offer had %u", ans->n_m, p->xcvrs->len);
     for (int i = 0; i < ans->n_m; i++) {
         yj_xcvr_t *x = p->xcvrs->pdata[i];
         if (!ans->m[i].rejected && strcmp(ans->m[i].mid, x->mid) != 0)
-            return set_err(err, "m-line %d: mid %s does not match the offer's %s", i,
-                           ans->m[i].mid, x->mid);
+            return set_err(err, "m-line %d: mid %s does not match the offer's %s", i, ans->m[i].mid,
+                           x->mid);
     }
     if (strcmp(yj_sdp_setup(ans), "passive") == 0)
         return set_err(err, "a=setup:passive is not supported: the server is the DTLS server");

@@ -362,7 +362,8 @@ void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us)
         g_mutex_lock(&t->lock);
         /* speaking: the fast level over the threshold; compared on the
          * ~2 s average, so two voices of similar loudness do not flap */
-        bool speaking = !t->muted && now_us - t->level_us <= 1000000 && t->level > SPEAKER_MIN_LEVEL;
+        bool speaking =
+            !t->muted && now_us - t->level_us <= 1000000 && t->level > SPEAKER_MIN_LEVEL;
         double lv = speaking ? t->level_avg : 0;
         if (t->pub && speaking && lv > best) {
             best = lv;

@@ -106,8 +106,8 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
         }
         uint16_t seq;
         uint32_t ts;
-        if (!yj_rewriter_map(&s->rw, pkt->ssrc, pkt->seq, pkt->ts, (uint32_t)t->clock, now_us,
-                             &seq, &ts)) {
+        if (!yj_rewriter_map(&s->rw, pkt->ssrc, pkt->seq, pkt->ts, (uint32_t)t->clock, now_us, &seq,
+                             &ts)) {
             g_mutex_unlock(&sub->out_lock);
             continue;
         }
@@ -133,8 +133,7 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
  * rate, or more than 10 % loss in the client's reports) steps down one
  * layer and holds 15 s; a clean link (under 2 % loss) steps up one layer
  * at a time, at most every 3 s. No bandwidth probing is done. */
-static int choose_layer(yj_slot_t *s, const yj_track_t *t, uint32_t remb, double loss,
-                        int64_t now)
+static int choose_layer(yj_slot_t *s, const yj_track_t *t, uint32_t remb, double loss, int64_t now)
 {
     if (t->n_layers <= 1)
         return 0;

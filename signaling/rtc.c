@@ -149,7 +149,8 @@ static int create(yj_req_t *req, bool whep)
     owner_key(who, s->owner, sizeof s->owner);
     s->whep = whep;
     yj_media_peer_callbacks_t cb = {.on_state = on_state};
-    s->peer = yj_media_peer_new(room, s->id, whep ? YJ_MEDIA_SUBSCRIBE : YJ_MEDIA_PUBLISH, &cb, NULL);
+    s->peer =
+        yj_media_peer_new(room, s->id, whep ? YJ_MEDIA_SUBSCRIBE : YJ_MEDIA_PUBLISH, &cb, NULL);
     yj_media_room_unref(room);
     if (!s->peer) {
         g_free(offer);

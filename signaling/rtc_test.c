@@ -191,7 +191,8 @@ static int peer_height(yj_req_t *req, void *ud)
     if (!p)
         return yj_req_reply_error(req, 404, "not_found", "id", "no such peer");
     const char *pub = json_string_value(json_object_get(j, "publisher"));
-    int rc = yj_media_peer_set_video_height(p, pub, (int)json_integer_value(json_object_get(j, "height")));
+    int rc = yj_media_peer_set_video_height(p, pub,
+                                            (int)json_integer_value(json_object_get(j, "height")));
     yj_media_peer_unref(p);
     if (rc)
         return yj_req_reply_errno(req, rc, "height");
@@ -209,11 +210,10 @@ static int room_info(yj_req_t *req, void *ud)
     yj_media_room_tracks(room, &t, &n);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:i,s:b}", "peer", t[i].peer_id,
-                                             "track", t[i].track_id, "kind",
-                                             t[i].kind == YJ_MEDIA_VIDEO ? "video" : "audio",
-                                             "codec", t[i].codec, "layers", t[i].layers, "muted",
-                                             t[i].muted));
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s,s:s,s:s,s:i,s:b}", "peer", t[i].peer_id, "track",
+                           t[i].track_id, "kind", t[i].kind == YJ_MEDIA_VIDEO ? "video" : "audio",
+                           "codec", t[i].codec, "layers", t[i].layers, "muted", t[i].muted));
     g_free(t);
     char speaker[64];
     yj_media_room_active_speaker(room, speaker, sizeof speaker);
@@ -230,7 +230,8 @@ int yj_rtc_test_register(yj_http_t *http, yj_media_t *(*engine)(void))
     g_mutex_unlock(&lock);
     const unsigned f = YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC;
     int rc = yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}", f, 65536, peer_offer, NULL);
-    rc |= yj_http_route(http, "GET", "/rtc-test/peer/{room}/{id}/offer", f, 0, peer_get_offer, NULL);
+    rc |=
+        yj_http_route(http, "GET", "/rtc-test/peer/{room}/{id}/offer", f, 0, peer_get_offer, NULL);
     rc |= yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/answer", f, 65536, peer_answer,
                         NULL);
     rc |= yj_http_route(http, "DELETE", "/rtc-test/peer/{room}/{id}", f, 0, peer_delete, NULL);

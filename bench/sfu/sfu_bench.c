@@ -184,8 +184,8 @@ static char *http(const char *method, const char *path, const char *ctype, const
 {
     g_autoptr(GUri) uri = g_uri_parse(opt_url, G_URI_FLAGS_NONE, NULL);
     GSocketClient *sc = g_socket_client_new();
-    GSocketConnection *conn =
-        g_socket_client_connect_to_host(sc, g_uri_get_host(uri), (guint16)g_uri_get_port(uri), NULL, NULL);
+    GSocketConnection *conn = g_socket_client_connect_to_host(
+        sc, g_uri_get_host(uri), (guint16)g_uri_get_port(uri), NULL, NULL);
     g_object_unref(sc);
     if (!conn)
         return NULL;
@@ -303,8 +303,8 @@ static client_t *client_new(bool publisher)
     g_strlcpy(o->pwd, c->lpwd, sizeof o->pwd);
     g_strlcpy(o->fingerprint, yj_dtls_cert_fingerprint(cert), sizeof o->fingerprint);
     g_strlcpy(o->setup, "active", sizeof o->setup);
-    g_snprintf(o->cands[0], sizeof o->cands[0], "candidate:1 1 udp 2130706431 127.0.0.1 %d typ host",
-               ntohs(a.sin_port));
+    g_snprintf(o->cands[0], sizeof o->cands[0],
+               "candidate:1 1 udp 2130706431 127.0.0.1 %d typ host", ntohs(a.sin_port));
     o->n_cands = 1;
     o->end_of_candidates = true;
     strcpy(o->bundle[0], "0");
@@ -315,8 +315,8 @@ static client_t *client_new(bool publisher)
     char path[160];
     g_snprintf(path, sizeof path, "/%s/%s", publisher ? "whip" : "whep", opt_room);
     int status;
-    char *answer = http("POST", path, "application/sdp", offer, &status, c->location,
-                        sizeof c->location);
+    char *answer =
+        http("POST", path, "application/sdp", offer, &status, c->location, sizeof c->location);
     g_free(offer);
     char *err = NULL;
     yj_sdp_t *ans = status == 201 ? yj_sdp_parse(answer, &err) : NULL;
@@ -496,7 +496,7 @@ static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
         for (int i = 0; i < 4; i++) {
             uint8_t p[1150];
             memset(p, 0x5a, sizeof p);
-            p[0] = i == 0 ? 0x10 : 0x00;   /* VP8 descriptor: S=1 on the first */
+            p[0] = i == 0 ? 0x10 : 0x00;        /* VP8 descriptor: S=1 on the first */
             p[1] = i == 0 && key ? 0x00 : 0x01; /* payload header: P=0 keyframe */
             uint32_t m = MAGIC;
             int64_t t = now_us();
@@ -525,7 +525,8 @@ static void proc_cpu(long *ticks, long *rss_kb)
         fclose(f);
         char *p = strrchr(buf, ')');
         long ut = 0, st = 0;
-        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) == 2)
+        if (p &&
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) == 2)
             *ticks = ut + st;
     }
     g_snprintf(path, sizeof path, "/proc/%d/status", opt_pid);

@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (hl > 0 && (size_t)hl + p.payload_len <= sizeof out) {
         memcpy(out + hl, p.payload, p.payload_len);
         yj_rtp_t q;
-        if (yj_rtp_parse(out, (size_t)hl + p.payload_len, &q) != 0 || q.payload_len != p.payload_len)
+        if (yj_rtp_parse(out, (size_t)hl + p.payload_len, &q) != 0 ||
+            q.payload_len != p.payload_len)
             __builtin_trap();
     }
     return 0;
