@@ -40,8 +40,11 @@
  *   - The client offers first (WHIP, WHEP, the meeting page's first
  *     offer). In its offer each m-line means:
  *       sendonly  → a track the client publishes (needs PUBLISH);
- *       recvonly  → a receive slot the server fills with another
- *                   publisher's track of that kind (needs SUBSCRIBE);
+ *       recvonly  → a receive slot (needs SUBSCRIBE). With YJ_MEDIA_STATIC
+ *                   (WHEP) the server fills it at once with another
+ *                   publisher's track of that kind; otherwise it is
+ *                   answered a=inactive and filled by the next server
+ *                   offer, so the track arrives with the right a=msid;
  *       sendrecv  → both; inactive/port 0 → nothing.
  *     yj_media_peer_answer() returns the answer (DTLS setup:passive).
  *   - Server re-offers: when the room has more tracks than a SUBSCRIBE
@@ -57,9 +60,10 @@
  *   - Glare: if a client offer arrives while a server offer is pending, the
  *     server rolls its offer back (it is the polite side), answers the
  *     client, and raises on_negotiation_needed again afterwards.
- *   - WHEP viewers cannot be re-offered; their slots are bound to the
- *     room's publishers in the order the publishers joined and rebound when
- *     one leaves; on_negotiation_needed may simply be ignored.
+ *   - YJ_MEDIA_STATIC peers (WHEP viewers) cannot be re-offered; their
+ *     slots are bound to the room's publishers in the order the publishers
+ *     joined and rebound when one leaves (the a=msid in the answer then
+ *     does not name the publisher); on_negotiation_needed may be ignored.
  *
  * ICE
  *   Full ICE (RFC 8445 via libnice, controlled side when answering). Host
@@ -178,6 +182,8 @@ enum {
     YJ_MEDIA_PUBLISH = 1 << 0,    /* accept the client's media */
     YJ_MEDIA_SUBSCRIBE = 1 << 1,  /* send the room's other publishers */
     YJ_MEDIA_AUDIO_ONLY = 1 << 2, /* subscribe to audio only (weak links) */
+    YJ_MEDIA_STATIC = 1 << 3,     /* never re-offered (WHEP): fill the client's
+                                     recvonly m-lines directly */
 };
 
 typedef enum {

@@ -275,7 +275,7 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
         if (send) {
             if (!x->slot) {
                 x->slot = slot_new(p, x->kind, x->mid);
-                x->slot->auto_bind = true;
+                x->slot->auto_bind = (p->flags & YJ_MEDIA_STATIC) != 0;
                 g_ptr_array_add(new_slots, x->slot);
             }
             slot_params(p, x->slot, am, true);
@@ -315,8 +315,13 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
     g_mutex_lock(&p->room->lock);
     for (int i = 0; i < a->n_m; i++) {
         yj_xcvr_t *x = xcvr_at(p, i);
-        if (x->slot && (x->dir & YJ_DIR_SEND))
-            describe_slot(x->slot, x->slot->track, p, &a->m[i]);
+        if (!x->slot || !(x->dir & YJ_DIR_SEND))
+            continue;
+        yj_track_t *t = x->slot->track ? x->slot->track : x->slot->pending_track;
+        if (!t && !x->slot->auto_bind)
+            a->m[i].dir &= ~YJ_DIR_SEND; /* filled by a later server offer */
+        else
+            describe_slot(x->slot, t, p, &a->m[i]);
     }
     g_mutex_unlock(&p->room->lock);
     fill_bundle(a);

@@ -27,12 +27,12 @@ after(async () => {
   if (d) await d.stop();
 });
 
-async function member(id) {
+async function member(id, opts = {}) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.log(`[${id}]`, m.text()); });
   await page.goto(d.url + '/rtc-test/whip.html');
-  await page.evaluate(([i]) => join('meet1', i), [id]);
+  await page.evaluate(([i, o]) => join('meet1', i, o), [id, opts]);
   return { id, ctx, page };
 }
 
@@ -77,6 +77,12 @@ test('three publishers see and hear each other through server re-offers', async 
     await seesAll(dv, ['alice', 'bob']);
     const after = (await a.page.evaluate(() => remoteStats())).transceivers;
     assert.equal(after, before, 'm-lines were recycled, not appended');
+    // eve has no camera or microphone: her recvonly placeholders are filled
+    // by a server offer, with the publishers' stream ids
+    const ev = await member('eve', { recvOnly: true });
+    const se = await seesAll(ev, ['alice', 'bob', 'dave']);
+    assert.ok(!se.streams.undefined && Object.keys(se.streams).length === 3, JSON.stringify(se));
+    await ev.ctx.close();
     await dv.ctx.close();
   } finally {
     await a.ctx.close();
