@@ -82,6 +82,21 @@ test('three publishers see and hear each other through server re-offers', async 
     const ev = await member('eve', { recvOnly: true });
     const se = await seesAll(ev, ['alice', 'bob', 'dave']);
     assert.ok(!se.streams.undefined && Object.keys(se.streams).length === 3, JSON.stringify(se));
+    // frank subscribes to audio only (a weak village link): he hears
+    // everyone and receives no video
+    const fr = await member('frank', { audioOnly: true });
+    const end2 = Date.now() + 20000;
+    let sf;
+    while (Date.now() < end2) {
+      sf = await fr.page.evaluate(() => remoteStats());
+      if (['alice', 'bob', 'dave'].every((o) => sf.streams[o] && sf.streams[o].audio > 20)) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    for (const o of ['alice', 'bob', 'dave']) {
+      assert.ok(sf.streams[o] && sf.streams[o].audio > 20, 'frank hears ' + o + ': ' + JSON.stringify(sf));
+      assert.ok(!sf.streams[o].video, 'frank gets no video from ' + o);
+    }
+    await fr.ctx.close();
     await ev.ctx.close();
     await dv.ctx.close();
   } finally {
