@@ -29,8 +29,8 @@ void yj_media_metrics_init(void)
         drop_counters[i] =
             yj_metrics_counter(name, "Media packets dropped (malformed, undecryptable, unknown)");
     }
-    yj_m_nacks_in = yj_metrics_counter("yj_media_nacks_received_total",
-                                       "Lost packets NACKed by subscribers");
+    yj_m_nacks_in =
+        yj_metrics_counter("yj_media_nacks_received_total", "Lost packets NACKed by subscribers");
     yj_m_nacks_out =
         yj_metrics_counter("yj_media_nacks_sent_total", "Lost packets NACKed to publishers");
     yj_m_retransmits = yj_metrics_counter("yj_media_retransmits_total",
@@ -41,8 +41,8 @@ void yj_media_metrics_init(void)
                                        "PLI/FIR sent to publishers (after throttling)");
     yj_m_forwarded =
         yj_metrics_counter("yj_media_packets_forwarded_total", "RTP packets sent to subscribers");
-    yj_m_received =
-        yj_metrics_counter("yj_media_packets_received_total", "RTP packets received from publishers");
+    yj_m_received = yj_metrics_counter("yj_media_packets_received_total",
+                                       "RTP packets received from publishers");
     yj_m_peers = yj_metrics_gauge("yj_media_peers", "Open peer connections");
     yj_m_rooms = yj_metrics_gauge("yj_media_rooms", "Rooms with peers or references");
     g_once_init_leave(&once, 1);
@@ -74,8 +74,8 @@ static bool resolve(const char *hostport, int def_port, char **ip, int *port, ch
     g_object_unref(en);
     g_object_unref(addr);
     if (!sa) {
-        *err = g_strdup_printf("cannot resolve \"%s\": %s", hostport,
-                               e ? e->message : "no address");
+        *err =
+            g_strdup_printf("cannot resolve \"%s\": %s", hostport, e ? e->message : "no address");
         if (e)
             g_error_free(e);
         return false;

@@ -5,6 +5,13 @@
  * run on the worker context given at creation; only yj_ice_send and
  * yj_ice_selected are called from other threads, and libnice serialises
  * those with its agent lock.
+ *
+ * Fast path: once a non-relayed pair is selected, sends go straight to a
+ * dup() of the selected socket with sendto(), skipping libnice's send
+ * machinery (the forwarding loop sends each packet once per subscriber).
+ * The dup keeps the socket alive even if libnice closes its descriptor; it
+ * is dropped whenever ICE leaves the connected state, restarts, selects
+ * another pair or is freed. Relayed (TURN) pairs always use libnice.
  */
 #include "ice.h"
 #include "core/log.h"
@@ -12,6 +19,8 @@
 
 #include <nice/agent.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct yj_ice {
     NiceAgent *agent;
@@ -25,7 +34,54 @@ struct yj_ice {
     char ufrag[64], pwd[160];
     char remote_ufrag[64];
     gulong sig[4];
+    GMutex fast_lock;
+    int fast_fd; /* dup of the selected socket, -1: use libnice */
+    struct sockaddr_storage fast_sa;
+    socklen_t fast_salen;
 };
+
+/* Re-reads the selected pair for the fast path (worker). */
+static void refresh_fast(yj_ice_t *ice)
+{
+    int fd = -1;
+    struct sockaddr_storage sa;
+    socklen_t salen = 0;
+    memset(&sa, 0, sizeof sa);
+    if (ice->state == YJ_ICE_CONNECTED) {
+        NiceCandidate *l = NULL, *r = NULL;
+        GSocket *gs = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
+        if (gs && nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &l, &r) &&
+            l->type != NICE_CANDIDATE_TYPE_RELAYED &&
+            l->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
+            nice_address_copy_to_sockaddr(&r->addr, (struct sockaddr *)&sa);
+            salen =
+                sa.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+            fd = dup(g_socket_get_fd(gs));
+        }
+        if (gs)
+            g_object_unref(gs);
+    }
+    g_mutex_lock(&ice->fast_lock);
+    int old = ice->fast_fd;
+    ice->fast_fd = fd;
+    ice->fast_sa = sa;
+    ice->fast_salen = salen;
+    g_mutex_unlock(&ice->fast_lock);
+    if (old >= 0)
+        close(old);
+}
+
+static void on_selected(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
+                        NiceCandidate *r, gpointer data)
+{
+    (void)agent;
+    (void)comp;
+    (void)l;
+    (void)r;
+    yj_ice_t *ice = data;
+    if (stream == ice->stream)
+        refresh_fast(ice);
+}
 
 static void read_credentials(yj_ice_t *ice)
 {
@@ -98,11 +154,13 @@ static void on_state(NiceAgent *agent, guint stream, guint comp, guint st, gpoin
     if (s == ice->state)
         return;
     ice->state = s;
+    refresh_fast(ice);
     if (ice->cb.on_state)
         ice->cb.on_state(s, ice->ud);
 }
 
-static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer data)
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
+                    gpointer data)
 {
     (void)agent;
     (void)stream;
@@ -115,8 +173,8 @@ static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar
 yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool controlling,
                      const yj_ice_callbacks_t *cb, void *ud)
 {
-    NiceAgent *agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                           NICE_AGENT_OPTION_ICE_TRICKLE);
+    NiceAgent *agent =
+        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_ICE_TRICKLE);
     if (!agent)
         return NULL;
     g_object_set(agent, "controlling-mode", controlling, "ice-tcp", FALSE, "ice-udp", TRUE, "upnp",
@@ -137,6 +195,8 @@ yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool control
     ice->ctx = ctx;
     ice->cb = *cb;
     ice->ud = ud;
+    g_mutex_init(&ice->fast_lock);
+    ice->fast_fd = -1;
     ice->stream = nice_agent_add_stream(agent, 1);
     if (!ice->stream) {
         g_object_unref(agent);
@@ -156,6 +216,7 @@ yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool control
     ice->sig[1] =
         g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
     ice->sig[2] = g_signal_connect(agent, "component-state-changed", G_CALLBACK(on_state), ice);
+    ice->sig[3] = g_signal_connect(agent, "new-selected-pair-full", G_CALLBACK(on_selected), ice);
     nice_agent_attach_recv(agent, ice->stream, 1, ctx, on_recv, ice);
     read_credentials(ice);
     return ice;
@@ -165,6 +226,9 @@ void yj_ice_free(yj_ice_t *ice)
 {
     if (!ice)
         return;
+    ice->state = YJ_ICE_NEW;
+    refresh_fast(ice);
+    g_mutex_clear(&ice->fast_lock);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, ice->ctx, NULL, NULL);
     for (int i = 0; i < 4; i++)
         if (ice->sig[i])
@@ -265,6 +329,8 @@ void yj_ice_remote_gathering_done(yj_ice_t *ice)
 
 int yj_ice_restart(yj_ice_t *ice)
 {
+    ice->state = YJ_ICE_CHECKING;
+    refresh_fast(ice);
     if (!nice_agent_restart_stream(ice->agent, ice->stream))
         return YJ_EIO;
     read_credentials(ice);
@@ -274,6 +340,14 @@ int yj_ice_restart(yj_ice_t *ice)
 
 int yj_ice_send(yj_ice_t *ice, const uint8_t *buf, size_t len)
 {
+    g_mutex_lock(&ice->fast_lock);
+    if (ice->fast_fd >= 0) {
+        ssize_t n = sendto(ice->fast_fd, buf, len, MSG_DONTWAIT, (struct sockaddr *)&ice->fast_sa,
+                           ice->fast_salen);
+        g_mutex_unlock(&ice->fast_lock);
+        return n == (ssize_t)len ? 0 : YJ_EIO;
+    }
+    g_mutex_unlock(&ice->fast_lock);
     int n = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)buf);
     return n == (int)len ? 0 : YJ_ESTATE;
 }

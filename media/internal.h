@@ -90,7 +90,7 @@ typedef struct {
     uint32_t ssrc, rtx_ssrc; /* 0 until known */
     bool active;             /* packets seen */
     /* receive statistics (RFC 3550 A.3/A.8) */
-    int64_t highest;         /* extended highest seq */
+    int64_t highest; /* extended highest seq */
     bool seq_init;
     int64_t base_seq;
     uint64_t received, expected_prior, received_prior;
@@ -130,7 +130,8 @@ struct yj_track {
     yj_layer_t layers[YJ_MAX_LAYERS];
     GPtrArray *sinks; /* yj_slot_t* fed by this track (not refs) */
     /* audio level: smoothed energy (0 silent … 127 loud), for speakers */
-    double level;
+    double level;     /* fast attack, slow release: "is speaking" */
+    double level_avg; /* ~2 s average: "who is louder" */
     int64_t level_us;
     int64_t last_pli_us; /* throttle of keyframe requests to the publisher */
     uint8_t fir_seq;
@@ -143,11 +144,11 @@ struct yj_slot {
     yj_media_peer_t *sub; /* owner */
     char mid[32];
     yj_media_kind_t kind;
-    bool active;      /* negotiated with a send direction (under out_lock) */
-    yj_track_t *track; /* bound source (ref), under room->lock + out_lock */
+    bool active;               /* negotiated with a send direction (under out_lock) */
+    yj_track_t *track;         /* bound source (ref), under room->lock + out_lock */
     yj_track_t *pending_track; /* bound by a pending server offer (ref) */
-    bool auto_bind;   /* client-offered slot: the room binds it; server-offered
-                         slots are bound only through offers */
+    bool auto_bind;            /* client-offered slot: the room binds it; server-offered
+                                  slots are bound only through offers */
     uint32_t ssrc, rtx_ssrc;
     int pt_for[5];     /* yj_codec_t -> subscriber's pt, -1 none */
     int rtx_pt_for[5]; /* yj_codec_t -> subscriber's rtx pt, -1 none */
@@ -159,7 +160,9 @@ struct yj_slot {
     int target_layer; /* wanted; switched at its next keyframe */
     bool need_keyframe;
     uint16_t rtx_seq;
-    int max_height;   /* 0: no limit */
+    int max_height;        /* 0: no limit */
+    int64_t hold_until_us; /* no layer step up before this */
+    int64_t bound_us;      /* when bound (REMB ignored for 5 s after) */
     uint64_t packets, octets;
     int64_t last_pli_us;
 };
@@ -168,9 +171,9 @@ struct yj_slot {
 typedef struct {
     char mid[32];
     yj_media_kind_t kind;
-    bool is_av;     /* audio or video (else rejected/application) */
+    bool is_av; /* audio or video (else rejected/application) */
     bool rejected;
-    int dir;        /* our direction: YJ_DIR_SEND (to client) / RECV */
+    int dir;            /* our direction: YJ_DIR_SEND (to client) / RECV */
     yj_sdp_media_t neg; /* negotiated codecs and extensions */
     yj_track_t *track;  /* RECV: what the client publishes here */
     yj_slot_t *slot;    /* SEND: what we forward here */
@@ -194,7 +197,7 @@ struct yj_media_peer {
     unsigned flags;
     yj_media_peer_callbacks_t cb;
     void *ud;
-    gint closed;  /* atomic: no more callbacks */
+    gint closed; /* atomic: no more callbacks */
     yj_media_peer_state_t state;
     GMutex cb_mutex; /* serialises callbacks vs close from another thread */
 
@@ -209,12 +212,14 @@ struct yj_media_peer {
     int rtcp_rsize;
     int next_mid;
     /* client's payload types and extension ids, reused in server offers */
-    yj_sdp_media_t caps_audio, caps_video;
-    bool have_caps_audio, have_caps_video;
+    /* point into a client-offered xcvr's neg (never freed before the peer) */
+    const yj_sdp_media_t *caps_audio, *caps_video;
 
     yj_ice_t *ice;
     yj_dtls_t *dtls;
     bool dtls_started;
+    bool dtls_done; /* handshake confirmed and the DTLS state freed */
+    int64_t connected_us;
     GSource *dtls_timer;
     GSource *rtcp_timer;
     GSource *nack_timer;
@@ -320,7 +325,7 @@ void yj_slot_unbind_locked(yj_slot_t *s);
 void yj_slot_free(yj_slot_t *s);
 /* The simulcast layer that fits slot s given a REMB estimate (0: none);
  * reads t's layer statistics (t->lock held). */
-int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb);
+int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now);
 
 /* ---- subscriber.c ---- */
 void yj_sub_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us);

@@ -40,8 +40,11 @@
  *   - The client offers first (WHIP, WHEP, the meeting page's first
  *     offer). In its offer each m-line means:
  *       sendonly  → a track the client publishes (needs PUBLISH);
- *       recvonly  → a receive slot the server fills with another
- *                   publisher's track of that kind (needs SUBSCRIBE);
+ *       recvonly  → a receive slot (needs SUBSCRIBE). With YJ_MEDIA_STATIC
+ *                   (WHEP) the server fills it at once with another
+ *                   publisher's track of that kind; otherwise it is
+ *                   answered a=inactive and filled by the next server
+ *                   offer, so the track arrives with the right a=msid;
  *       sendrecv  → both; inactive/port 0 → nothing.
  *     yj_media_peer_answer() returns the answer (DTLS setup:passive).
  *   - Server re-offers: when the room has more tracks than a SUBSCRIBE
@@ -57,9 +60,10 @@
  *   - Glare: if a client offer arrives while a server offer is pending, the
  *     server rolls its offer back (it is the polite side), answers the
  *     client, and raises on_negotiation_needed again afterwards.
- *   - WHEP viewers cannot be re-offered; their slots are bound to the
- *     room's publishers in the order the publishers joined and rebound when
- *     one leaves; on_negotiation_needed may simply be ignored.
+ *   - YJ_MEDIA_STATIC peers (WHEP viewers) cannot be re-offered; their
+ *     slots are bound to the room's publishers in the order the publishers
+ *     joined and rebound when one leaves (the a=msid in the answer then
+ *     does not name the publisher); on_negotiation_needed may be ignored.
  *
  * ICE
  *   Full ICE (RFC 8445 via libnice, controlled side when answering). Host
@@ -100,13 +104,13 @@ typedef struct {
      * except loopback (loopback only if there is nothing else). Tests use
      * "127.0.0.1". */
     const char *interfaces;
-    const char *stun_server;   /* "host:port" (UDP), NULL or "": none */
-    const char *turn_server;   /* "host:port" (UDP TURN), NULL or "": none */
-    const char *turn_user;     /* TURN long-term credentials */
+    const char *stun_server; /* "host:port" (UDP), NULL or "": none */
+    const char *turn_server; /* "host:port" (UDP TURN), NULL or "": none */
+    const char *turn_user;   /* TURN long-term credentials */
     const char *turn_password;
-    int gather_timeout_ms;     /* cap for YJ_MEDIA_SDP_FULL; 0: 3000 */
-    int max_publish_kbps;      /* REMB cap sent to publishers; 0: 2500 */
-    int nack_cache_ms;         /* per-publisher retransmission cache; 0: 1000 */
+    int gather_timeout_ms; /* cap for YJ_MEDIA_SDP_FULL; 0: 3000 */
+    int max_publish_kbps;  /* REMB cap sent to publishers; 0: 2500 */
+    int nack_cache_ms;     /* per-publisher retransmission cache; 0: 1000 */
 } yj_media_config_t;
 
 /* Creates the engine: the DTLS certificate (ECDSA P-256, self-signed,
@@ -155,12 +159,12 @@ int yj_media_room_watch(yj_media_room_t *room, const yj_media_room_callbacks_t *
 void yj_media_room_unwatch(yj_media_room_t *room, int watch_id);
 
 typedef struct {
-    char peer_id[64];   /* publisher */
-    char track_id[80];  /* stable within the room: "<peer_id>-a0", "-v1", … */
+    char peer_id[64];  /* publisher */
+    char track_id[80]; /* stable within the room: "<peer_id>-a0", "-v1", … */
     yj_media_kind_t kind;
-    char codec[16];     /* "opus", "VP8", "H264" */
-    int layers;         /* simulcast layers (1 when no simulcast) */
-    bool muted;         /* by yj_media_peer_set_muted */
+    char codec[16]; /* "opus", "VP8", "H264" */
+    int layers;     /* simulcast layers (1 when no simulcast) */
+    bool muted;     /* by yj_media_peer_set_muted */
 } yj_media_track_info_t;
 
 /* Snapshot of the room's published tracks in publish order; *out is a
@@ -178,6 +182,8 @@ enum {
     YJ_MEDIA_PUBLISH = 1 << 0,    /* accept the client's media */
     YJ_MEDIA_SUBSCRIBE = 1 << 1,  /* send the room's other publishers */
     YJ_MEDIA_AUDIO_ONLY = 1 << 2, /* subscribe to audio only (weak links) */
+    YJ_MEDIA_STATIC = 1 << 3,     /* never re-offered (WHEP): fill the client's
+                                     recvonly m-lines directly */
 };
 
 typedef enum {
@@ -278,9 +284,9 @@ int yj_media_peer_set_video_height(yj_media_peer_t *p, const char *publisher_id,
 
 typedef struct {
     yj_media_peer_state_t state;
-    char local_candidate[96];  /* selected pair, "udp 127.0.0.1:50000 host" */
+    char local_candidate[96]; /* selected pair, "udp 127.0.0.1:50000 host" */
     char remote_candidate[96];
-    char srtp_profile[32];     /* "AEAD_AES_128_GCM" or "AES_CM_128_HMAC_SHA1_80" */
+    char srtp_profile[32];           /* "AEAD_AES_128_GCM" or "AES_CM_128_HMAC_SHA1_80" */
     uint64_t packets_in, bytes_in;   /* RTP received (publisher side) */
     uint64_t packets_out, bytes_out; /* RTP sent (forwarded + retransmitted) */
     uint64_t packets_lost_in;        /* gaps seen in received sequences */

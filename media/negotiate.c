@@ -143,13 +143,10 @@ static void track_params(yj_media_peer_t *p, yj_xcvr_t *x, const yj_sdp_media_t 
 
 static void remember_caps(yj_media_peer_t *p, const yj_sdp_media_t *neg)
 {
-    if (neg->is_audio && neg->n_codecs > 0) {
-        p->caps_audio = *neg;
-        p->have_caps_audio = true;
-    } else if (neg->is_video && neg->n_codecs > 0) {
-        p->caps_video = *neg;
-        p->have_caps_video = true;
-    }
+    if (neg->is_audio && neg->n_codecs > 0)
+        p->caps_audio = neg;
+    else if (neg->is_video && neg->n_codecs > 0)
+        p->caps_video = neg;
 }
 
 static yj_xcvr_t *xcvr_at(yj_media_peer_t *p, int i)
@@ -231,8 +228,8 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
             x->is_av = om->is_audio || om->is_video;
             g_ptr_array_add(p->xcvrs, x);
         }
-        bool ok = !om->rejected && (om->is_audio || om->is_video) &&
-                  strstr(om->proto, "SAVPF") != NULL;
+        bool ok =
+            !om->rejected && (om->is_audio || om->is_video) && strstr(om->proto, "SAVPF") != NULL;
         if (ok && yj_sdp_negotiate_codecs(om, am, false) == 0)
             ok = false;
         if (!ok) {
@@ -247,11 +244,11 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
             continue;
         }
         x->rejected = false;
-        remember_caps(p, am);
         bool recv = (om->dir & YJ_DIR_SEND) && (p->flags & YJ_MEDIA_PUBLISH);
         bool send = (om->dir & YJ_DIR_RECV) && (p->flags & YJ_MEDIA_SUBSCRIBE);
         x->dir = (recv ? YJ_DIR_RECV : 0) | (send ? YJ_DIR_SEND : 0);
         x->neg = *am;
+        remember_caps(p, &x->neg);
         am->dir = x->dir;
         if (recv) {
             if (om->simulcast && om->rid_send) {
@@ -278,7 +275,7 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
         if (send) {
             if (!x->slot) {
                 x->slot = slot_new(p, x->kind, x->mid);
-                x->slot->auto_bind = true;
+                x->slot->auto_bind = (p->flags & YJ_MEDIA_STATIC) != 0;
                 g_ptr_array_add(new_slots, x->slot);
             }
             slot_params(p, x->slot, am, true);
@@ -318,8 +315,13 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
     g_mutex_lock(&p->room->lock);
     for (int i = 0; i < a->n_m; i++) {
         yj_xcvr_t *x = xcvr_at(p, i);
-        if (x->slot && (x->dir & YJ_DIR_SEND))
-            describe_slot(x->slot, x->slot->track, p, &a->m[i]);
+        if (!x->slot || !(x->dir & YJ_DIR_SEND))
+            continue;
+        yj_track_t *t = x->slot->track ? x->slot->track : x->slot->pending_track;
+        if (!t && !x->slot->auto_bind)
+            a->m[i].dir &= ~YJ_DIR_SEND; /* filled by a later server offer */
+        else
+            describe_slot(x->slot, t, p, &a->m[i]);
     }
     g_mutex_unlock(&p->room->lock);
     fill_bundle(a);
@@ -329,7 +331,8 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
      * rolled-back offer: ask the owner for a server offer. */
     g_mutex_lock(&p->room->lock);
     yj_track_t *unserved[1];
-    bool need = (p->flags & YJ_MEDIA_SUBSCRIBE) && yj_room_unserved_locked(p->room, p, unserved, 1) > 0;
+    bool need =
+        (p->flags & YJ_MEDIA_SUBSCRIBE) && yj_room_unserved_locked(p->room, p, unserved, 1) > 0;
     g_mutex_unlock(&p->room->lock);
     if (glare || need) {
         p->nego_needed_sent = false;
@@ -393,8 +396,7 @@ static void new_sending_media(yj_media_peer_t *p, yj_track_t *t, yj_sdp_media_t 
     g_strlcpy(m->proto, "UDP/TLS/RTP/SAVPF", sizeof m->proto);
     m->rtcp_mux = true;
     m->rtcp_rsize = true;
-    const yj_sdp_media_t *caps = video ? (p->have_caps_video ? &p->caps_video : NULL)
-                                       : (p->have_caps_audio ? &p->caps_audio : NULL);
+    const yj_sdp_media_t *caps = video ? p->caps_video : p->caps_audio;
     const yj_sdp_codec_t *cc = caps ? yj_sdp_find_codec(caps, t->codec) : NULL;
     if (cc) {
         m->codecs[m->n_codecs++] = *cc;
@@ -576,13 +578,12 @@ int yj_nego_set_answer(yj_media_peer_t *p, const yj_sdp_t *ans, char **err)
     if (!p->offer_pending)
         return set_err(err, "no server offer is waiting for an answer");
     if (ans->n_m != (int)p->xcvrs->len)
-        return set_err(err, "the answer has %d m-lines, the offer had %u", ans->n_m,
-                       p->xcvrs->len);
+        return set_err(err, "the answer has %d m-lines, the offer had %u", ans->n_m, p->xcvrs->len);
     for (int i = 0; i < ans->n_m; i++) {
         yj_xcvr_t *x = p->xcvrs->pdata[i];
         if (!ans->m[i].rejected && strcmp(ans->m[i].mid, x->mid) != 0)
-            return set_err(err, "m-line %d: mid %s does not match the offer's %s", i,
-                           ans->m[i].mid, x->mid);
+            return set_err(err, "m-line %d: mid %s does not match the offer's %s", i, ans->m[i].mid,
+                           x->mid);
     }
     if (strcmp(yj_sdp_setup(ans), "passive") == 0)
         return set_err(err, "a=setup:passive is not supported: the server is the DTLS server");

@@ -26,8 +26,8 @@ static bool valid_id(const char *id)
 
 const char *yj_media_peer_state_name(yj_media_peer_state_t st)
 {
-    static const char *names[] = {"new", "connecting", "connected", "disconnected", "failed",
-                                  "closed"};
+    static const char *names[] = {"new",          "connecting", "connected",
+                                  "disconnected", "failed",     "closed"};
     return st <= YJ_PEER_CLOSED ? names[st] : "?";
 }
 
@@ -243,6 +243,7 @@ static void on_dtls_connected(yj_media_peer_t *p)
     p->srtp_out = out;
     p->srtp_profile = profile;
     g_mutex_unlock(&p->out_lock);
+    p->connected_us = yj_now_us();
     yj_info("media", "peer %s/%s connected (%s)", p->room->id, p->id,
             yj_srtp_profile_name(profile));
     yj_peer_set_state(p, YJ_PEER_CONNECTED);
@@ -261,8 +262,7 @@ static void handle_dtls_status(yj_media_peer_t *p, yj_dtls_status_t st)
     if (st == YJ_DTLS_CONNECTED)
         on_dtls_connected(p);
     else if (st == YJ_DTLS_FAILED) {
-        yj_warn("media", "peer %s/%s: DTLS failed: %s", p->room->id, p->id,
-                yj_dtls_error(p->dtls));
+        yj_warn("media", "peer %s/%s: DTLS failed: %s", p->room->id, p->id, yj_dtls_error(p->dtls));
         yj_media_metric_drop(YJ_DROP_DTLS);
         yj_peer_set_state(p, YJ_PEER_FAILED);
     } else if (st == YJ_DTLS_CLOSED) {
@@ -300,6 +300,22 @@ static void arm_dtls_timer(yj_media_peer_t *p)
     p->dtls_timer = s; /* our ref: dropped when it fires or is destroyed */
 }
 
+static void destroy_timer(GSource **s);
+
+/* Once the client protects media with the keys it has completed the
+ * handshake, so the DTLS state (about 50 KiB per peer) can go; a node
+ * holds thousands of subscribers. Later DTLS records (a close_notify, a
+ * retransmission) are ignored. */
+static void drop_dtls(yj_media_peer_t *p)
+{
+    if (!p->dtls || !p->srtp_in)
+        return;
+    destroy_timer(&p->dtls_timer);
+    yj_dtls_free(p->dtls);
+    p->dtls = NULL;
+    p->dtls_done = true;
+}
+
 typedef struct {
     yj_media_peer_t *p;
     int64_t now;
@@ -322,7 +338,8 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
     switch (yj_pkt_classify(buf, len)) {
     case YJ_PKT_DTLS:
         if (!p->dtls) {
-            yj_peer_count_drop(p, YJ_DROP_DTLS);
+            if (!p->dtls_done)
+                yj_peer_count_drop(p, YJ_DROP_DTLS);
             return;
         }
         handle_dtls_status(p, yj_dtls_feed(p->dtls, buf, len));
@@ -337,6 +354,8 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
             yj_peer_count_drop(p, YJ_DROP_SRTP);
             return;
         }
+        if (p->dtls)
+            drop_dtls(p);
         yj_rtp_t pkt;
         int why = yj_rtp_parse(buf, (size_t)n, &pkt);
         if (why) {
@@ -356,6 +375,8 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
             yj_peer_count_drop(p, YJ_DROP_SRTP);
             return;
         }
+        if (p->dtls)
+            drop_dtls(p);
         rtcp_ctx_t c = {.p = p, .now = yj_now_us()};
         if (yj_rtcp_parse(buf, (size_t)n, rtcp_visit, &c) < 0)
             yj_peer_count_drop(p, YJ_DROP_RTCP);
@@ -421,6 +442,10 @@ static gboolean rtcp_tick(gpointer data)
     if (g_atomic_int_get(&p->closed))
         return G_SOURCE_CONTINUE;
     int64_t now = yj_now_us();
+    /* A client that never sends media or RTCP: give its DTLS 10 s to
+     * retransmit, then free it anyway. */
+    if (p->dtls && p->srtp_in && now - p->connected_us > 10000000)
+        drop_dtls(p);
     if (p->srtp_out) {
         yj_pub_rtcp_tick(p, now);
         yj_sub_rtcp_tick(p, now);

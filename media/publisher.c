@@ -257,6 +257,7 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
                 t->level = t->level * 0.7 + loud * 0.3;
             else
                 t->level = t->level * 0.985 + loud * 0.015;
+            t->level_avg += (loud - t->level_avg) * 0.01;
             t->level_us = now;
         }
     }

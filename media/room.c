@@ -20,6 +20,7 @@
 #define SPEAKER_HOLD_US 1500000
 #define SPEAKER_EVAL_US 300000
 #define SPEAKER_MIN_LEVEL 40.0 /* louder than about -87 dBov, smoothed */
+#define SPEAKER_MARGIN 8.0     /* how much louder a newcomer must be */
 
 static bool valid_id(const char *id)
 {
@@ -349,23 +350,34 @@ void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us)
         return;
     }
     room->last_eval_us = now_us;
-    const char *loudest = NULL;
-    double best = SPEAKER_MIN_LEVEL;
+    /* The floor holder is the speaker, or while there is none the current
+     * candidate: it keeps the floor unless someone is clearly louder. */
+    const char *holder = room->speaker[0] ? room->speaker : room->candidate;
+    char loudest[64] = "", held[64] = "";
+    double best = -1, held_level = -1;
     for (guint i = 0; i < room->tracks->len; i++) {
         yj_track_t *t = room->tracks->pdata[i];
         if (t->kind != YJ_MEDIA_AUDIO)
             continue;
         g_mutex_lock(&t->lock);
-        double lv = (t->muted || now_us - t->level_us > 1000000) ? 0 : t->level;
-        if (lv > best && t->pub) {
+        /* speaking: the fast level over the threshold; compared on the
+         * ~2 s average, so two voices of similar loudness do not flap */
+        bool speaking =
+            !t->muted && now_us - t->level_us <= 1000000 && t->level > SPEAKER_MIN_LEVEL;
+        double lv = speaking ? t->level_avg : 0;
+        if (t->pub && speaking && lv > best) {
             best = lv;
-            loudest = t->pub->id;
+            g_strlcpy(loudest, t->pub->id, sizeof loudest);
+        }
+        if (t->pub && speaking && holder[0] && strcmp(t->pub->id, holder) == 0 && lv > held_level) {
+            held_level = lv;
+            g_strlcpy(held, t->pub->id, sizeof held);
         }
         g_mutex_unlock(&t->lock);
     }
-    char fire[64];
+    const char *want = held[0] && best - held_level < SPEAKER_MARGIN ? held : loudest;
+    char fire[64] = "";
     bool changed = false;
-    const char *want = loudest ? loudest : "";
     if (strcmp(want, room->speaker) == 0) {
         room->candidate[0] = 0;
     } else if (strcmp(want, room->candidate) != 0) {

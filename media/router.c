@@ -106,8 +106,8 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
         }
         uint16_t seq;
         uint32_t ts;
-        if (!yj_rewriter_map(&s->rw, pkt->ssrc, pkt->seq, pkt->ts, (uint32_t)t->clock, now_us,
-                             &seq, &ts)) {
+        if (!yj_rewriter_map(&s->rw, pkt->ssrc, pkt->seq, pkt->ts, (uint32_t)t->clock, now_us, &seq,
+                             &ts)) {
             g_mutex_unlock(&sub->out_lock);
             continue;
         }
@@ -125,46 +125,70 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
         yj_track_request_keyframe_locked(t, false);
 }
 
-/* The best layer for slot s: the highest whose measured bitrate fits the
- * subscriber's REMB estimate and whose height fits what it displays. */
-static int choose_layer(const yj_slot_t *s, const yj_track_t *t, uint32_t remb)
+/* Simulcast layer choice for slot s (t->lock and the subscriber's
+ * out_lock held or the slot not yet shared). Layers rank by measured
+ * bitrate; a layer taller than the subscriber displays is never chosen
+ * (heights come from VP8 keyframes). A new binding starts on the best
+ * allowed layer. Afterwards: congestion (REMB below the current layer's
+ * rate, or more than 10 % loss in the client's reports) steps down one
+ * layer and holds 15 s; a clean link (under 2 % loss) steps up one layer
+ * at a time, at most every 3 s. No bandwidth probing is done. */
+static int choose_layer(yj_slot_t *s, const yj_track_t *t, uint32_t remb, double loss, int64_t now)
 {
     if (t->n_layers <= 1)
         return 0;
-    int best = -1;
-    uint32_t best_rate = 0;
-    int lowest = 0;
-    uint32_t low_rate = UINT32_MAX;
-    for (int l = 0; l < t->n_layers; l++) {
-        const yj_layer_t *L = &t->layers[l];
-        if (!L->active)
-            continue;
-        if (L->bitrate < low_rate) {
-            low_rate = L->bitrate;
-            lowest = l;
+    int order[YJ_MAX_LAYERS], n = 0;
+    for (int l = 0; l < t->n_layers; l++)
+        if (t->layers[l].active)
+            order[n++] = l;
+    if (n == 0)
+        return s->target_layer >= 0 ? s->target_layer : 0;
+    for (int i = 1; i < n; i++) /* ascending bitrate */
+        for (int j = i; j > 0 && t->layers[order[j]].bitrate < t->layers[order[j - 1]].bitrate;
+             j--) {
+            int x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
         }
-        if (remb && L->bitrate > remb * 9 / 10)
-            continue;
-        if (s->max_height && L->height && L->height > s->max_height)
-            continue;
-        if (best < 0 || L->bitrate > best_rate) {
-            best = l;
-            best_rate = L->bitrate;
-        }
+    int top = 0; /* highest allowed index in order[] */
+    for (int i = 0; i < n; i++) {
+        const yj_layer_t *L = &t->layers[order[i]];
+        if (!s->max_height || !L->height || L->height <= s->max_height)
+            top = i;
     }
-    return best >= 0 ? best : lowest;
+    int cur = -1;
+    for (int i = 0; i < n; i++)
+        if (order[i] == s->target_layer)
+            cur = i;
+    if (s->layer < 0 || cur < 0)
+        return order[top];
+    if (cur > top)
+        return order[top]; /* taller than displayed: down at once */
+    uint32_t rate = t->layers[order[cur]].bitrate;
+    bool settled = now - s->bound_us > 5000000; /* receivers' REMB starts low */
+    if ((settled && remb && rate && remb < rate / 10 * 9) || loss > 0.10) {
+        s->hold_until_us = now + 15000000;
+        return order[cur > 0 ? cur - 1 : 0];
+    }
+    if (cur < top && loss < 0.02 && now >= s->hold_until_us) {
+        s->hold_until_us = now + 3000000;
+        return order[cur + 1];
+    }
+    return order[cur];
 }
 
-int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb)
+int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now)
 {
-    return choose_layer(s, t, remb);
+    return choose_layer(s, t, remb, loss, now);
 }
 
 void yj_slot_bind_locked(yj_slot_t *s, yj_track_t *t)
 {
     yj_media_peer_t *sub = s->sub;
     g_mutex_lock(&t->lock);
-    int target = choose_layer(s, t, 0);
+    s->layer = -1;
+    s->bound_us = yj_now_us();
+    int target = choose_layer(s, t, 0, 0, s->bound_us);
     g_ptr_array_add(t->sinks, s);
     g_mutex_lock(&sub->out_lock);
     s->track = yj_track_ref(t);

@@ -74,8 +74,7 @@ static long check_packet(const uint8_t *p, size_t len)
     return (long)size;
 }
 
-static void visit_blocks(const uint8_t *p, int count, uint32_t ssrc, yj_rtcp_visit_fn fn,
-                         void *ud)
+static void visit_blocks(const uint8_t *p, int count, uint32_t ssrc, yj_rtcp_visit_fn fn, void *ud)
 {
     for (int i = 0; i < count; i++, p += 24) {
         yj_rtcp_item_t it = {.kind = YJ_RTCPI_REPORT, .ssrc = ssrc};

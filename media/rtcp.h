@@ -31,9 +31,9 @@ typedef enum {
     YJ_RTCPI_BYE,    /* ssrc leaves */
     YJ_RTCPI_NACK,   /* media_ssrc: lost seq `pid` plus bitmask `blp` */
     YJ_RTCPI_PLI,
-    YJ_RTCPI_FIR,    /* media_ssrc, fir_seq */
-    YJ_RTCPI_REMB,   /* bitrate for media_ssrc (each listed ssrc) */
-    YJ_RTCPI_TWCC,   /* transport-cc feedback present (not decoded) */
+    YJ_RTCPI_FIR,  /* media_ssrc, fir_seq */
+    YJ_RTCPI_REMB, /* bitrate for media_ssrc (each listed ssrc) */
+    YJ_RTCPI_TWCC, /* transport-cc feedback present (not decoded) */
 } yj_rtcp_item_kind_t;
 
 typedef struct {
@@ -71,8 +71,7 @@ typedef struct {
 /* Writers append to out (capacity cap) and return bytes written or -1. */
 int yj_rtcp_write_sr(uint8_t *out, size_t cap, uint32_t ssrc, uint64_t ntp, uint32_t rtp_ts,
                      uint32_t packets, uint32_t octets, const yj_rtcp_block_t *blocks, int n);
-int yj_rtcp_write_rr(uint8_t *out, size_t cap, uint32_t ssrc, const yj_rtcp_block_t *blocks,
-                     int n);
+int yj_rtcp_write_rr(uint8_t *out, size_t cap, uint32_t ssrc, const yj_rtcp_block_t *blocks, int n);
 int yj_rtcp_write_sdes(uint8_t *out, size_t cap, uint32_t ssrc, const char *cname);
 int yj_rtcp_write_bye(uint8_t *out, size_t cap, uint32_t ssrc);
 int yj_rtcp_write_pli(uint8_t *out, size_t cap, uint32_t ssrc, uint32_t media_ssrc);

@@ -31,7 +31,7 @@ typedef enum {
     YJ_DROP_SRTP,      /* authentication/decryption failed */
     YJ_DROP_UNKNOWN_SSRC,
     YJ_DROP_DTLS,
-    YJ_DROP_DEMUX,     /* first byte matches no protocol */
+    YJ_DROP_DEMUX, /* first byte matches no protocol */
     YJ_DROP_COUNT
 } yj_drop_t;
 const char *yj_drop_name(yj_drop_t r);
@@ -44,8 +44,8 @@ typedef struct {
     uint32_t ssrc;
     uint8_t cc;
     uint32_t csrc[15];
-    uint16_t ext_profile;   /* 0xBEDE (one-byte), 0x100X (two-byte), other, 0 none */
-    const uint8_t *ext;     /* extension elements (after the 4-byte header) */
+    uint16_t ext_profile; /* 0xBEDE (one-byte), 0x100X (two-byte), other, 0 none */
+    const uint8_t *ext;   /* extension elements (after the 4-byte header) */
     size_t ext_len;
     size_t header_len;      /* fixed + CSRC + extension */
     const uint8_t *payload; /* after the header, padding removed */
@@ -62,7 +62,7 @@ int yj_rtp_parse(const uint8_t *buf, size_t len, yj_rtp_t *out);
 int yj_rtp_ext_find(const yj_rtp_t *p, int id, const uint8_t **data);
 
 typedef struct {
-    uint8_t id; /* 1–14 */
+    uint8_t id;  /* 1–14 */
     uint8_t len; /* 1–16 */
     uint8_t data[16];
 } yj_rtp_ext_elem_t;
@@ -88,10 +88,10 @@ typedef struct {
     uint32_t src_ssrc;  /* current source */
     uint16_t seq_delta; /* out = in + delta (mod 2^16) */
     uint32_t ts_delta;
-    uint16_t last_seq;  /* highest output seq sent */
+    uint16_t last_seq; /* highest output seq sent */
     uint32_t last_ts;
-    int64_t last_us;    /* wall clock of last_ts */
-    int64_t in_highest; /* extended highest source seq in this epoch */
+    int64_t last_us;     /* wall clock of last_ts */
+    int64_t in_highest;  /* extended highest source seq in this epoch */
     int64_t epoch_start; /* extended source seq of the epoch's first packet */
     bool in_init;
 } yj_rewriter_t;

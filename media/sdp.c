@@ -645,7 +645,8 @@ char *yj_sdp_write(const yj_sdp_t *s)
                     for (int j = 0; j < 2; j++) {
                         if (!both[j])
                             continue;
-                        add_attr(&gm, "ssrc", "%u cname:%s", both[j], m->cname[0] ? m->cname : "yj");
+                        add_attr(&gm, "ssrc", "%u cname:%s", both[j],
+                                 m->cname[0] ? m->cname : "yj");
                         if (m->msid[0])
                             add_attr(&gm, "ssrc", "%u msid:%s", both[j], m->msid);
                     }
@@ -786,8 +787,8 @@ int yj_sdp_ext_id(const yj_sdp_media_t *m, yj_ext_t e)
     return 0;
 }
 
-int yj_sdp_parse_frag(const char *frag, char ufrag[64], char pwd[160], char (*cands)[256],
-                      int max, bool *end, char **err)
+int yj_sdp_parse_frag(const char *frag, char ufrag[64], char pwd[160], char (*cands)[256], int max,
+                      bool *end, char **err)
 {
     if (err)
         *err = NULL;

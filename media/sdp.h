@@ -50,17 +50,23 @@ typedef enum {
 const char *yj_sdp_ext_uri(yj_ext_t e);
 yj_ext_t yj_sdp_ext_from_uri(const char *uri);
 
-typedef enum { YJ_CODEC_NONE = 0, YJ_CODEC_OPUS, YJ_CODEC_VP8, YJ_CODEC_H264, YJ_CODEC_RTX } yj_codec_t;
+typedef enum {
+    YJ_CODEC_NONE = 0,
+    YJ_CODEC_OPUS,
+    YJ_CODEC_VP8,
+    YJ_CODEC_H264,
+    YJ_CODEC_RTX
+} yj_codec_t;
 
 typedef struct {
-    int pt;          /* 0–127 */
+    int pt; /* 0–127 */
     yj_codec_t codec;
-    char name[16];   /* encoding name as written */
+    char name[16]; /* encoding name as written */
     int clock;
     int channels;
     char fmtp[160];
-    int apt;         /* RTX: associated payload type, else -1 */
-    unsigned fb;     /* YJ_FB_* */
+    int apt;     /* RTX: associated payload type, else -1 */
+    unsigned fb; /* YJ_FB_* */
 } yj_sdp_codec_t;
 
 typedef struct {
@@ -69,13 +75,13 @@ typedef struct {
 } yj_sdp_extmap_t;
 
 typedef struct {
-    char kind[12];    /* "audio", "video", "application", … */
-    bool is_audio;    /* kind == audio */
+    char kind[12]; /* "audio", "video", "application", … */
+    bool is_audio; /* kind == audio */
     bool is_video;
-    bool rejected;    /* port 0 */
+    bool rejected; /* port 0 */
     char proto[32];
     char mid[32];
-    int dir;          /* YJ_DIR_* */
+    int dir; /* YJ_DIR_* */
     yj_sdp_codec_t codecs[YJ_SDP_MAX_CODECS];
     int n_codecs;
     yj_sdp_extmap_t ext[YJ_SDP_MAX_EXT];
@@ -156,8 +162,8 @@ int yj_sdp_ext_id(const yj_sdp_media_t *m, yj_ext_t e);
  * end-of-candidates (media-level lines after "m=" are accepted). Fills
  * ufrag/pwd ("" if absent) and up to max candidates ("candidate:…").
  * Returns the number of candidates or YJ_EINVAL (with *err). */
-int yj_sdp_parse_frag(const char *frag, char ufrag[64], char pwd[160], char (*cands)[256],
-                      int max, bool *end, char **err);
+int yj_sdp_parse_frag(const char *frag, char ufrag[64], char pwd[160], char (*cands)[256], int max,
+                      bool *end, char **err);
 
 /* Direction attribute name, "sendrecv" etc. */
 const char *yj_sdp_dir_name(int dir);

@@ -63,8 +63,8 @@ static void resend(yj_media_peer_t *p, yj_slot_t *s, uint16_t out_seq, int64_t n
             g_mutex_lock(&p->out_lock);
             if (s->track == t && s->active) {
                 int codec = t->pt_codec[pkt.pt];
-                bool rtx = codec > YJ_CODEC_NONE && codec < YJ_CODEC_RTX &&
-                           s->rtx_pt_for[codec] >= 0;
+                bool rtx =
+                    codec > YJ_CODEC_NONE && codec < YJ_CODEC_RTX && s->rtx_pt_for[codec] >= 0;
                 uint32_t ts = pkt.ts + s->rw.ts_delta;
                 int n = yj_router_build(s, t, &pkt, out_seq, ts, rtx, out, YJ_RTP_MAX, now);
                 if (n > 0 && yj_peer_send_rtp_locked(p, out, n) == 0) {
@@ -101,8 +101,8 @@ static void update_layers(yj_media_peer_t *p)
             continue;
         g_mutex_lock(&t->lock);
         bool multi = t->n_layers > 1;
-        int want = multi ? yj_slot_pick_layer(s, t, p->remb_bps) : 0;
         g_mutex_lock(&p->out_lock);
+        int want = multi ? yj_slot_pick_layer(s, t, p->remb_bps, p->loss_out, yj_now_us()) : 0;
         bool change = multi && s->track == t && s->target_layer != want;
         if (change)
             s->target_layer = want;

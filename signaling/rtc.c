@@ -150,7 +150,7 @@ static int create(yj_req_t *req, bool whep)
     s->whep = whep;
     yj_media_peer_callbacks_t cb = {.on_state = on_state};
     s->peer =
-        yj_media_peer_new(room, s->id, whep ? YJ_MEDIA_SUBSCRIBE : YJ_MEDIA_PUBLISH, &cb, NULL);
+        yj_media_peer_new(room, s->id, whep ? YJ_MEDIA_SUBSCRIBE | YJ_MEDIA_STATIC : YJ_MEDIA_PUBLISH, &cb, NULL);
     yj_media_room_unref(room);
     if (!s->peer) {
         g_free(offer);

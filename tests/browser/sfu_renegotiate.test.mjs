@@ -27,12 +27,12 @@ after(async () => {
   if (d) await d.stop();
 });
 
-async function member(id) {
+async function member(id, opts = {}) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.log(`[${id}]`, m.text()); });
   await page.goto(d.url + '/rtc-test/whip.html');
-  await page.evaluate(([i]) => join('meet1', i), [id]);
+  await page.evaluate(([i, o]) => join('meet1', i, o), [id, opts]);
   return { id, ctx, page };
 }
 
@@ -77,6 +77,27 @@ test('three publishers see and hear each other through server re-offers', async 
     await seesAll(dv, ['alice', 'bob']);
     const after = (await a.page.evaluate(() => remoteStats())).transceivers;
     assert.equal(after, before, 'm-lines were recycled, not appended');
+    // eve has no camera or microphone: her recvonly placeholders are filled
+    // by a server offer, with the publishers' stream ids
+    const ev = await member('eve', { recvOnly: true });
+    const se = await seesAll(ev, ['alice', 'bob', 'dave']);
+    assert.ok(!se.streams.undefined && Object.keys(se.streams).length === 3, JSON.stringify(se));
+    // frank subscribes to audio only (a weak village link): he hears
+    // everyone and receives no video
+    const fr = await member('frank', { audioOnly: true });
+    const end2 = Date.now() + 20000;
+    let sf;
+    while (Date.now() < end2) {
+      sf = await fr.page.evaluate(() => remoteStats());
+      if (['alice', 'bob', 'dave'].every((o) => sf.streams[o] && sf.streams[o].audio > 20)) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    for (const o of ['alice', 'bob', 'dave']) {
+      assert.ok(sf.streams[o] && sf.streams[o].audio > 20, 'frank hears ' + o + ': ' + JSON.stringify(sf));
+      assert.ok(!sf.streams[o].video, 'frank gets no video from ' + o);
+    }
+    await fr.ctx.close();
+    await ev.ctx.close();
     await dv.ctx.close();
   } finally {
     await a.ctx.close();

@@ -82,6 +82,20 @@ test('Chromium publishes over WHIP and another Chromium watches over WHEP', asyn
     const m = await (await fetch(d.url + '/metrics')).text();
     assert.match(m, /yj_media_packets_forwarded_total [1-9]/);
 
+    // ICE restart through PATCH: new client credentials → 200 with the
+    // server's new ones and its candidates (RFC 9725 §4.4)
+    r = await d.api(p.location, { method: 'PATCH', token,
+      body: 'a=ice-ufrag:rst1\r\na=ice-pwd:restartpassword0123456789\r\n',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.text, /a=ice-ufrag:/);
+    assert.match(r.text, /a=candidate:.* 127\.0\.0\.1 /);
+    assert.doesNotMatch(r.text, new RegExp('a=ice-ufrag:' + /a=ice-ufrag:(\S+)/.exec(p.answer)[1] + '\r'));
+    // another principal may not touch the session
+    const other = await d.login('qingshan');
+    r = await d.api(p.location, { method: 'DELETE', token: other });
+    assert.equal(r.status, 403);
+
     await sub.page.evaluate(() => hangup());
     r = await d.api(p.location, { method: 'DELETE', token });
     assert.equal(r.status, 200);

@@ -43,10 +43,10 @@ static void rtp_parse_fields(void **state)
     assert_int_equal(yj_rtp_ext_find(&p, 7, &d), -1);
 
     /* CSRCs, two-byte extensions and padding */
-    uint8_t b2[] = {0xb2, 96, 0, 1, 0, 0, 0, 9, 0, 0, 0, 7, /* V=2 P X=1 CC=2 */
-                    0, 0, 0, 1, 0, 0, 0, 2,                 /* CSRC */
-                    0x10, 0x00, 0, 1, 5, 2, 0xaa, 0xbb,     /* 0x1000: id 5 len 2 */
-                    'x', 'y', 0, 0, 3};                     /* payload + 3 padding */
+    uint8_t b2[] = {0xb2, 96,   0, 1, 0, 0, 0,    9,    0, 0, 0, 7, /* V=2 P X=1 CC=2 */
+                    0,    0,    0, 1, 0, 0, 0,    2,                /* CSRC */
+                    0x10, 0x00, 0, 1, 5, 2, 0xaa, 0xbb,             /* 0x1000: id 5 len 2 */
+                    'x',  'y',  0, 0, 3};                           /* payload + 3 padding */
     assert_int_equal(yj_rtp_parse(b2, sizeof b2, &p), 0);
     assert_int_equal(p.cc, 2);
     assert_int_equal(p.csrc[1], 2);
@@ -282,8 +282,8 @@ static void keyframes(void **state)
     (void)state;
     /* VP8 descriptor: X=1 S=1 PID=0, I=1 (15-bit picture id), then a
      * keyframe header (P=0) with start code and 640x480 */
-    uint8_t vp8[] = {0x90, 0x80, 0x81, 0x23, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a,
-                     0x80, 0x02, 0xe0, 0x01};
+    uint8_t vp8[] = {0x90, 0x80, 0x81, 0x23, 0x10, 0x02, 0x00,
+                     0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01};
     assert_true(yj_vp8_is_keyframe(vp8, sizeof vp8));
     int w, h;
     assert_true(yj_vp8_keyframe_size(vp8, sizeof vp8, &w, &h));
@@ -423,10 +423,14 @@ static void dtls_srtp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rtp_parse_fields), cmocka_unit_test(rtp_refusals),
-        cmocka_unit_test(demux),            cmocka_unit_test(seq_unwrap),
-        cmocka_unit_test(rewriter_switch),  cmocka_unit_test(nack_cache),
-        cmocka_unit_test(rtcp_compound),    cmocka_unit_test(keyframes),
+        cmocka_unit_test(rtp_parse_fields),
+        cmocka_unit_test(rtp_refusals),
+        cmocka_unit_test(demux),
+        cmocka_unit_test(seq_unwrap),
+        cmocka_unit_test(rewriter_switch),
+        cmocka_unit_test(nack_cache),
+        cmocka_unit_test(rtcp_compound),
+        cmocka_unit_test(keyframes),
         cmocka_unit_test(dtls_srtp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -241,8 +241,10 @@ static void fragments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(chrome_publisher_offer), cmocka_unit_test(answer_roundtrip),
-        cmocka_unit_test(watcher_offer),          cmocka_unit_test(refusals),
+        cmocka_unit_test(chrome_publisher_offer),
+        cmocka_unit_test(answer_roundtrip),
+        cmocka_unit_test(watcher_offer),
+        cmocka_unit_test(refusals),
         cmocka_unit_test(fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
