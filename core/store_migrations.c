@@ -10,6 +10,8 @@
  */
 #include "store_migrations.h"
 
+extern const char yj_migration_meetings_sql[]; /* core/store_meetings.c */
+
 static const char base_sql[] =
     "CREATE TABLE orgs ("
     "  id INTEGER PRIMARY KEY,"
@@ -88,5 +90,6 @@ static const char base_sql[] =
 
 const yj_migration_t yj_migrations[] = {
     {"records: orgs, members, admins, sessions, ledger", base_sql},
+    {"meetings: meetings, invitations, attendance, results", yj_migration_meetings_sql},
 };
 const int yj_migrations_count = (int)(sizeof yj_migrations / sizeof yj_migrations[0]);

@@ -20,6 +20,7 @@
 #include "core/yj.h"
 #include "portal/http.h"
 #include "portal/portal.h"
+#include "signaling/meetings.h"
 #include "signaling/rtc.h"
 
 #include <errno.h>
@@ -41,6 +42,7 @@ typedef struct {
 static const subsystem_t subsystems[] = {
     {"portal", yj_portal_init, NULL, yj_portal_stop},
     {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
+    {"meetings", yj_meetings_init, yj_meetings_start, yj_meetings_stop},
 };
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;

@@ -589,6 +589,7 @@ static void upgrade_cb(void *cls, struct MHD_Connection *c, void *con_cls, const
     yj_upgraded_t *up = g_new0(yj_upgraded_t, 1);
     up->urh = urh;
     ctx->fn(up, sock, extra, extra_len, ctx->ud);
+    g_free(ctx);
 }
 
 void yj_http_upgrade_close(yj_upgraded_t *up)
@@ -601,10 +602,9 @@ void yj_http_upgrade_close(yj_upgraded_t *up)
 
 int yj_req_reply_upgrade(yj_req_t *req, yj_upgrade_fn fn, void *ud)
 {
-    upgrade_ctx_t *ctx = yj_req_alloc(req, sizeof *ctx);
-    /* The context must outlive the request: the upgrade callback runs after
-     * the request completes, so take it out of the arena. */
-    g_ptr_array_remove_fast(req->arena, ctx);
+    /* The context must outlive the request (the upgrade callback runs after
+     * it completes), so it is not in the arena; upgrade_cb frees it. */
+    upgrade_ctx_t *ctx = g_new0(upgrade_ctx_t, 1);
     ctx->fn = fn;
     ctx->ud = ud;
     struct MHD_Response *r = MHD_create_response_for_upgrade(upgrade_cb, ctx);

@@ -4,12 +4,16 @@
 // organisation shows its summary (GET …/summary) and a searchable, paged
 // member list (GET …/members). The choice is kept in ?org= so a reload or
 // a shared link opens the same organisation. Members are sent to their
-// own record page.
+// own record page. Creating, renaming, moving and deleting organisations
+// is in org_admin.js; each member row has a button for a one-time sign-in
+// code (logincode.js).
 
 import { api, requireSession, seg } from './api.js';
 import { hours, t } from './i18n.js';
 import { el, errorText, fill, initPage, notice, param } from './ui.js';
 import { normaliseId } from './idnumber.js';
+import { loginCodeDialog } from './logincode.js';
+import { setupOrgAdmin } from './org_admin.js';
 
 const PAGE = 20;
 const TOP = 5;
@@ -93,6 +97,7 @@ async function choose(code, fromClick = false) {
 function drawHead() {
   const o = state.byCode.get(state.code);
   if (!o) return;
+  orgAdmin?.draw();
   document.getElementById('org-name').textContent = o.name;
   document.getElementById('org-code').textContent = t('orgs.code', { code: o.code });
   document.getElementById('import-link').href = '/import.html?org=' + seg(o.code);
@@ -163,7 +168,12 @@ function drawMembers() {
     cell('orgs.col.id_number', m.id_number, 'nowrap'),
     cell('orgs.col.org', m.org_name || m.org_code),
     cell('orgs.col.status', t('status.' + m.status), 'nowrap'),
-    cell('orgs.col.phone', m.phone || t('common.none'), 'nowrap'))));
+    cell('orgs.col.phone', m.phone || t('common.none'), 'nowrap'),
+    cell('orgs.col.code', el('button', {
+      type: 'button', class: 'btn btn-small issue-code',
+      'aria-label': t('orgs.code_button.label', { name: m.name }),
+      onclick: () => loginCodeDialog(m),
+    }, t('orgs.code_button')), 'no-print'))));
   document.getElementById('members-table').hidden = rows.length === 0;
   const empty = document.getElementById('members-empty');
   empty.hidden = !r || rows.length > 0;
@@ -214,12 +224,24 @@ function wireMembers() {
   });
 }
 
+/** Asks for the tree again (after a change) and opens code, or the first
+ *  root when code is gone. Keeps the branches that were open. */
+async function reloadTree(code) {
+  const r = await api('/api/v1/orgs');
+  buildTree(r.orgs || []);
+  for (const c of [...state.open]) if (!state.byCode.has(c)) state.open.delete(c);
+  await choose(code && state.byCode.has(code) ? code : state.roots[0]?.code);
+}
+
+let orgAdmin = null;
+
 async function main() {
   initPage(null);
   const s = await requireSession();
   initPage(s);
   if (s.kind !== 'admin') { location.replace('/record.html'); return; }
   wireMembers();
+  orgAdmin = setupOrgAdmin(state, reloadTree);
   window.addEventListener('yj-lang', () => { drawTree(); drawHead(); drawSummary(); drawMembers(); });
   try {
     const r = await api('/api/v1/orgs');

@@ -3,18 +3,21 @@
 // GET /api/v1/members/{id}/record: details, hours per year and kind, and
 // the ledger lines (date, kind, hours, reason), newest first, filtered by
 // year. Administrators open it with ?id=; a member sees their own.
+// Administrators also get the actions in record_admin.js (sign-in code,
+// editing, manual credit, correcting a line).
 
 import { api, requireSession, seg } from './api.js';
 import { date, hours, t } from './i18n.js';
 import { el, errorText, fill, initPage, notice, param } from './ui.js';
 import { normaliseId } from './idnumber.js';
+import { setupAdmin } from './record_admin.js';
 
 const KINDS = ['meeting', 'lesson', 'broadcast', 'manual'];
 // record: the all-years answer (profile, totals, newest ledger lines);
 // byYear: ledger answers for one year, fetched when that year is chosen,
 // because the server files a correction under the year of the row it
 // corrects and may cut a long ledger short.
-const state = { id: null, record: null, year: 'all', byYear: new Map(), session: null };
+const state = { id: null, record: null, year: 'all', byYear: new Map(), session: null, admin: null };
 
 function drawProfile() {
   const m = state.record.member;
@@ -92,15 +95,39 @@ function drawLedger() {
   cut.hidden = !shown?.ledger_truncated;
   cut.textContent = t('record.ledger.truncated', { n: lines.length });
   const cell = (key, content, cls = null) => el('td', { 'data-label': t(key), class: cls }, content);
+  // What each line counts now, once its corrections are added.
+  const corrected = new Map();
+  for (const l of lines) if (l.corrects) corrected.set(l.corrects, (corrected.get(l.corrects) || 0) + l.minutes);
+  const admin = state.admin;
+  document.querySelector('#ledger-table .admin-col').hidden = !admin;
   fill(document.getElementById('ledger-body'), lines.map((l) => {
     const note = [l.reason || (l.source_id ? el('span', { class: 'detail' }, l.source_id) : t('common.none'))];
     if (l.corrects) note.unshift(el('span', { class: 'badge badge-soft' }, t('record.ledger.correction')), ' ');
-    return el('tr', {},
+    if (corrected.has(l.id))
+      note.push(el('span', { class: 'detail' }, t('record.ledger.now', { h: hours(l.minutes + corrected.get(l.id)) })));
+    if (l.by_whom && (l.kind === 'manual' || l.corrects))
+      note.push(el('span', { class: 'detail' }, t('record.ledger.by', { who: l.by_whom })));
+    return el('tr', { 'data-id': l.id },
       cell('record.ledger.date', date(l.at), 'lead nowrap'),
       cell('record.ledger.kind', KINDS.includes(l.kind) ? t('kind.' + l.kind) : l.kind, 'nowrap'),
       cell('record.ledger.hours', hours(l.minutes), 'num nowrap' + (l.minutes < 0 ? ' neg' : '')),
-      cell('record.ledger.reason', el('div', {}, note)));
+      cell('record.ledger.reason', el('div', {}, note)),
+      admin ? cell('record.ledger.action', l.corrects ? null : el('button', {
+        type: 'button', class: 'btn btn-small correct-line',
+        'aria-label': t('record.ledger.correct_label', { date: date(l.at), h: hours(l.minutes) }),
+        onclick: () => admin.correct(l, l.minutes + (corrected.get(l.id) || 0)),
+      }, t('record.ledger.correct')), 'no-print') : null);
   }));
+}
+
+/** Asks the server again for the record (and the chosen year) and redraws:
+ *  after an administrator changed the member or their ledger. */
+async function reload() {
+  state.record = await api(`/api/v1/members/${seg(state.id)}/record`);
+  state.byYear.clear();
+  if (state.year !== 'all')
+    state.byYear.set(state.year, await api(`/api/v1/members/${seg(state.id)}/record?year=${encodeURIComponent(state.year)}`));
+  drawAll();
 }
 
 async function chooseYear(y) {
@@ -154,6 +181,7 @@ async function main() {
   }
   document.getElementById('page-loading').hidden = true;
   document.getElementById('record').hidden = false;
+  if (s.kind === 'admin') state.admin = setupAdmin(state, reload);
   drawAll();
 }
 
