@@ -671,12 +671,20 @@ int main(int argc, char **argv)
             if (i % 20 == 19)
                 run_for(20000, &next_v, &next_a);
         }
-        want_key = true;
-        run_for(3000000, &next_v, &next_a); /* connect and settle */
+        /* connect (up to 30 s), then settle 3 s */
         int connected = 0;
+        for (int k = 0; k < 150; k++) {
+            run_for(200000, &next_v, &next_a);
+            connected = 0;
+            for (guint i = 1; i < clients->len; i++)
+                connected += ((client_t *)clients->pdata[i])->out != NULL;
+            if (connected == (int)clients->len - 1)
+                break;
+        }
+        want_key = true;
+        run_for(3000000, &next_v, &next_a);
         for (guint i = 1; i < clients->len; i++) {
             client_t *c = clients->pdata[i];
-            connected += c->out != NULL;
             c->received = c->lost = 0;
         }
         g_array_set_size(lat, 0);
