@@ -10,6 +10,7 @@
  */
 #include "store_migrations.h"
 
+extern const char yj_migration_meetings_sql[]; /* core/store_meetings.c */
 extern const char yj_migration_vod_sql[]; /* store_vod.c */
 
 static const char base_sql[] =
@@ -75,8 +76,11 @@ static const char base_sql[] =
     "  by_whom TEXT NOT NULL,"
     "  reason TEXT,"
     "  corrects INTEGER REFERENCES ledger(id),"
+    /* A credit adds time; only a correction may take some away. */
+    "  CHECK ((corrects IS NULL AND minutes > 0) OR (corrects IS NOT NULL AND minutes <> 0)),"
     "  UNIQUE (member_id, kind, source_id));"
     "CREATE INDEX ledger_member_at ON ledger(member_id, at);"
+    "CREATE INDEX ledger_corrects ON ledger(corrects) WHERE corrects IS NOT NULL;"
     "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger"
     "  BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;"
     "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger"
@@ -87,6 +91,7 @@ static const char base_sql[] =
 
 const yj_migration_t yj_migrations[] = {
     {"records: orgs, members, admins, sessions, ledger", base_sql},
+    {"meetings: meetings, invitations, attendance, results", yj_migration_meetings_sql},
     {"vod: courses, lessons, jobs, uploads, progress, events", yj_migration_vod_sql},
 };
 const int yj_migrations_count = (int)(sizeof yj_migrations / sizeof yj_migrations[0]);

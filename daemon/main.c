@@ -20,6 +20,8 @@
 #include "core/yj.h"
 #include "portal/http.h"
 #include "portal/portal.h"
+#include "signaling/meetings.h"
+#include "signaling/rtc.h"
 #include "vod/vod.h"
 
 #include <errno.h>
@@ -40,6 +42,8 @@ typedef struct {
 /* Each subsystem appears once; order is start order. */
 static const subsystem_t subsystems[] = {
     {"portal", yj_portal_init, NULL, yj_portal_stop},
+    {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
+    {"meetings", yj_meetings_init, yj_meetings_start, yj_meetings_stop},
     {"vod", yj_vod_init, yj_vod_start, yj_vod_stop},
 };
 
@@ -168,8 +172,14 @@ static int serve(void)
             return fail("%s: cannot start", subsystems[i].name);
         }
     }
+    /* Handle SIGTERM before announcing the port: a supervisor (or a test)
+     * may stop us as soon as it reads the line below. */
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    g_unix_signal_add(SIGTERM, on_signal, loop);
+    g_unix_signal_add(SIGINT, on_signal, loop);
     char *err = NULL;
     if (yj_http_start(http, &err)) {
+        g_main_loop_unref(loop);
         stop_all();
         int r = fail("%s", err);
         g_free(err);
@@ -184,16 +194,12 @@ static int serve(void)
     }
     app.public_url = cfg_url;
     yj_info("main", "yuanjiao %s listening on %s (data in %s)", YJ_VERSION, cfg_url, app.data_dir);
-    /* Handlers first: a SIGTERM right after the line below must stop us
-     * cleanly, not kill us. */
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    g_unix_signal_add(SIGTERM, on_signal, loop);
-    g_unix_signal_add(SIGINT, on_signal, loop);
     /* A line on stdout that scripts and tests wait for. */
     printf("yuanjiao: portal at %s/\n", cfg_url);
     if (opt_demo)
         printf("yuanjiao: demo administrator: %s / %s\n", YJ_DEMO_ADMIN, YJ_DEMO_PASSWORD);
     fflush(stdout);
+
     g_main_loop_run(loop);
     g_main_loop_unref(loop);
     stop_all();

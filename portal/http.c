@@ -29,6 +29,13 @@
 
 #define MAX_PARAMS 8
 
+/* Per-route metric objects, looked up once and then updated lock-free, so
+ * a request pays no name formatting or registry lookup. */
+typedef struct {
+    yj_histogram_t *latency;
+    yj_counter_t *by_status[2][600]; /* [HEAD?][status], filled on first use */
+} route_metrics_t;
+
 typedef struct {
     const char *method;
     const char *pattern;
@@ -37,6 +44,7 @@ typedef struct {
     size_t max_body;
     yj_handler_fn fn;
     void *ud;
+    route_metrics_t metrics;
 } route_t;
 
 struct yj_http {
@@ -48,6 +56,7 @@ struct yj_http {
     struct MHD_Daemon *d;
     int port;
     int inflight; /* requests begun and not completed (atomic) */
+    route_metrics_t unmatched;
 };
 
 struct yj_req {
@@ -91,6 +100,37 @@ static void route_free(gpointer p)
     g_free(r);
 }
 
+static yj_histogram_t *latency_histogram(const char *pattern)
+{
+    static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                     0.05,   0.1,   0.25,   0.5,   1,    5};
+    char name[400];
+    g_snprintf(name, sizeof name, "yj_http_request_seconds{route=\"%s\"}", pattern);
+    return yj_metrics_histogram(name, "HTTP request latency by route", buckets,
+                                YJ_ARRAY_LEN(buckets));
+}
+
+/* Counts one request. Unmatched requests share one set of series with
+ * method "*", so clients cannot grow the metrics by inventing methods. */
+static void count_request(route_metrics_t *m, const char *pattern, const char *method,
+                          unsigned status, double secs)
+{
+    int head = strcmp(method, "HEAD") == 0;
+    if (status >= 600)
+        status = 599;
+    yj_counter_t *c = __atomic_load_n(&m->by_status[head][status], __ATOMIC_ACQUIRE);
+    if (!c) {
+        char name[400];
+        g_snprintf(name, sizeof name,
+                   "yj_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"}", pattern,
+                   method, status);
+        c = yj_metrics_counter(name, "HTTP requests by route, method and status");
+        __atomic_store_n(&m->by_status[head][status], c, __ATOMIC_RELEASE);
+    }
+    yj_counter_add(c, 1);
+    yj_histogram_observe(m->latency, secs);
+}
+
 yj_http_t *yj_http_new(const yj_http_options_t *opt)
 {
     yj_http_t *h = g_new0(yj_http_t, 1);
@@ -101,6 +141,7 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
     if (h->opt.threads <= 0)
         h->opt.threads = (int)g_get_num_processors();
     h->routes = g_ptr_array_new_with_free_func(route_free);
+    h->unmatched.latency = latency_histogram("unmatched");
     return h;
 }
 
@@ -142,6 +183,7 @@ int yj_http_route(yj_http_t *http, const char *method, const char *pattern, unsi
     r->max_body = max_body;
     r->fn = fn;
     r->ud = ud;
+    r->metrics.latency = latency_histogram(pattern);
     g_ptr_array_add(http->routes, r);
     return 0;
 }
@@ -184,7 +226,7 @@ static bool match(yj_req_t *req, route_t *r, char **segs)
                 return false;
             req->pnames[n] = p;
             req->pvalues[n++] = g_strdup(segs[i]);
-            req->nparams = n; /* so clear_params frees a partial match */
+            req->nparams = n; /* a later mismatch must free it (clear_params) */
         } else if (strcmp(p, segs[i]) != 0) {
             return false;
         }
@@ -547,6 +589,7 @@ static void upgrade_cb(void *cls, struct MHD_Connection *c, void *con_cls, const
     yj_upgraded_t *up = g_new0(yj_upgraded_t, 1);
     up->urh = urh;
     ctx->fn(up, sock, extra, extra_len, ctx->ud);
+    g_free(ctx);
 }
 
 void yj_http_upgrade_close(yj_upgraded_t *up)
@@ -559,10 +602,9 @@ void yj_http_upgrade_close(yj_upgraded_t *up)
 
 int yj_req_reply_upgrade(yj_req_t *req, yj_upgrade_fn fn, void *ud)
 {
-    upgrade_ctx_t *ctx = yj_req_alloc(req, sizeof *ctx);
-    /* The context must outlive the request: the upgrade callback runs after
-     * the request completes, so take it out of the arena. */
-    g_ptr_array_remove_fast(req->arena, ctx);
+    /* The context must outlive the request (the upgrade callback runs after
+     * it completes), so it is not in the arena; upgrade_cb frees it. */
+    upgrade_ctx_t *ctx = g_new0(upgrade_ctx_t, 1);
     ctx->fn = fn;
     ctx->ud = ud;
     struct MHD_Response *r = MHD_create_response_for_upgrade(upgrade_cb, ctx);
@@ -757,17 +799,10 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
                 req->path, req->status, req->bytes, secs * 1000, req->peer,
                 req->principal.kind ? req->principal.username : "-",
                 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
-    char name[400];
-    g_snprintf(name, sizeof name,
-               "yj_http_requests_total{route=\"%s\",method=\"%s\",status=\"%u\"}", route,
-               req->method, req->status);
-    yj_counter_add(yj_metrics_counter(name, "HTTP requests by route, method and status"), 1);
-    static const double buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                     0.05,   0.1,   0.25,   0.5,   1,    5};
-    g_snprintf(name, sizeof name, "yj_http_request_seconds{route=\"%s\"}", route);
-    yj_histogram_observe(yj_metrics_histogram(name, "HTTP request latency by route", buckets,
-                                              YJ_ARRAY_LEN(buckets)),
-                         secs);
+    if (req->route)
+        count_request(&req->route->metrics, route, req->method, req->status, secs);
+    else
+        count_request(&http->unmatched, route, "*", req->status, secs);
     clear_params(req);
     if (req->body)
         g_byte_array_free(req->body, TRUE);

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p data
-exec build/yuanjiao --config yuanjiao.conf.example --data-dir data --demo "$@"
+exec build/yuanjiao --data-dir data --demo "$@"

@@ -144,6 +144,16 @@ test('admin add reads the password from stdin; backup copies the database', asyn
   }
 });
 
+test('the sample configuration parses and bad configurations are refused', async () => {
+  let r = runCli(['--config', 'yuanjiao.conf.example', 'routes']);
+  assert.equal(r.status, 0, r.stderr);
+  r = runCli(['--config', '/nonexistent.conf', 'routes']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /cannot read config/);
+  r = runCli(['--http-port', 'abc']);
+  assert.notEqual(r.status, 0);
+});
+
 test('SIGTERM stops the daemon cleanly', async () => {
   const e = await startDaemon({ demo: false });
   const st = await e.stop();

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/sfu/run.sh — SFU load test: the daemon runs pinned to CPU 0 with one
+# media worker (so forwarding is one core's work), the load tool
+# (bench_sfu_sfu_bench, built on media/) pinned to CPU 1 publishes one
+# ~1 Mbit/s VP8+Opus-shaped stream over WHIP and attaches N WHEP
+# subscribers for each N in SUBS. Prints one line per N.
+#   SUBS=50,100,200 SECONDS_PER_STEP=10 BUILD=build bash bench/sfu/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+SUBS=${SUBS:-50,100,200,500,1000,1500,2000}
+STEP=${SECONDS_PER_STEP:-10}
+SAMPLE=${SAMPLE:-20}
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+dir=$(mktemp -d /tmp/yj-sfu-bench-XXXXXX)
+cat > "$dir/bench.conf" <<CONF
+[auth]
+pbkdf2_iterations=1000
+[media]
+workers=1
+interfaces=127.0.0.1
+CONF
+taskset -c 0 "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
+  --log-level "${LOG_LEVEL:-warn}" >"$dir/out.txt" 2>"$dir/err.txt" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+url=
+for _ in $(seq 200); do
+  url=$(grep -o 'http://[^/ ]*' "$dir/out.txt" | head -1 || true)
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "daemon did not start"; cat "$dir/err.txt"; exit 1; }
+token=$(curl -s -X POST -H 'Content-Type: application/json' \
+  -d '{"username":"district","password":"demo-pass-2026"}' "$url/api/v1/session" |
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+echo "daemon pid $pid at $url (CPU 0, 1 media worker); load tool on CPU 1; $(nproc) CPUs"
+taskset -c 1 "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
+  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE"

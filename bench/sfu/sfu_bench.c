@@ -1,0 +1,732 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sfu_bench.c — load tool for the SFU, built on the project's own media
+ * stack (media/sdp, dtls, srtp, rtp, rtcp): one WHIP publisher sends a
+ * 1 Mbit/s VP8-like + Opus-like stream (100 + 50 packets/s) and N WHEP
+ * subscribers receive it, for each N of a list. It reports, per N: packets
+ * the server forwarded per second, server CPU time per forwarded packet
+ * (from /proc/PID/stat of the daemon), loss seen by the subscribers (gaps
+ * in the sequence numbers of every stream; < 0.5 % counts as sustained),
+ * forwarding latency p50/p99 (publisher send → subscriber receive, on a
+ * sample of packets that are decrypted and carry the send time), and the
+ * daemon's resident memory per subscriber.
+ *
+ * The clients are deliberately cheap so that one core can drive the
+ * server: plain UDP sockets in one epoll, ICE done by hand (controlling,
+ * STUN Binding with MESSAGE-INTEGRITY/FINGERPRINT, answering the server's
+ * checks), DTLS through media/dtls.c, and only every Kth received packet
+ * decrypted. Not a test: it prints figures (bench/RESULTS.md).
+ *
+ *   bench_sfu_sfu_bench --url http://127.0.0.1:PORT --token T --pid DAEMON_PID
+ *                       [--subs 50,100,200] [--seconds 10] [--sample 20]
+ */
+#define _GNU_SOURCE
+#include "media/dtls.h"
+#include "media/rtcp.h"
+#include "media/rtp.h"
+#include "media/sdp.h"
+#include "media/srtp.h"
+#include "core/yj.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VIDEO_SSRC 0x11110001u
+#define AUDIO_SSRC 0x22220002u
+#define MAGIC 0x594a4231u /* "YJB1" in the payload: send time follows */
+
+typedef struct {
+    int fd;
+    struct sockaddr_in remote;
+    char lufrag[16], lpwd[40], rufrag[64], rpwd[160];
+    uint64_t tie;
+    bool ice_ok, nominated;
+    int64_t next_check;
+    yj_dtls_t *dtls;
+    yj_srtp_t *in, *out;
+    bool publisher;
+    /* subscriber statistics */
+    struct {
+        uint32_t ssrc;
+        int64_t highest;
+        bool init;
+    } st[4];
+    uint64_t received, lost, sampled;
+    char location[256];
+} client_t;
+
+static yj_dtls_cert_t *cert;
+static const char *opt_url, *opt_token, *opt_room = "bench", *opt_subs = "50,100,200";
+static int opt_pid, opt_seconds = 10, opt_sample = 20;
+static int epfd;
+static GPtrArray *clients;
+static client_t *pub;
+static GArray *lat; /* latency samples, µs (double) */
+static bool want_key = true;
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ------------------------------------------------------------------ */
+/* STUN (RFC 5389/8445) by hand                                        */
+/* ------------------------------------------------------------------ */
+
+static uint32_t crc_table[256];
+static void crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    while (n--)
+        c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
+}
+
+static size_t put_attr(uint8_t *b, size_t off, uint16_t type, const void *v, uint16_t len)
+{
+    b[off] = (uint8_t)(type >> 8);
+    b[off + 1] = (uint8_t)type;
+    b[off + 2] = (uint8_t)(len >> 8);
+    b[off + 3] = (uint8_t)len;
+    memcpy(b + off + 4, v, len);
+    size_t n = 4 + ((len + 3u) & ~3u);
+    memset(b + off + 4 + len, 0, n - 4 - len);
+    return off + n;
+}
+
+/* Appends MESSAGE-INTEGRITY (key) and FINGERPRINT; returns the length. */
+static size_t stun_finish(uint8_t *b, size_t off, const char *key)
+{
+    b[2] = (uint8_t)((off + 24 - 20) >> 8);
+    b[3] = (uint8_t)(off + 24 - 20);
+    unsigned int mlen = 20;
+    uint8_t mac[20];
+    HMAC(EVP_sha1(), key, (int)strlen(key), b, off, mac, &mlen);
+    off = put_attr(b, off, 0x0008, mac, 20);
+    b[2] = (uint8_t)((off + 8 - 20) >> 8);
+    b[3] = (uint8_t)(off + 8 - 20);
+    uint32_t fp = htonl(crc32(b, off) ^ 0x5354554eu);
+    return put_attr(b, off, 0x8028, &fp, 4);
+}
+
+static void send_check(client_t *c)
+{
+    uint8_t b[256];
+    b[0] = 0x00;
+    b[1] = 0x01;
+    uint32_t magic = htonl(0x2112A442);
+    memcpy(b + 4, &magic, 4);
+    RAND_bytes(b + 8, 12);
+    size_t off = 20;
+    char user[128];
+    g_snprintf(user, sizeof user, "%s:%s", c->rufrag, c->lufrag);
+    off = put_attr(b, off, 0x0006, user, (uint16_t)strlen(user));
+    uint32_t prio = htonl(1853824767u);
+    off = put_attr(b, off, 0x0024, &prio, 4);
+    uint64_t tie = c->tie;
+    off = put_attr(b, off, 0x802A, &tie, 8);
+    off = put_attr(b, off, 0x0025, "", 0); /* USE-CANDIDATE: aggressive */
+    off = stun_finish(b, off, c->rpwd);
+    sendto(c->fd, b, off, 0, (struct sockaddr *)&c->remote, sizeof c->remote);
+}
+
+/* Success response to the server's check (XOR-MAPPED-ADDRESS of it). */
+static void answer_check(client_t *c, const uint8_t *req, size_t len, struct sockaddr_in *from)
+{
+    if (len < 20)
+        return;
+    uint8_t b[256];
+    b[0] = 0x01;
+    b[1] = 0x01;
+    memcpy(b + 4, req + 4, 16);
+    size_t off = 20;
+    uint8_t xa[8] = {0, 1};
+    uint16_t port = ntohs(from->sin_port) ^ 0x2112;
+    xa[2] = (uint8_t)(port >> 8);
+    xa[3] = (uint8_t)port;
+    uint32_t ip = from->sin_addr.s_addr ^ htonl(0x2112A442);
+    memcpy(xa + 4, &ip, 4);
+    off = put_attr(b, off, 0x0020, xa, 8);
+    off = stun_finish(b, off, c->lpwd);
+    sendto(c->fd, b, off, 0, (struct sockaddr *)from, sizeof *from);
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP (blocking, setup only)                                         */
+/* ------------------------------------------------------------------ */
+
+/* POSTs body; returns the response body (g_free) and the Location. */
+static char *http(const char *method, const char *path, const char *ctype, const char *body,
+                  int *status, char *location, size_t lsize)
+{
+    g_autoptr(GUri) uri = g_uri_parse(opt_url, G_URI_FLAGS_NONE, NULL);
+    GSocketClient *sc = g_socket_client_new();
+    GSocketConnection *conn = g_socket_client_connect_to_host(
+        sc, g_uri_get_host(uri), (guint16)g_uri_get_port(uri), NULL, NULL);
+    g_object_unref(sc);
+    if (!conn)
+        return NULL;
+    GString *req = g_string_new(NULL);
+    g_string_append_printf(req,
+                           "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                           "Connection: close\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                           method, path, opt_token, ctype, body ? strlen(body) : 0,
+                           body ? body : "");
+    GOutputStream *os = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+    g_output_stream_write_all(os, req->str, req->len, NULL, NULL, NULL);
+    g_string_free(req, TRUE);
+    GInputStream *is = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+    GString *resp = g_string_new(NULL);
+    char buf[8192];
+    gssize n;
+    while ((n = g_input_stream_read(is, buf, sizeof buf, NULL, NULL)) > 0)
+        g_string_append_len(resp, buf, n);
+    g_object_unref(conn);
+    *status = 0;
+    sscanf(resp->str, "HTTP/1.%*d %d", status);
+    if (location) {
+        location[0] = 0;
+        const char *l = strcasestr(resp->str, "\r\nLocation: ");
+        if (l) {
+            l += 12;
+            size_t k = strcspn(l, "\r\n");
+            g_strlcpy(location, l, MIN(lsize, k + 1));
+        }
+    }
+    char *sep = strstr(resp->str, "\r\n\r\n");
+    char *out = g_strdup(sep ? sep + 4 : "");
+    g_string_free(resp, TRUE);
+    return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* clients                                                             */
+/* ------------------------------------------------------------------ */
+
+static void dtls_out(const uint8_t *d, size_t n, void *ud)
+{
+    client_t *c = ud;
+    sendto(c->fd, d, n, 0, (struct sockaddr *)&c->remote, sizeof c->remote);
+}
+
+static void random_str(char *out, size_t n)
+{
+    static const char al[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    uint8_t r[64];
+    RAND_bytes(r, sizeof r);
+    for (size_t i = 0; i + 1 < n; i++)
+        out[i] = al[r[i] % (sizeof al - 1)];
+    out[n - 1] = 0;
+}
+
+static void media_line(yj_sdp_media_t *m, bool video, const char *mid, int dir)
+{
+    memset(m, 0, sizeof *m);
+    g_strlcpy(m->kind, video ? "video" : "audio", sizeof m->kind);
+    m->is_audio = !video;
+    m->is_video = video;
+    g_strlcpy(m->proto, "UDP/TLS/RTP/SAVPF", sizeof m->proto);
+    g_strlcpy(m->mid, mid, sizeof m->mid);
+    m->rtcp_mux = true;
+    m->dir = dir;
+    yj_sdp_codec_t c = {.apt = -1};
+    if (video) {
+        c.pt = 96;
+        c.codec = YJ_CODEC_VP8;
+        g_strlcpy(c.name, "VP8", sizeof c.name);
+        c.clock = 90000;
+        c.fb = YJ_FB_NACK | YJ_FB_PLI | YJ_FB_REMB;
+    } else {
+        c.pt = 111;
+        c.codec = YJ_CODEC_OPUS;
+        g_strlcpy(c.name, "opus", sizeof c.name);
+        c.clock = 48000;
+        c.channels = 2;
+    }
+    m->codecs[m->n_codecs++] = c;
+    m->ext[m->n_ext++] = (yj_sdp_extmap_t){.id = 4, .ext = YJ_EXT_MID};
+    if (dir & YJ_DIR_SEND) {
+        m->ssrc[0] = video ? VIDEO_SSRC : AUDIO_SSRC;
+        m->n_ssrc = 1;
+        g_strlcpy(m->cname, "bench", sizeof m->cname);
+        g_snprintf(m->msid, sizeof m->msid, "bench %s", video ? "v" : "a");
+    }
+}
+
+static client_t *client_new(bool publisher)
+{
+    client_t *c = g_new0(client_t, 1);
+    c->publisher = publisher;
+    c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(c->fd, (struct sockaddr *)&a, sizeof a);
+    int big = 1 << 20;
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    socklen_t al = sizeof a;
+    getsockname(c->fd, (struct sockaddr *)&a, &al);
+    random_str(c->lufrag, 9);
+    random_str(c->lpwd, 25);
+    RAND_bytes((uint8_t *)&c->tie, 8);
+
+    yj_sdp_t *o = g_new0(yj_sdp_t, 1);
+    o->n_m = 2;
+    o->m = g_new0(yj_sdp_media_t, 2);
+    o->sess_id = 1;
+    int dir = publisher ? YJ_DIR_SEND : YJ_DIR_RECV;
+    media_line(&o->m[0], false, "0", dir);
+    media_line(&o->m[1], true, "1", dir);
+    g_strlcpy(o->ufrag, c->lufrag, sizeof o->ufrag);
+    g_strlcpy(o->pwd, c->lpwd, sizeof o->pwd);
+    g_strlcpy(o->fingerprint, yj_dtls_cert_fingerprint(cert), sizeof o->fingerprint);
+    g_strlcpy(o->setup, "active", sizeof o->setup);
+    g_snprintf(o->cands[0], sizeof o->cands[0],
+               "candidate:1 1 udp 2130706431 127.0.0.1 %d typ host", ntohs(a.sin_port));
+    o->n_cands = 1;
+    o->end_of_candidates = true;
+    strcpy(o->bundle[0], "0");
+    strcpy(o->bundle[1], "1");
+    o->n_bundle = 2;
+    char *offer = yj_sdp_write(o);
+    yj_sdp_free(o);
+    char path[160];
+    g_snprintf(path, sizeof path, "/%s/%s", publisher ? "whip" : "whep", opt_room);
+    int status;
+    char *answer =
+        http("POST", path, "application/sdp", offer, &status, c->location, sizeof c->location);
+    g_free(offer);
+    char *err = NULL;
+    yj_sdp_t *ans = status == 201 ? yj_sdp_parse(answer, &err) : NULL;
+    if (!ans) {
+        fprintf(stderr, "sfu_bench: %s failed: %d %s %s\n", path, status, answer ? answer : "",
+                err ? err : "");
+        g_free(answer);
+        g_free(err);
+        close(c->fd);
+        g_free(c);
+        return NULL;
+    }
+    g_free(answer);
+    g_strlcpy(c->rufrag, yj_sdp_ufrag(ans), sizeof c->rufrag);
+    g_strlcpy(c->rpwd, yj_sdp_pwd(ans), sizeof c->rpwd);
+    for (int i = 0; i < ans->n_cands; i++) {
+        char ip[64];
+        int port;
+        char proto[8];
+        if (sscanf(ans->cands[i], "candidate:%*s %*d %7s %*u %63s %d typ", proto, ip, &port) == 3 &&
+            g_ascii_strcasecmp(proto, "udp") == 0 && strcmp(ip, "127.0.0.1") == 0) {
+            c->remote.sin_family = AF_INET;
+            c->remote.sin_port = htons((uint16_t)port);
+            inet_pton(AF_INET, ip, &c->remote.sin_addr);
+            break;
+        }
+    }
+    c->dtls = yj_dtls_new(cert, true, yj_sdp_fingerprint(ans), dtls_out, c);
+    yj_sdp_free(ans);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+    return c;
+}
+
+static void client_free(client_t *c)
+{
+    if (!c)
+        return;
+    if (c->location[0]) {
+        int st;
+        g_free(http("DELETE", c->location, "text/plain", NULL, &st, NULL, 0));
+    }
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    yj_dtls_free(c->dtls);
+    yj_srtp_free(c->in);
+    yj_srtp_free(c->out);
+    g_free(c);
+}
+
+static void on_connected(client_t *c)
+{
+    int profile;
+    uint8_t lk[32], rk[32];
+    size_t kl;
+    if (yj_dtls_srtp_keys(c->dtls, &profile, lk, rk, &kl) == 0) {
+        c->out = yj_srtp_new(profile, lk, kl, false);
+        c->in = yj_srtp_new(profile, rk, kl, true);
+    }
+}
+
+static void pli_visit(const yj_rtcp_item_t *it, void *ud)
+{
+    (void)ud;
+    if (it->kind == YJ_RTCPI_PLI || it->kind == YJ_RTCPI_FIR)
+        want_key = true;
+}
+
+static bool verbose;
+
+static void on_packet(client_t *c, uint8_t *b, size_t n, struct sockaddr_in *from, int64_t now)
+{
+    if (verbose && (!c->ice_ok || !c->out))
+        fprintf(stderr, "sfu_bench: %s got %zu bytes, first %02x %02x\n",
+                c->publisher ? "publisher" : "subscriber", n, b[0], n > 1 ? b[1] : 0);
+    switch (yj_pkt_classify(b, n)) {
+    case YJ_PKT_STUN:
+        if (n >= 20 && b[0] == 0x00 && b[1] == 0x01)
+            answer_check(c, b, n, from);
+        else if (n >= 20 && b[0] == 0x01 && b[1] == 0x01 && !c->ice_ok) {
+            c->ice_ok = true;
+            yj_dtls_start(c->dtls);
+        }
+        return;
+    case YJ_PKT_DTLS:
+        if (yj_dtls_feed(c->dtls, b, n) == YJ_DTLS_CONNECTED)
+            on_connected(c);
+        return;
+    case YJ_PKT_RTCP:
+        if (c->publisher && c->in) {
+            int len = (int)n;
+            if (yj_srtp_unprotect_rtcp(c->in, b, &len) == 0)
+                yj_rtcp_parse(b, (size_t)len, pli_visit, NULL);
+        }
+        return;
+    case YJ_PKT_RTP: {
+        if (c->publisher || n < 12)
+            return;
+        uint32_t ssrc = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
+        uint16_t seq = (uint16_t)(b[2] << 8 | b[3]);
+        int k = 0;
+        while (k < 4 && c->st[k].ssrc && c->st[k].ssrc != ssrc)
+            k++;
+        if (k == 4)
+            return;
+        c->st[k].ssrc = ssrc;
+        int64_t before = c->st[k].highest;
+        bool first = !c->st[k].init;
+        int64_t ext = yj_seq_unwrap(seq, &c->st[k].highest, &c->st[k].init);
+        if (!first && ext > before + 1)
+            c->lost += (uint64_t)(ext - before - 1);
+        c->received++;
+        if (c->in && opt_sample > 0 && c->received % (uint64_t)opt_sample == 0) {
+            int len = (int)n;
+            if (yj_srtp_unprotect(c->in, b, &len) == 0) {
+                yj_rtp_t p;
+                if (yj_rtp_parse(b, (size_t)len, &p) == 0 && p.payload_len >= 14) {
+                    uint32_t magic;
+                    int64_t sent;
+                    memcpy(&magic, p.payload + 2, 4);
+                    memcpy(&sent, p.payload + 6, 8);
+                    if (magic == MAGIC && sent > 0 && now >= sent) {
+                        double d = (double)(now - sent);
+                        g_array_append_val(lat, d);
+                        c->sampled++;
+                    }
+                }
+            }
+        }
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* publisher                                                           */
+/* ------------------------------------------------------------------ */
+
+static uint16_t vseq = 1000, aseq = 2000;
+static uint32_t vts = 9000, ats = 4800;
+static uint64_t sent_packets;
+
+static void send_rtp(bool video, bool marker, const uint8_t *payload, size_t plen)
+{
+    if (!pub->out)
+        return;
+    uint8_t b[1500 + YJ_SRTP_OVERHEAD];
+    yj_rtp_ext_elem_t e = {.id = 4, .len = 1, .data = {(uint8_t)(video ? '1' : '0')}};
+    int h = yj_rtp_write_header(b, sizeof b, marker, video ? 96 : 111, video ? vseq++ : aseq++,
+                                video ? vts : ats, video ? VIDEO_SSRC : AUDIO_SSRC, &e, 1);
+    memcpy(b + h, payload, plen);
+    int len = h + (int)plen;
+    if (yj_srtp_protect(pub->out, b, &len) == 0) {
+        sendto(pub->fd, b, (size_t)len, 0, (struct sockaddr *)&pub->remote, sizeof pub->remote);
+        sent_packets++;
+    }
+}
+
+/* 25 frames/s of 4 packets x 1150 bytes (~0.95 Mbit/s) + 50 audio/s. */
+static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
+{
+    while (now >= *next_a) {
+        uint8_t p[120] = {0xfc, 0xff};
+        uint32_t m = MAGIC;
+        int64_t t = now_us();
+        memcpy(p + 2, &m, 4);
+        memcpy(p + 6, &t, 8);
+        send_rtp(false, false, p, sizeof p);
+        ats += 960;
+        *next_a += 20000;
+    }
+    while (now >= *next_v) {
+        bool key = want_key;
+        want_key = false;
+        for (int i = 0; i < 4; i++) {
+            uint8_t p[1150];
+            memset(p, 0x5a, sizeof p);
+            p[0] = i == 0 ? 0x10 : 0x00;        /* VP8 descriptor: S=1 on the first */
+            p[1] = i == 0 && key ? 0x00 : 0x01; /* payload header: P=0 keyframe */
+            uint32_t m = MAGIC;
+            int64_t t = now_us();
+            memcpy(p + 2, &m, 4);
+            memcpy(p + 6, &t, 8);
+            send_rtp(true, i == 3, p, sizeof p);
+        }
+        vts += 3600;
+        *next_v += 40000;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* measurement                                                         */
+/* ------------------------------------------------------------------ */
+
+static void proc_cpu(long *ticks, long *rss_kb)
+{
+    char path[64], buf[2048];
+    *ticks = *rss_kb = 0;
+    g_snprintf(path, sizeof path, "/proc/%d/stat", opt_pid);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        char *p = strrchr(buf, ')');
+        long ut = 0, st = 0;
+        if (p &&
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) == 2)
+            *ticks = ut + st;
+    }
+    g_snprintf(path, sizeof path, "/proc/%d/status", opt_pid);
+    f = fopen(path, "r");
+    if (f) {
+        while (fgets(buf, sizeof buf, f))
+            if (sscanf(buf, "VmRSS: %ld kB", rss_kb) == 1)
+                break;
+        fclose(f);
+    }
+}
+
+static double metric(const char *name)
+{
+    int st;
+    char *m = http("GET", "/metrics", "text/plain", NULL, &st, NULL, 0);
+    double v = 0;
+    if (m) {
+        char *l = strstr(m, name);
+        while (l && l != m && l[-1] != '\n')
+            l = strstr(l + 1, name);
+        if (l)
+            v = g_ascii_strtod(l + strlen(name) + 1, NULL);
+        g_free(m);
+    }
+    return v;
+}
+
+/* Runs the event loop for `us` microseconds. */
+static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
+{
+    int64_t end = now_us() + us;
+    struct epoll_event evs[256];
+    uint8_t bufs[32][1600];
+    struct mmsghdr msgs[32];
+    struct iovec iov[32];
+    struct sockaddr_in from[32];
+    for (;;) {
+        int64_t now = now_us();
+        if (now >= end)
+            break;
+        publish_tick(now, next_v, next_a);
+        for (guint i = 0; i < clients->len; i++) {
+            client_t *c = clients->pdata[i];
+            if (!c->ice_ok && now >= c->next_check) {
+                send_check(c);
+                c->next_check = now + 50000;
+            }
+            if (c->ice_ok && !c->out && c->dtls) {
+                int64_t t = yj_dtls_timeout_us(c->dtls);
+                if (t == 0)
+                    yj_dtls_tick(c->dtls);
+            }
+        }
+        int64_t wait = MIN(*next_a, *next_v) - now_us();
+        int n = epoll_wait(epfd, evs, 256, wait > 2000 ? 2 : 0);
+        now = now_us();
+        for (int e = 0; e < n; e++) {
+            client_t *c = evs[e].data.ptr;
+            for (;;) {
+                for (int k = 0; k < 32; k++) {
+                    iov[k].iov_base = bufs[k];
+                    iov[k].iov_len = sizeof bufs[k];
+                    memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
+                    msgs[k].msg_hdr.msg_iov = &iov[k];
+                    msgs[k].msg_hdr.msg_iovlen = 1;
+                    msgs[k].msg_hdr.msg_name = &from[k];
+                    msgs[k].msg_hdr.msg_namelen = sizeof from[k];
+                }
+                int got = recvmmsg(c->fd, msgs, 32, MSG_DONTWAIT, NULL);
+                if (got <= 0)
+                    break;
+                for (int k = 0; k < got; k++)
+                    on_packet(c, bufs[k], msgs[k].msg_len, &from[k], now);
+                if (got < 32)
+                    break;
+            }
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    GOptionEntry entries[] = {
+        {"url", 0, 0, G_OPTION_ARG_STRING, &opt_url, "daemon base URL", "URL"},
+        {"token", 0, 0, G_OPTION_ARG_STRING, &opt_token, "bearer token", "T"},
+        {"pid", 0, 0, G_OPTION_ARG_INT, &opt_pid, "daemon pid (CPU, memory)", "PID"},
+        {"room", 0, 0, G_OPTION_ARG_STRING, &opt_room, "room", "ROOM"},
+        {"subs", 0, 0, G_OPTION_ARG_STRING, &opt_subs, "subscriber counts, ascending", "N,N"},
+        {"seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "measured seconds per step", "S"},
+        {"sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "decrypt every Kth packet", "K"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- SFU load tool");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, NULL) || !opt_url || !opt_token || !opt_pid) {
+        fprintf(stderr, "usage: %s --url URL --token T --pid PID [--subs 50,100]\n", argv[0]);
+        return 2;
+    }
+    g_option_context_free(ctx);
+    crc_init();
+    verbose = g_getenv("SFU_BENCH_VERBOSE") != NULL;
+    yj_srtp_global_init();
+    char *err = NULL;
+    cert = yj_dtls_cert_new(&err);
+    epfd = epoll_create1(0);
+    clients = g_ptr_array_new();
+    lat = g_array_new(FALSE, FALSE, sizeof(double));
+    long tk0, rss0;
+    proc_cpu(&tk0, &rss0);
+    pub = client_new(true);
+    if (!pub)
+        return 1;
+    g_ptr_array_add(clients, pub);
+    int64_t next_v = now_us(), next_a = next_v;
+    for (int i = 0; i < 50 && !pub->out; i++)
+        run_for(100000, &next_v, &next_a);
+    if (!pub->out) {
+        fprintf(stderr, "sfu_bench: the publisher did not connect\n");
+        return 1;
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    run_for(500000, &next_v, &next_a);
+    proc_cpu(&tk0, &rss0); /* memory base: the publisher is in */
+    printf("%8s %12s %10s %12s %9s %9s %9s %10s\n", "subs", "fwd pkt/s", "server%", "cpu/pkt µs",
+           "loss %", "p50 ms", "p99 ms", "KiB/sub");
+    char **steps = g_strsplit(opt_subs, ",", 64);
+    int best_n = 0;
+    for (int s = 0; steps[s]; s++) {
+        int want = atoi(steps[s]);
+        int have = (int)clients->len - 1;
+        for (int i = have; i < want; i++) {
+            client_t *c = client_new(false);
+            if (!c)
+                break;
+            g_ptr_array_add(clients, c);
+            if (i % 20 == 19)
+                run_for(20000, &next_v, &next_a);
+        }
+        /* connect (up to 30 s), then settle 3 s */
+        int connected = 0;
+        for (int k = 0; k < 150; k++) {
+            run_for(200000, &next_v, &next_a);
+            connected = 0;
+            for (guint i = 1; i < clients->len; i++)
+                connected += ((client_t *)clients->pdata[i])->out != NULL;
+            if (connected == (int)clients->len - 1)
+                break;
+        }
+        want_key = true;
+        run_for(3000000, &next_v, &next_a);
+        for (guint i = 1; i < clients->len; i++) {
+            client_t *c = clients->pdata[i];
+            c->received = c->lost = 0;
+        }
+        g_array_set_size(lat, 0);
+        long tk1, rss1, tk2, rss2;
+        double f1 = metric("yj_media_packets_forwarded_total");
+        proc_cpu(&tk1, &rss1);
+        int64_t t1 = now_us();
+        run_for((int64_t)opt_seconds * 1000000, &next_v, &next_a);
+        int64_t t2 = now_us();
+        proc_cpu(&tk2, &rss2);
+        double f2 = metric("yj_media_packets_forwarded_total");
+        uint64_t rec = 0, lost = 0;
+        for (guint i = 1; i < clients->len; i++) {
+            client_t *c = clients->pdata[i];
+            rec += c->received;
+            lost += c->lost;
+        }
+        double secs = (double)(t2 - t1) / 1e6;
+        double fwd = (f2 - f1) / secs;
+        double cpu = (double)(tk2 - tk1) / (double)hz;
+        double cpu_pkt = f2 > f1 ? cpu / (f2 - f1) * 1e6 : 0;
+        double loss = rec + lost ? 100.0 * (double)lost / (double)(rec + lost) : 100;
+        if (rec == 0)
+            loss = 100;
+        g_array_sort(lat, cmp_double);
+        double p50 = lat->len ? g_array_index(lat, double, lat->len / 2) / 1000 : 0;
+        double p99 = lat->len ? g_array_index(lat, double, lat->len * 99 / 100) / 1000 : 0;
+        double kib = connected ? (double)(rss2 - rss0) / connected : 0;
+        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f%s\n", connected, fwd,
+               100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib,
+               connected < want ? "  (not all connected)" : "");
+        fflush(stdout);
+        if (loss < 0.5 && connected == want)
+            best_n = connected;
+    }
+    g_strfreev(steps);
+    printf("largest N with < 0.5%% loss: %d\n", best_n);
+    for (guint i = 0; i < clients->len; i++)
+        client_free(clients->pdata[i]);
+    g_ptr_array_free(clients, TRUE);
+    g_array_free(lat, TRUE);
+    yj_dtls_cert_free(cert);
+    close(epfd);
+    return 0;
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * internal.h — the structures the media/ sources share behind media.h. Nothing
+ * outside media/ includes this file (tests and the bench may, to reach
+ * the pure helpers).
+ *
+ * LOCKS, always taken in this order (never the reverse):
+ *   engine->lock   rooms table, peer list
+ *   room->lock     room membership, its tracks, every peer's slot list and
+ *                  the binding of slots to tracks
+ *   track->lock    a published track's sinks (slots fed by it), its layers'
+ *                  NACK caches and receive statistics
+ *   peer->out_lock a peer's outbound SRTP context, its slots' rewriters and
+ *                  negotiated send parameters, and sending on its ICE
+ *   room->cb_lock  (recursive) held while room watchers run
+ * A peer's negotiation state (xcvrs, remote description) is touched only on
+ * its worker thread. Forwarding runs on the publisher's worker and holds
+ * track->lock, then each subscriber's out_lock in turn.
+ */
+#ifndef YJ_MEDIA_INTERNAL_H
+#define YJ_MEDIA_INTERNAL_H
+
+#include "media.h"
+#include "dtls.h"
+#include "ice.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "sdp.h"
+#include "srtp.h"
+#include "core/metrics.h"
+
+#include <glib.h>
+
+#define YJ_MAX_LAYERS 3
+#define YJ_MAX_MISSING 64
+#define YJ_STAT_ADD(p, f, v) __atomic_add_fetch(&(p)->f, (v), __ATOMIC_RELAXED)
+
+typedef struct yj_track yj_track_t;
+typedef struct yj_slot yj_slot_t;
+
+typedef struct {
+    GMainContext *ctx;
+    GMainLoop *loop;
+    GThread *thread;
+    int index;
+    gint peers; /* pinned peers (for placement) */
+    gint stop;  /* set by yj_media_free, then the context is woken */
+} yj_worker_t;
+
+struct yj_media {
+    yj_media_config_t cfg; /* strings below are owned copies */
+    char *interfaces, *stun_server, *turn_server, *turn_user, *turn_password;
+    yj_ice_config_t ice;
+    yj_dtls_cert_t *cert;
+    int n_workers;
+    yj_worker_t *workers;
+    int next_worker;
+    GMutex lock;
+    GHashTable *rooms; /* id -> yj_media_room_t* (weak: removed when freed) */
+    GPtrArray *peers;  /* every open peer (ref) */
+    bool running, stopping;
+};
+
+typedef struct {
+    int id;
+    yj_media_room_callbacks_t cb;
+    void *ud;
+} yj_watch_t;
+
+struct yj_media_room {
+    gint ref;
+    yj_media_t *m;
+    char id[64];
+    GMutex lock;
+    GPtrArray *peers;  /* yj_media_peer_t* (ref), join order */
+    GPtrArray *tracks; /* yj_track_t* (ref), publish order */
+    GRecMutex cb_lock;
+    GArray *watches; /* yj_watch_t */
+    int next_watch;
+    /* active speaker (under lock) */
+    char speaker[64];
+    char candidate[64];
+    int64_t candidate_since_us;
+    int64_t last_eval_us;
+};
+
+/* One inbound RTP stream of a track (a simulcast layer, or the only one). */
+typedef struct {
+    char rid[16];
+    uint32_t ssrc, rtx_ssrc; /* 0 until known */
+    bool active;             /* packets seen */
+    /* receive statistics (RFC 3550 A.3/A.8) */
+    int64_t highest; /* extended highest seq */
+    bool seq_init;
+    int64_t base_seq;
+    uint64_t received, expected_prior, received_prior;
+    double jitter;
+    int64_t last_transit;
+    uint32_t last_sr_mid; /* middle 32 bits of the last SR's NTP */
+    int64_t last_sr_us;
+    /* loss recovery: missing sequence numbers we NACK */
+    uint16_t missing[YJ_MAX_MISSING];
+    uint8_t missing_tries[YJ_MAX_MISSING];
+    int64_t missing_next_us[YJ_MAX_MISSING];
+    int n_missing;
+    yj_nack_cache_t cache; /* video only */
+    /* bitrate (bits/s over the last second) and last keyframe */
+    uint64_t bytes_window;
+    int64_t window_start_us;
+    uint32_t bitrate;
+    int64_t last_keyframe_us;
+    int height; /* from VP8 keyframes, 0 unknown */
+} yj_layer_t;
+
+/* A track a peer publishes (one client m-line it sends on). */
+struct yj_track {
+    gint ref;
+    GMutex lock;
+    yj_media_peer_t *pub; /* weak; NULL once unpublished (under lock) */
+    char id[80];
+    char mid[32]; /* the publisher's mid */
+    yj_media_kind_t kind;
+    yj_codec_t codec;
+    int clock;
+    bool muted;
+    int ext_mid, ext_rid, ext_rrid, ext_level, ext_abs; /* publisher's ids */
+    int8_t pt_codec[128]; /* publisher's pt -> yj_codec_t (YJ_CODEC_RTX for rtx) */
+    int8_t rtx_apt[128];  /* rtx pt -> associated pt */
+    int n_layers;
+    yj_layer_t layers[YJ_MAX_LAYERS];
+    GPtrArray *sinks; /* yj_slot_t* fed by this track (not refs) */
+    /* audio level: smoothed energy (0 silent … 127 loud), for speakers */
+    double level;     /* fast attack, slow release: "is speaking" */
+    double level_avg; /* ~2 s average: "who is louder" */
+    int64_t level_us;
+    int64_t last_pli_us; /* throttle of keyframe requests to the publisher */
+    uint8_t fir_seq;
+    bool nack; /* the publisher accepts NACK */
+    /* SSRC lookup cache on the publisher's worker */
+};
+
+/* A subscriber's sending m-line (the server sends a forwarded track). */
+struct yj_slot {
+    yj_media_peer_t *sub; /* owner */
+    char mid[32];
+    yj_media_kind_t kind;
+    bool active;               /* negotiated with a send direction (under out_lock) */
+    yj_track_t *track;         /* bound source (ref), under room->lock + out_lock */
+    yj_track_t *pending_track; /* bound by a pending server offer (ref) */
+    bool auto_bind;            /* client-offered slot: the room binds it; server-offered
+                                  slots are bound only through offers */
+    uint32_t ssrc, rtx_ssrc;
+    int pt_for[5];     /* yj_codec_t -> subscriber's pt, -1 none */
+    int rtx_pt_for[5]; /* yj_codec_t -> subscriber's rtx pt, -1 none */
+    int ext_mid, ext_level, ext_abs;
+    char cname[32];
+    /* forwarding state (out_lock) */
+    yj_rewriter_t rw;
+    int layer;        /* layer being forwarded */
+    int target_layer; /* wanted; switched at its next keyframe */
+    bool need_keyframe;
+    uint16_t rtx_seq;
+    int max_height;        /* 0: no limit */
+    int64_t hold_until_us; /* no layer step up before this */
+    int64_t bound_us;      /* when bound (REMB ignored for 5 s after) */
+    uint64_t packets, octets;
+    int64_t last_pli_us;
+};
+
+/* One m-line of a peer's negotiated session. */
+typedef struct {
+    char mid[32];
+    yj_media_kind_t kind;
+    bool is_av; /* audio or video (else rejected/application) */
+    bool rejected;
+    int dir;            /* our direction: YJ_DIR_SEND (to client) / RECV */
+    yj_sdp_media_t neg; /* negotiated codecs and extensions */
+    yj_track_t *track;  /* RECV: what the client publishes here */
+    yj_slot_t *slot;    /* SEND: what we forward here */
+    bool pending;       /* added by a server offer not yet answered */
+    bool simulcast;
+    char rids[YJ_MAX_LAYERS][16];
+    int n_rids;
+} yj_xcvr_t;
+
+typedef struct {
+    void (*fn)(yj_media_peer_t *p, void *arg);
+    void *arg;
+} yj_task_t;
+
+struct yj_media_peer {
+    gint ref;
+    yj_media_t *m;
+    yj_media_room_t *room; /* ref */
+    yj_worker_t *w;
+    char id[64];
+    unsigned flags;
+    yj_media_peer_callbacks_t cb;
+    void *ud;
+    gint closed; /* atomic: no more callbacks */
+    yj_media_peer_state_t state;
+    GMutex cb_mutex; /* serialises callbacks vs close from another thread */
+
+    /* worker-only negotiation state */
+    GPtrArray *xcvrs; /* yj_xcvr_t*, m-line order */
+    bool answered;    /* a client offer was answered */
+    bool offer_pending;
+    bool restart_pending;
+    bool nego_needed_sent;
+    uint64_t sess_id, sess_version;
+    char remote_ufrag[64], remote_pwd[160], remote_fp[160];
+    int rtcp_rsize;
+    int next_mid;
+    /* client's payload types and extension ids, reused in server offers */
+    /* point into a client-offered xcvr's neg (never freed before the peer) */
+    const yj_sdp_media_t *caps_audio, *caps_video;
+
+    yj_ice_t *ice;
+    yj_dtls_t *dtls;
+    bool dtls_started;
+    bool dtls_done; /* handshake confirmed and the DTLS state freed */
+    int64_t connected_us;
+    GSource *dtls_timer;
+    GSource *rtcp_timer;
+    GSource *nack_timer;
+    GPtrArray *early_cands; /* remote candidates before the offer */
+
+    GMutex out_lock;
+    yj_srtp_t *srtp_out; /* out_lock */
+    yj_srtp_t *srtp_in;  /* worker only */
+    int srtp_profile;
+    uint32_t rtcp_ssrc; /* our SSRC for RTCP feedback/reports */
+    GPtrArray *slots;   /* yj_slot_t* (owned), under room->lock */
+    GPtrArray *tracks;  /* yj_track_t* (ref) published, under room->lock */
+
+    /* gathering wait for YJ_MEDIA_SDP_FULL */
+    GMutex wait_lock;
+    GCond wait_cond;
+    bool gathered;
+
+    /* subscription */
+    bool audio_only;
+    uint32_t remb_bps;
+    double loss_out, rtt_ms;
+
+    /* statistics (atomics) */
+    gint64 st_packets_in, st_bytes_in, st_packets_out, st_bytes_out, st_lost_in;
+    gint64 st_nacks_in, st_nacks_out, st_retransmits, st_plis_in, st_plis_out, st_dropped;
+};
+
+/* ---- engine.c ---- */
+/* Runs fn(p, arg) on p's worker and waits; inline when already there.
+ * Returns fn's result, or YJ_ESTATE when the engine is not running. */
+int yj_peer_call(yj_media_peer_t *p, int (*fn)(yj_media_peer_t *, void *), void *arg);
+/* Queues fn on p's worker (holding a peer ref until it ran). */
+void yj_peer_post(yj_media_peer_t *p, void (*fn)(yj_media_peer_t *, void *), void *arg,
+                  GDestroyNotify free_arg);
+yj_worker_t *yj_media_pick_worker(yj_media_t *m);
+int64_t yj_now_us(void); /* monotonic */
+
+/* ---- peer.c ---- */
+yj_media_peer_t *yj_peer_ref(yj_media_peer_t *p);
+void yj_peer_unref(yj_media_peer_t *p);
+void yj_peer_set_state(yj_media_peer_t *p, yj_media_peer_state_t st);
+/* Sends RTP/RTCP on p; caller holds p->out_lock; buf has YJ_SRTP_OVERHEAD
+ * spare bytes and is protected in place. */
+int yj_peer_send_rtp_locked(yj_media_peer_t *p, uint8_t *buf, int len);
+int yj_peer_send_rtcp_locked(yj_media_peer_t *p, uint8_t *buf, int len);
+int yj_peer_send_rtcp(yj_media_peer_t *p, uint8_t *buf, int len); /* takes out_lock */
+void yj_peer_count_drop(yj_media_peer_t *p, yj_drop_t why);
+void yj_peer_start_ice(yj_media_peer_t *p);
+void yj_peer_enable_nack_timer(yj_media_peer_t *p); /* worker */
+/* Fires on_negotiation_needed on p's worker (at most once per offer). */
+void yj_peer_need_negotiation(yj_media_peer_t *p);
+int yj_peer_close_now(yj_media_peer_t *p, void *unused); /* on worker */
+
+/* ---- negotiate.c (worker) ---- */
+int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer, char **err);
+int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err);
+int yj_nego_set_answer(yj_media_peer_t *p, const yj_sdp_t *answer, char **err);
+void yj_nego_rollback(yj_media_peer_t *p);
+void yj_xcvr_free(yj_xcvr_t *x);
+
+/* ---- room.c ---- */
+int yj_room_add_peer(yj_media_room_t *room, yj_media_peer_t *p);
+/* Removes p, its tracks and slots; rebinds the others. */
+void yj_room_remove_peer(yj_media_room_t *room, yj_media_peer_t *p);
+/* Publishes/unpublishes tracks and (re)binds every subscriber's slots. */
+void yj_room_publish(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t *t);
+void yj_room_unpublish(yj_media_room_t *room, yj_track_t *t);
+void yj_room_add_slot(yj_media_room_t *room, yj_media_peer_t *p, yj_slot_t *s);
+void yj_room_rebind(yj_media_room_t *room); /* takes room->lock */
+void yj_room_rebind_locked(yj_media_room_t *room);
+/* Tracks a subscriber should receive but has no slot for (room->lock). */
+int yj_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t **out, int max);
+void yj_room_notify_tracks(yj_media_room_t *room);
+void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us);
+
+/* ---- publisher.c (publisher's worker) ---- */
+yj_track_t *yj_track_new(yj_media_peer_t *pub, const char *id, yj_media_kind_t kind);
+yj_track_t *yj_track_ref(yj_track_t *t);
+void yj_track_unref(yj_track_t *t);
+/* A decrypted RTP packet from the client. buf has headroom for rewriting. */
+void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *pkt);
+/* RTCP SR from the publisher (for our RR's LSR/DLSR). */
+void yj_pub_on_sr(yj_media_peer_t *p, uint32_t ssrc, uint32_t ntp_mid, int64_t now_us);
+/* Periodic: RR + REMB to the publisher; retries NACKs. */
+void yj_pub_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
+void yj_pub_nack_tick(yj_media_peer_t *p, int64_t now_us);
+/* Asks the publisher of t for a keyframe (throttled; any thread). The
+ * _locked form is for callers holding t->lock (and no out_lock). */
+void yj_track_request_keyframe(yj_track_t *t, bool force);
+void yj_track_request_keyframe_locked(yj_track_t *t, bool force);
+
+/* ---- router.c ---- */
+/* Forwards a packet of layer li of track t to every sink; the caller holds
+ * t->lock. */
+void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_us);
+/* Builds the subscriber-side packet for slot s (out_lock held) into out;
+ * returns its length or -1. rtx: wrap as RTX with the original seq. */
+int yj_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,
+                    bool rtx, uint8_t *out, size_t cap, int64_t now_us);
+void yj_slot_bind_locked(yj_slot_t *s, yj_track_t *t); /* room->lock held */
+void yj_slot_unbind_locked(yj_slot_t *s);
+void yj_slot_free(yj_slot_t *s);
+/* The simulcast layer that fits slot s given a REMB estimate (0: none);
+ * reads t's layer statistics (t->lock held). */
+int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now);
+
+/* ---- subscriber.c ---- */
+void yj_sub_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us);
+void yj_sub_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
+
+/* ---- metrics ---- */
+void yj_media_metric_drop(yj_drop_t why);
+extern yj_counter_t *yj_m_nacks_in, *yj_m_nacks_out, *yj_m_retransmits, *yj_m_plis_in,
+    *yj_m_plis_out, *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms;
+void yj_media_metrics_init(void);
+
+#endif

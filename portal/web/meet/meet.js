@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: Apache-2.0
+// meet.js — the meeting page: sign-in, lobby, the participants' grid with
+// the active speaker highlighted, the control bar (microphone, camera,
+// screen share, raise hand, people, leave), host controls, and rejoining
+// by itself after a network drop. Uses signal.js (WebSocket) and call.js
+// (RTCPeerConnection). All text shown is Chinese.
+(function () {
+  'use strict';
+
+  const $ = (id) => document.getElementById(id);
+
+  const ERRORS = {
+    unauthorized: '登录已过期，请重新登录。',
+    forbidden: '您没有受到本次会议的邀请，或无权进行此操作。',
+    not_found: '找不到该会议。',
+    meeting_ended: '会议已经结束。',
+    media_unavailable: '服务器暂时无法传输音视频，您仍可看到参会名单。',
+    bad_sdp: '音视频连接协商失败，正在重试。',
+    rate_limited: '操作太频繁，请稍候。',
+  };
+
+  const state = {
+    meetingId: 0,
+    meeting: null,
+    session: null,
+    stream: null,      // camera + microphone
+    screen: null,      // screen-share stream while sharing
+    micOn: true,
+    camOn: true,
+    hand: false,
+    pid: null,
+    prevPid: null,     // our pid before a reconnect, to replace the old session
+    host: false,
+    audioOnly: false,
+    participants: new Map(), // pid → participant info
+    trackOwner: new Map(),   // remote track id → pid
+    active: null,
+    signal: null,
+    call: null,
+    leaving: false,
+    queue: Promise.resolve(),
+    viewed: new Map(), // pid → the video height last asked for
+  };
+
+  // Tells the server how tall each remote tile is, so it forwards the
+  // simulcast layer that fits (phones get small layers).
+  const resizes = typeof ResizeObserver === 'function' ? new ResizeObserver((entries) => {
+    for (const e of entries) {
+      const pid = e.target.dataset.pid;
+      if (!pid || pid === state.pid) continue;
+      const px = e.contentRect.height * (window.devicePixelRatio || 1);
+      const h = px <= 180 ? 180 : px <= 360 ? 360 : px <= 720 ? 720 : 0;
+      if (state.viewed.get(pid) !== h && state.signal && state.signal.send({ type: 'view', pid, height: h })) {
+        state.viewed.set(pid, h);
+      }
+    }
+  }) : null;
+
+  // For tests and troubleshooting (read-only use).
+  window.yjMeet = {
+    get pc() { return state.call && state.call.pc; },
+    get pid() { return state.pid; },
+    get participants() { return [...state.participants.values()]; },
+    get trackOwner() { return state.trackOwner; },
+    get connected() { return !!state.signal && state.signal.open && !!state.pid; },
+  };
+
+  function setStatus(text, kind) {
+    const s = $('status');
+    s.textContent = text || '';
+    s.className = 'meet-status' + (kind ? ' ' + kind : '');
+  }
+
+  function show(section) {
+    for (const id of ['signin', 'lobby', 'room', 'done']) $(id).hidden = id !== section;
+    $('bar').hidden = section !== 'room';
+  }
+
+  async function api(path, opts = {}) {
+    const init = { method: opts.method || 'GET', credentials: 'same-origin', headers: {} };
+    if (opts.body !== undefined) {
+      init.body = JSON.stringify(opts.body);
+      init.headers['Content-Type'] = 'application/json';
+    }
+    const r = await fetch(path, init);
+    let json = null;
+    try { json = await r.json(); } catch (e) { /* empty body */ }
+    return { status: r.status, json };
+  }
+
+  function fmtTime(iso) {
+    if (!iso) return '';
+    const d = new Date(iso);
+    const p = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;
+  }
+
+  function finish(title, text) {
+    state.leaving = true;
+    if (state.signal) state.signal.stop();
+    if (state.call) state.call.close();
+    state.call = null;
+    for (const s of [state.stream, state.screen]) if (s) s.getTracks().forEach((t) => t.stop());
+    $('done-title').textContent = title;
+    $('done-text').textContent = text || '';
+    setStatus('');
+    show('done');
+  }
+
+  // ------------------------------------------------------------------
+  // sign-in
+
+  let signinMode = 'password';
+  function setMode(mode) {
+    signinMode = mode;
+    for (const b of document.querySelectorAll('.meet-tabs button')) b.setAttribute('aria-selected', String(b.dataset.mode === mode));
+    $('account-label').textContent = mode === 'admin' ? '管理员用户名' : '身份证号';
+    $('secret-label').textContent = mode === 'code' ? '登录码（向支部管理员索取）' : '密码';
+    $('secret').type = mode === 'code' ? 'text' : 'password';
+    $('secret').inputMode = mode === 'code' ? 'numeric' : 'text';
+  }
+
+  async function signIn(ev) {
+    ev.preventDefault();
+    const account = $('account').value.trim().toUpperCase();
+    const secret = $('secret').value.trim();
+    const body = signinMode === 'admin' ? { username: $('account').value.trim(), password: secret }
+      : signinMode === 'code' ? { id_number: account, code: secret }
+      : { id_number: account, password: secret };
+    $('signin-error').textContent = '';
+    const r = await api('/api/v1/session', { method: 'POST', body });
+    if (r.status === 201) {
+      state.session = r.json;
+      await loadMeeting();
+    } else if (r.status === 429) {
+      $('signin-error').textContent = '尝试次数太多，请稍后再试。';
+    } else {
+      $('signin-error').textContent = '账号、密码或登录码不正确。';
+    }
+  }
+
+  // ------------------------------------------------------------------
+  // lobby
+
+  async function loadMeeting() {
+    const r = await api(`/api/v1/meetings/${state.meetingId}`);
+    if (r.status === 401) { show('signin'); return; }
+    if (r.status !== 200) { finish('找不到会议', '会议不存在，或您没有受到邀请。'); return; }
+    const m = r.json;
+    state.meeting = m;
+    document.title = `${m.title} · 远教`;
+    $('title').textContent = m.title;
+    $('subtitle').textContent = `${m.type_name || ''} · ${m.org_name}`;
+    if (m.status === 'ended') { finish('会议已结束', `${m.title}已于${fmtTime(m.ended_at)}结束。`); return; }
+    const who = state.session ? state.session.name : '';
+    $('lobby-info').textContent = `${who ? who + '，' : ''}会议时间：${fmtTime(m.start)}，` +
+      `计划 ${m.duration_minutes} 分钟。${m.status === 'live' ? `现在有 ${m.participants} 人在会。` : '会议尚未开始，您可以先进入。'}`;
+    show('lobby');
+    $('join').disabled = true;
+    $('join').textContent = '正在打开摄像头和麦克风…';
+    await openMedia();
+    $('join').disabled = false;
+    $('join').textContent = '加入会议';
+  }
+
+  async function openMedia() {
+    if (state.stream || !navigator.mediaDevices) return;
+    const tries = [{ audio: true, video: { width: { ideal: 640 }, height: { ideal: 360 } } }, { audio: true }, { video: true }];
+    for (const c of tries) {
+      try {
+        state.stream = await navigator.mediaDevices.getUserMedia(c);
+        break;
+      } catch (e) { /* try the next */ }
+    }
+    if (!state.stream) {
+      $('lobby-error').textContent = '没有找到摄像头或麦克风（或未获允许）。您仍可加入会议收看收听。';
+      return;
+    }
+    $('preview').srcObject = state.stream;
+    state.camOn = state.stream.getVideoTracks().length > 0;
+    state.micOn = state.stream.getAudioTracks().length > 0;
+  }
+
+  // ------------------------------------------------------------------
+  // in the meeting
+
+  function enterRoom() {
+    state.audioOnly = $('audio-only').checked;
+    show('room');
+    setStatus('正在连接…');
+    renderButtons();
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    state.signal = new window.YjSignal(`${proto}//${location.host}/ws`, {
+      onOpen: () => {
+        setStatus('正在加入会议…');
+        const msg = { type: 'join', meeting: state.meetingId, audio_only: state.audioOnly,
+          device: /Mobi|Android|iPhone|iPad/.test(navigator.userAgent) ? 'phone' : 'pc' };
+        if (state.prevPid) msg.replaces = state.prevPid;
+        state.signal.send(msg);
+      },
+      // One message at a time, in order: an offer must not be looked at
+      // while the previous answer is still being applied.
+      onMessage: (m) => {
+        state.queue = state.queue.then(() => onMessage(m)).catch((e) => console.warn('signaling', e));
+      },
+      onDown: (delay) => {
+        state.pid = null;
+        if (state.call) { state.call.close(); state.call = null; }
+        setStatus(`网络中断，${Math.ceil(delay / 1000)} 秒后自动重新连接…`, 'warn');
+      },
+      onFinal: (code) => {
+        if (code === 4000) finish('会议已结束', '感谢参加。');
+        else if (code === 4001) finish('您已被移出会议', '如有疑问，请联系主持人。');
+        else if (code === 4002) finish('已在别处加入', '您已在其他设备或窗口加入本会议。');
+        else finish('连接已断开', '请刷新页面重新加入。');
+      },
+    });
+    state.signal.start();
+  }
+
+  function send(msg) {
+    return state.signal && state.signal.send(msg);
+  }
+
+  async function onMessage(m) {
+    switch (m.type) {
+    case 'joined':
+      state.viewed.clear();
+      state.pid = m.you.pid;
+      state.prevPid = m.you.pid;
+      state.host = m.you.host;
+      state.participants.clear();
+      for (const p of m.participants) state.participants.set(p.pid, p);
+      state.active = m.active_speaker;
+      rebuildGrid();
+      setStatus(m.media ? '已加入会议' : ERRORS.media_unavailable, m.media ? 'ok' : 'warn');
+      // Tell the others our current microphone/camera state.
+      send({ type: 'mute', audio: !state.micOn, video: !state.camOn || !hasVideo(), screen: !!state.screen });
+      if (state.hand) send({ type: 'hand', raised: true });
+      // Not awaited: a call's steps may never settle if the network drops
+      // under them, and the message queue must keep moving.
+      if (m.media) startCall(m.ice_servers);
+      break;
+    case 'participant_joined':
+    case 'participant_updated':
+      state.participants.set(m.participant.pid, m.participant);
+      if (m.participant.pid === state.pid) {
+        state.hand = m.participant.hand;
+        renderButtons();
+      }
+      upsertTile(m.participant);
+      renderPeople();
+      break;
+    case 'participant_left':
+      state.participants.delete(m.pid);
+      removeTile(m.pid);
+      renderPeople();
+      break;
+    case 'active_speaker':
+      state.active = m.pid;
+      for (const t of document.querySelectorAll('.tile')) t.classList.toggle('speaking', t.dataset.pid === m.pid);
+      break;
+    case 'offer':
+    case 'answer':
+    case 'candidate':
+      if (state.call) state.call.handle(m); // ordered by the call's own chain
+      break;
+    case 'media_state':
+      if (m.state === 'failed') {
+        setStatus('音视频连接中断，正在重新连接…', 'warn');
+        state.signal.reconnectNow();
+      }
+      break;
+    case 'muted_by_host':
+      if (m.kind === 'audio') setMic(false, false);
+      else setCam(false, false);
+      setStatus(`主持人已将您${m.kind === 'audio' ? '静音' : '的摄像头关闭'}`, 'warn');
+      break;
+    case 'removed':
+      finish('您已被移出会议', '如有疑问，请联系主持人。');
+      break;
+    case 'replaced':
+      finish('已在别处加入', '您已在其他设备或窗口加入本会议。');
+      break;
+    case 'ended':
+      finish('会议已结束', '感谢参加。');
+      break;
+    case 'left':
+      break;
+    case 'error':
+      if (m.code === 'unauthorized') { finish('请重新登录', ERRORS.unauthorized); break; }
+      if (m.code === 'meeting_ended' || m.code === 'forbidden' || m.code === 'not_found') {
+        finish(m.code === 'meeting_ended' ? '会议已结束' : '无法加入', ERRORS[m.code]);
+        break;
+      }
+      setStatus(ERRORS[m.code] || `出错了：${m.message}`, 'warn');
+      break;
+    default:
+      break;
+    }
+  }
+
+  function hasVideo() {
+    return !!(state.stream && state.stream.getVideoTracks().length);
+  }
+
+  function startCall(iceServers) {
+    if (state.call) state.call.close();
+    state.trackOwner.clear();
+    const call = new window.YjCall({
+      send,
+      iceServers,
+      stream: state.stream,
+      onTrack: (track, stream) => {
+        state.trackOwner.set(track.id, stream.id);
+        const tile = tileFor(stream.id);
+        const v = tile.querySelector('video');
+        if (v.srcObject !== stream) v.srcObject = stream;
+        v.play().catch(() => {});
+        if (!state.participants.has(stream.id)) {
+          // Not a participant of the page: a WHIP publisher (e.g. OBS).
+          tile.querySelector('.tile-label').textContent = '外部视频';
+          stream.onremovetrack = () => {
+            if (!stream.getTracks().length && !state.participants.has(stream.id)) removeTile(stream.id);
+          };
+        }
+      },
+      onState: (s) => {
+        if (s === 'connected') setStatus('已加入会议', 'ok');
+        else if (s === 'disconnected') setStatus('音视频连接不稳定…', 'warn');
+      },
+    });
+    state.call = call;
+    call.start();
+    if (state.screen) call.replaceVideo(state.screen.getVideoTracks()[0]);
+  }
+
+  // ------------------------------------------------------------------
+  // tiles
+
+  function tileFor(pid) {
+    let t = document.querySelector(`.tile[data-pid="${CSS.escape(pid)}"]`);
+    if (t) return t;
+    t = document.createElement('div');
+    t.className = 'tile';
+    t.dataset.pid = pid;
+    const v = document.createElement('video');
+    v.autoplay = true;
+    v.playsInline = true;
+    if (pid === state.pid) v.muted = true;
+    const label = document.createElement('div');
+    label.className = 'tile-label';
+    t.append(v, label);
+    $('grid').append(t);
+    if (resizes) resizes.observe(t);
+    layout();
+    return t;
+  }
+
+  function upsertTile(p) {
+    const t = tileFor(p.pid);
+    const marks = [];
+    if (p.host) marks.push('主持人');
+    if (p.hand) marks.push('举手');
+    if (p.audio_muted) marks.push('已静音');
+    if (p.screen) marks.push('共享屏幕');
+    t.querySelector('.tile-label').textContent = `${p.name}${p.pid === state.pid ? '（我）' : ''} ${marks.join(' · ')}`;
+    t.dataset.initial = (p.name || '?').slice(0, 1);
+    t.classList.toggle('hand', !!p.hand);
+    t.classList.toggle('novideo', !!p.video_muted);
+    t.classList.toggle('speaking', p.pid === state.active);
+    if (p.pid === state.pid) {
+      const v = t.querySelector('video');
+      const local = state.screen || state.stream;
+      if (local && v.srcObject !== local) v.srcObject = local;
+    }
+  }
+
+  function removeTile(pid) {
+    const t = document.querySelector(`.tile[data-pid="${CSS.escape(pid)}"]`);
+    if (t) {
+      if (resizes) resizes.unobserve(t);
+      t.remove();
+    }
+    state.viewed.delete(pid);
+    layout();
+  }
+
+  function rebuildGrid() {
+    $('grid').textContent = '';
+    // Me first, then the others in join order.
+    const list = [...state.participants.values()].sort((a, b) => (a.pid === state.pid ? -1 : b.pid === state.pid ? 1 : 0));
+    for (const p of list) upsertTile(p);
+    renderPeople();
+  }
+
+  function layout() {
+    const n = $('grid').children.length;
+    $('grid').dataset.count = String(Math.min(n, 9));
+  }
+
+  // ------------------------------------------------------------------
+  // people list and host controls
+
+  function renderPeople() {
+    const list = $('people-list');
+    list.textContent = '';
+    const people = [...state.participants.values()];
+    $('people-count').textContent = `（${people.length}）`;
+    people.sort((a, b) => Number(b.hand) - Number(a.hand));
+    for (const p of people) {
+      const li = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = `${p.hand ? '【举手】' : ''}${p.name}${p.host ? '（主持人）' : ''}${p.pid === state.pid ? '（我）' : ''}${p.audio_muted ? '（已静音）' : ''}`;
+      li.append(name);
+      if (state.host && p.pid !== state.pid) {
+        const act = (label, msg) => {
+          const b = document.createElement('button');
+          b.type = 'button';
+          b.textContent = label;
+          b.addEventListener('click', () => send({ type: 'host', ...msg, pid: p.pid }));
+          li.append(b);
+        };
+        if (!p.audio_muted) act('静音', { action: 'mute', kind: 'audio' });
+        if (p.hand) act('放下手', { action: 'lower_hand' });
+        act('移出', { action: 'remove' });
+      }
+      list.append(li);
+    }
+    $('end').hidden = !state.host;
+  }
+
+  // ------------------------------------------------------------------
+  // controls
+
+  function renderButtons() {
+    const set = (id, pressed, label) => {
+      const b = $(id);
+      b.setAttribute('aria-pressed', String(pressed));
+      b.querySelector('.lbl').textContent = label;
+    };
+    set('btn-mic', !state.micOn, state.micOn ? '静音' : '取消静音');
+    set('btn-cam', !state.camOn, state.camOn ? '关摄像头' : '开摄像头');
+    set('btn-screen', !!state.screen, state.screen ? '停止共享' : '共享屏幕');
+    set('btn-hand', state.hand, state.hand ? '放下手' : '举手');
+    $('btn-mic').disabled = !(state.stream && state.stream.getAudioTracks().length);
+    $('btn-cam').disabled = !hasVideo();
+    $('btn-screen').hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
+  }
+
+  function setMic(on, tell = true) {
+    state.micOn = on;
+    if (state.stream) state.stream.getAudioTracks().forEach((t) => { t.enabled = on; });
+    if (tell) send({ type: 'mute', audio: !on });
+    renderButtons();
+  }
+
+  function setCam(on, tell = true) {
+    state.camOn = on;
+    if (state.stream) state.stream.getVideoTracks().forEach((t) => { t.enabled = on; });
+    if (tell && !state.screen) send({ type: 'mute', video: !on });
+    renderButtons();
+  }
+
+  async function toggleScreen() {
+    if (state.screen) { stopScreen(); return; }
+    try {
+      state.screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    } catch (e) {
+      setStatus('未能共享屏幕。', 'warn');
+      return;
+    }
+    const track = state.screen.getVideoTracks()[0];
+    track.addEventListener('ended', stopScreen);
+    if (state.call) state.call.replaceVideo(track);
+    send({ type: 'mute', screen: true, video: false });
+    const me = state.participants.get(state.pid);
+    if (me) upsertTile(me);
+    renderButtons();
+  }
+
+  function stopScreen() {
+    if (!state.screen) return;
+    state.screen.getTracks().forEach((t) => t.stop());
+    state.screen = null;
+    const cam = state.stream && state.stream.getVideoTracks()[0];
+    if (state.call) state.call.replaceVideo(cam || null);
+    send({ type: 'mute', screen: false, video: !state.camOn });
+    const me = state.participants.get(state.pid);
+    if (me) upsertTile(me);
+    renderButtons();
+  }
+
+  function leave() {
+    send({ type: 'leave' });
+    finish('您已离开会议', '');
+    const again = document.createElement('a');
+    again.href = location.pathname;
+    again.textContent = '重新加入';
+    $('done-text').append(again);
+  }
+
+  function init() {
+    const m = /^\/meet\/(\d+)\/?$/.exec(location.pathname);
+    state.meetingId = m ? Number(m[1]) : 0;
+    for (const b of document.querySelectorAll('.meet-tabs button')) b.addEventListener('click', () => setMode(b.dataset.mode));
+    $('signin-form').addEventListener('submit', (e) => signIn(e).catch(() => {
+      $('signin-error').textContent = '无法连接服务器，请检查网络。';
+    }));
+    $('join').addEventListener('click', enterRoom);
+    $('btn-mic').addEventListener('click', () => setMic(!state.micOn));
+    $('btn-cam').addEventListener('click', () => setCam(!state.camOn));
+    $('btn-screen').addEventListener('click', () => toggleScreen());
+    $('btn-hand').addEventListener('click', () => {
+      state.hand = !state.hand;
+      send({ type: 'hand', raised: state.hand });
+      renderButtons();
+    });
+    $('btn-people').addEventListener('click', () => {
+      const p = $('people');
+      p.hidden = !p.hidden;
+      $('btn-people').setAttribute('aria-pressed', String(!p.hidden));
+    });
+    $('btn-leave').addEventListener('click', leave);
+    $('end').addEventListener('click', () => {
+      if (confirm('确定结束会议吗？所有人都将退出。')) send({ type: 'host', action: 'end' });
+    });
+    window.addEventListener('online', () => { if (state.signal && !state.leaving) state.signal.reconnectNow(); });
+    window.addEventListener('pagehide', () => { if (state.signal && !state.leaving) send({ type: 'leave' }); });
+    if (!state.meetingId) { finish('地址有误', '请从会议通知中的链接进入。'); return; }
+    api('/api/v1/session').then((r) => {
+      if (r.status === 200) {
+        state.session = r.json;
+        return loadMeeting();
+      }
+      setMode('password');
+      show('signin');
+      return null;
+    }).catch(() => setStatus('无法连接服务器，请检查网络后刷新。', 'warn'));
+  }
+
+  init();
+})();

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// Simulcast and active speaker with real Chromium: a publisher sends three
+// RID layers over WHIP; a subscriber (test signaling) first gets the best
+// layer, then asks for 120-pixel video and gets the quarter layer, then no
+// limit again — each switch at a keyframe, decoding never stops. The room
+// elects an active speaker from the audio-level extension.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon, SRC } from '../lib/daemon.mjs';
+import { launch } from '../lib/browser.mjs';
+
+let d, browser, token;
+
+before(async () => {
+  d = await startDaemon({
+    args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
+    ini: `[media]\ninterfaces=127.0.0.1\nworkers=2\ntest_pages=${SRC}/tests/browser/rtc\n`,
+  });
+  token = await d.login('district');
+  browser = await launch();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
+  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
+  if (d) await d.stop();
+});
+
+async function until(fn, what, ms = 20000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last.ok) return last;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+}
+
+test('simulcast layers follow the requested height; an active speaker is elected', async () => {
+  const c1 = await browser.newContext(), c2 = await browser.newContext();
+  const pub = await c1.newPage(), sub = await c2.newPage();
+  await pub.goto(d.url + '/rtc-test/whip.html');
+  await sub.goto(d.url + '/rtc-test/whip.html');
+  const p = await pub.evaluate((t) => publish('sim', t, { simulcast: true }), token);
+  assert.match(p.answer, /a=simulcast:recv q;h;f/);
+  const pid = p.location.split('/').pop();
+  await sub.evaluate(() => join('sim', 'viewer', { audioOnlyPublish: true }));
+
+  const info = await until(async () => {
+    const r = await d.api('/rtc-test/room/sim');
+    const v = r.json.tracks.find((t) => t.kind === 'video');
+    return { ok: !!v, v, r: r.json };
+  }, 'the simulcast track');
+  assert.equal(info.v.layers, 3);
+  assert.equal(info.v.peer, pid);
+
+  const view = async () => (await sub.evaluate(() => remoteStats())).streams[pid] || {};
+  const full = await until(async () => {
+    const s = await view();
+    return { ok: s.video > 30 && s.height >= 240, s };
+  }, 'the best layer', 30000);
+  console.log('best layer', JSON.stringify(full.s), 'publisher', JSON.stringify((await pub.evaluate(() => stats())).out));
+
+  let r = await d.api('/rtc-test/peer/sim/viewer/height', { method: 'POST', body: { publisher: pid, height: 120 } });
+  assert.equal(r.status, 204, r.text);
+  const low = await until(async () => {
+    const s = await view();
+    return { ok: s.height === 120, s };
+  }, 'the 120-pixel layer', 20000);
+  const lowLater = await until(async () => {
+    const s = await view();
+    return { ok: s.video > low.s.video + 10 && s.height === 120, s };
+  }, 'decoding on the low layer');
+  r = await d.api('/rtc-test/peer/sim/viewer/height', { method: 'POST', body: { publisher: pid, height: 0 } });
+  assert.equal(r.status, 204);
+  const back = await until(async () => {
+    const s = await view();
+    return { ok: s.height > 120 && s.video > lowLater.s.video + 10, s };
+  }, 'back to a higher layer', 20000);
+  console.log('low', JSON.stringify(lowLater.s), 'back', JSON.stringify(back.s));
+
+  const sp = await until(async () => {
+    const j = (await d.api('/rtc-test/room/sim')).json;
+    return { ok: j.speaker === pid || j.speaker === 'viewer', j };
+  }, 'an active speaker', 15000);
+  console.log('speaker', sp.j.speaker);
+  await c1.close();
+  await c2.close();
+});

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+// WHIP → SFU → WHEP with real Chromium clients: one context publishes the
+// fake camera and microphone over WHIP, another watches over WHEP; the
+// watcher must decode video frames and receive audio packets. Also checks
+// the WHIP resource (PATCH trickle, DELETE) and the error replies.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon, SRC } from '../lib/daemon.mjs';
+import { launch } from '../lib/browser.mjs';
+
+let d, browser, token;
+
+before(async () => {
+  d = await startDaemon({
+    args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
+    ini: `[media]\ninterfaces=127.0.0.1\nworkers=2\ntest_pages=${SRC}/tests/browser/rtc\n`,
+  });
+  token = await d.login('district');
+  browser = await launch();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
+  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
+  if (d) await d.stop();
+});
+
+async function client() {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.log('[page]', m.text()); });
+  await page.goto(d.url + '/rtc-test/whip.html');
+  return { ctx, page };
+}
+
+async function until(fn, what, ms = 20000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    last = await fn();
+    if (last.ok) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
+}
+
+test('Chromium publishes over WHIP and another Chromium watches over WHEP', async () => {
+  const pub = await client();
+  const sub = await client();
+  try {
+    const p = await pub.page.evaluate((t) => publish('lesson1', t), token);
+    assert.match(p.location, /^\/whip\/lesson1\/[A-Za-z0-9_-]+$/);
+    assert.match(p.answer, /a=setup:passive/);
+    assert.match(p.answer, /a=fingerprint:sha-256 /);
+    assert.match(p.answer, /a=group:BUNDLE/);
+    const w = await sub.page.evaluate((t) => watch('lesson1', t), token);
+    assert.match(w.location, /^\/whep\/lesson1\//);
+    assert.match(w.answer, /a=sendonly/);
+    const first = await until(async () => {
+      const s = await sub.page.evaluate(() => stats());
+      return { ok: s.video && s.video.framesDecoded > 5 && s.audio && s.audio.packetsReceived > 20, s };
+    }, 'decoded video and audio at the WHEP viewer');
+    // Still flowing a moment later: frames keep being decoded.
+    await new Promise((r) => setTimeout(r, 1500));
+    const later = await sub.page.evaluate(() => stats());
+    console.log('viewer stats', JSON.stringify(later));
+    assert.ok(later.video.framesDecoded > first.s.video.framesDecoded, 'video keeps decoding');
+    assert.ok(later.audio.packetsReceived > first.s.audio.packetsReceived, 'audio keeps arriving');
+
+    // Trickle on the WHIP resource: a fragment with one candidate → 204.
+    const frag = 'a=ice-ufrag:' + /a=ice-ufrag:(\S+)/.exec(await pub.page.evaluate(() => pc.localDescription.sdp))[1] +
+      '\r\na=ice-pwd:' + /a=ice-pwd:(\S+)/.exec(await pub.page.evaluate(() => pc.localDescription.sdp))[1] +
+      '\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 40000 typ host\r\n';
+    let r = await d.api(p.location, { method: 'PATCH', token, body: frag,
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
+    assert.equal(r.status, 204, r.text);
+    r = await d.api(p.location, { method: 'PATCH', token, body: 'a=candidate:garbage\r\n',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
+    assert.equal(r.status, 204, 'a malformed candidate is ignored, not fatal: ' + r.text);
+
+    const m = await (await fetch(d.url + '/metrics')).text();
+    assert.match(m, /yj_media_packets_forwarded_total [1-9]/);
+
+    // ICE restart through PATCH: new client credentials → 200 with the
+    // server's new ones and its candidates (RFC 9725 §4.4)
+    r = await d.api(p.location, { method: 'PATCH', token,
+      body: 'a=ice-ufrag:rst1\r\na=ice-pwd:restartpassword0123456789\r\n',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.text, /a=ice-ufrag:/);
+    assert.match(r.text, /a=candidate:.* 127\.0\.0\.1 /);
+    assert.doesNotMatch(r.text, new RegExp('a=ice-ufrag:' + /a=ice-ufrag:(\S+)/.exec(p.answer)[1] + '\r'));
+    // another principal may not touch the session
+    const other = await d.login('qingshan');
+    r = await d.api(p.location, { method: 'DELETE', token: other });
+    assert.equal(r.status, 403);
+
+    await sub.page.evaluate(() => hangup());
+    r = await d.api(p.location, { method: 'DELETE', token });
+    assert.equal(r.status, 200);
+    r = await d.api(p.location, { method: 'DELETE', token });
+    assert.equal(r.status, 404);
+  } finally {
+    await pub.ctx.close();
+    await sub.ctx.close();
+  }
+});
+
+test('WHIP refuses bad requests with clear errors', async () => {
+  let r = await d.api('/whip/lesson2', { method: 'POST', body: 'v=0\r\n',
+    headers: { 'Content-Type': 'application/sdp' } });
+  assert.equal(r.status, 401);
+  r = await d.api('/whip/lesson2', { method: 'POST', token, body: 'hello',
+    headers: { 'Content-Type': 'text/plain' } });
+  assert.equal(r.status, 415);
+  r = await d.api('/whip/lesson2', { method: 'POST', token, body: 'v=0\r\nthis is not sdp',
+    headers: { 'Content-Type': 'application/sdp' } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.code, 'invalid_sdp');
+  r = await d.api('/whip/bad%20room', { method: 'POST', token, body: 'v=0\r\n',
+    headers: { 'Content-Type': 'application/sdp' } });
+  assert.equal(r.status, 400);
+  r = await d.api('/whip/lesson2/nosuch', { method: 'DELETE', token });
+  assert.equal(r.status, 404);
+});

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: Apache-2.0
+// The meetings REST API: scheduling rules (subtree, invitations, migrants,
+// host), visibility (404 outside), start/end permissions, the report, the
+// /meet page route and the demo meeting.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon } from '../lib/daemon.mjs';
+import { idNumber, ensureMember, memberToken } from '../lib/members.mjs';
+
+let d, district, qingshan, lvshui;
+const A = idNumber('330101', '19700101', 101); // 青山村
+const Z = idNumber('330101', '19700101', 202); // 竹林村
+const M = idNumber('330102', '19700101', 303); // 河畔社区, migrant
+const N = idNumber('330102', '19700101', 404); // 新桥社区, not migrant
+const tok = {};
+
+before(async () => {
+  d = await startDaemon();
+  district = await d.login('district');
+  qingshan = await d.login('qingshan');
+  lvshui = await d.login('lvshui');
+  await ensureMember(d, district, { id_number: A, name: '青山党员', org_code: '33010101' });
+  await ensureMember(d, district, { id_number: Z, name: '竹林党员', org_code: '33010102' });
+  await ensureMember(d, district, { id_number: M, name: '流动党员', org_code: '33010201', migrant: true });
+  await ensureMember(d, district, { id_number: N, name: '新桥党员', org_code: '33010202' });
+  for (const id of [A, Z, M, N]) tok[id] = await memberToken(d, district, id);
+});
+after(async () => { if (d) await d.stop(); });
+
+function create(token, body) {
+  return d.api('/api/v1/meetings', { method: 'POST', token, body });
+}
+
+test('the demo meeting is open to every demo member', async () => {
+  const r = await d.api('/api/v1/meetings', { token: district });
+  const demo = r.json.meetings.find((m) => m.title === '演示会议');
+  assert.ok(demo, 'demo meeting exists');
+  assert.deepEqual(demo.invited_orgs.map((o) => o.code), ['330100']);
+  const mine = await d.api(`/api/v1/meetings/${demo.id}`, { token: tok[N] });
+  assert.equal(mine.status, 200);
+  assert.equal(mine.json.join_url, `/meet/${demo.id}`);
+});
+
+test('scheduling validates every field and names it', async () => {
+  let r = await create(qingshan, { org_code: '33010101' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'title');
+  r = await create(qingshan, { title: 't', org_code: '33010101', type: 'party' });
+  assert.equal(r.json.error.field, 'type');
+  r = await create(qingshan, { title: 't', org_code: '33010101', start: 'tomorrow' });
+  assert.equal(r.json.error.field, 'start');
+  r = await create(qingshan, { title: 't', org_code: '33010101', duration_minutes: 0 });
+  assert.equal(r.json.error.field, 'duration_minutes');
+  r = await create(qingshan, { title: 't', org_code: '33010101', threshold_percent: 101 });
+  assert.equal(r.json.error.field, 'threshold_percent');
+  r = await create(qingshan, { title: 't', org_code: '33010201' });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error.field, 'org_code');
+  r = await create(qingshan, { title: 't', org_code: '33010101', orgs: ['33010202'] });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error.field, 'orgs');
+  r = await create(qingshan, { title: 't', org_code: '33010101', members: [N] });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'members');
+  r = await create(qingshan, { title: 't', org_code: '33010101', host_admin: 'lvshui' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'host_admin');
+  r = await create(A, { title: 't', org_code: '33010101' });
+  assert.equal(r.status, 401);
+  r = await create(tok[A], { title: 't', org_code: '33010101' });
+  assert.equal(r.status, 403);
+});
+
+test('a branch meeting with a migrant member: who sees it, who may run it', async () => {
+  let r = await create(qingshan, {
+    title: '青山村支部党员大会', type: '支部党员大会', org_code: '33010101',
+    start: '2026-12-01T09:00:00+08:00', duration_minutes: 90, members: [M],
+  });
+  assert.equal(r.status, 201, r.text);
+  const m = r.json;
+  assert.equal(r.headers.get('location'), `/api/v1/meetings/${m.id}`);
+  assert.equal(m.type, 'member_assembly');
+  assert.equal(m.type_name, '支部党员大会');
+  assert.equal(m.start, '2026-12-01T01:00:00Z');
+  assert.equal(m.threshold_percent, 50);
+  assert.equal(m.threshold_seconds, 45 * 60);
+  assert.equal(m.status, 'scheduled');
+  assert.equal(m.host.username, 'qingshan');
+  assert.deepEqual(m.invited_orgs.map((o) => o.code), ['33010101']);
+  assert.deepEqual(m.invited_members.map((x) => [x.id_number, x.migrant]), [[M, true]]);
+
+  // Visibility: the organiser's admins and invited members; 404 for others.
+  for (const [who, status] of [[district, 200], [qingshan, 200], [lvshui, 404], [tok[A], 200], [tok[M], 200], [tok[Z], 404], [tok[N], 404]]) {
+    r = await d.api(`/api/v1/meetings/${m.id}`, { token: who });
+    assert.equal(r.status, status);
+  }
+  r = await d.api('/api/v1/meetings?status=scheduled', { token: tok[M] });
+  assert.ok(r.json.meetings.some((x) => x.id === m.id));
+  r = await d.api('/api/v1/meetings', { token: lvshui });
+  assert.ok(!r.json.meetings.some((x) => x.id === m.id));
+  r = await d.api('/api/v1/meetings?status=over', { token: lvshui });
+  assert.equal(r.status, 400);
+
+  // Only the host side may start, end and read the report.
+  r = await d.api(`/api/v1/meetings/${m.id}/start`, { method: 'POST', token: tok[A] });
+  assert.equal(r.status, 403);
+  r = await d.api(`/api/v1/meetings/${m.id}/report`, { token: tok[A] });
+  assert.equal(r.status, 403);
+  r = await d.api(`/api/v1/meetings/${m.id}/start`, { method: 'POST', token: qingshan });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.status, 'live');
+  r = await d.api(`/api/v1/meetings/${m.id}/report`, { token: district });
+  assert.equal(r.status, 200);
+  // Invited: everyone whose home org is 青山村 (demo members included) and the migrant.
+  const branch = (await d.api('/api/v1/orgs/33010101/members?limit=500', { token: district })).json.total;
+  assert.ok(branch >= 1);
+  assert.deepEqual(r.json.totals, { invited: branch + 1, present: 0, absent: branch + 1, credited: 0 });
+  assert.deepEqual(r.json.orgs.map((o) => [o.code, o.absent.length]), [['33010101', branch], ['33010201', 1]]);
+  assert.ok(r.json.orgs[0].absent.some((x) => x.id_number === A));
+  r = await d.api(`/api/v1/meetings/${m.id}/end`, { method: 'POST', token: district });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.status, 'ended');
+  assert.equal(r.json.end_reason, 'admin');
+  assert.equal(r.json.credited, 0);
+  r = await d.api(`/api/v1/meetings/${m.id}/end`, { method: 'POST', token: district });
+  assert.equal(r.status, 409);
+  r = await d.api(`/api/v1/meetings/${m.id}/start`, { method: 'POST', token: qingshan });
+  assert.equal(r.status, 409);
+});
+
+test('a member can host; the host member may end the meeting', async () => {
+  let r = await create(qingshan, { title: '党小组会', type: 'group', org_code: '33010101', host_member: A });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.host.kind, 'member');
+  assert.equal(r.json.host.id_number, A);
+  const id = r.json.id;
+  r = await d.api(`/api/v1/meetings/${id}`, { token: tok[A] });
+  assert.equal(r.json.you_host, true);
+  r = await d.api(`/api/v1/meetings/${id}/end`, { method: 'POST', token: tok[A] });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.end_reason, 'host');
+});
+
+test('unknown meeting ids are 404', async () => {
+  for (const p of ['/api/v1/meetings/999999', '/api/v1/meetings/abc', '/api/v1/meetings/0/report']) {
+    const r = await d.api(p, { token: district });
+    assert.equal(r.status, 404, p);
+  }
+});
