@@ -31,6 +31,7 @@
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
@@ -62,6 +63,7 @@ typedef struct {
     AVCodecContext *enc; /* NULL: audio only */
     struct SwsContext *sws;
     AVFrame *frame;
+    AVFrame *upright; /* scaled but not yet rotated (rotation 90/180/270) */
     AVFormatContext *oc;
     AVStream *vst, *ast;
     char codecs[32];
@@ -87,7 +89,8 @@ typedef struct {
     int64_t a_skip;
     rend_t r[MAX_RENDITIONS];
     int nr;
-    int pw, ph; /* poster size */
+    int rotation; /* clockwise degrees to turn the picture: 0, 90, 180, 270 */
+    int pw, ph;   /* poster size */
     int64_t poster_n;
     bool poster_done;
     int percent;
@@ -208,6 +211,14 @@ static int open_video_encoder(tc_t *t, rend_t *r, int level)
     r->frame->width = e->width;
     r->frame->height = e->height;
     rc = av_frame_get_buffer(r->frame, 0);
+    if (rc >= 0 && t->rotation) {
+        bool turn = t->rotation != 180;
+        r->upright = av_frame_alloc();
+        r->upright->format = e->pix_fmt;
+        r->upright->width = turn ? e->height : e->width;
+        r->upright->height = turn ? e->width : e->height;
+        rc = av_frame_get_buffer(r->upright, 0);
+    }
     return rc < 0 ? fail(t, "out of memory", rc) : 0;
 }
 
@@ -329,6 +340,33 @@ out:
 /* ------------------------------------------------------------------ */
 /* input side */
 
+/* Turns in (w × h) into out by deg clockwise (90/180/270), plane by
+ * plane; out has the turned size. Phone recordings carry their
+ * orientation as a display matrix instead of upright pixels. */
+static void rotate(const AVFrame *in, AVFrame *out, int deg)
+{
+    for (int p = 0; p < 3; p++) {
+        int sh = p ? 1 : 0;
+        int w = in->width >> sh, h = in->height >> sh;
+        const uint8_t *src = in->data[p];
+        int sl = in->linesize[p], dl = out->linesize[p];
+        uint8_t *dst = out->data[p];
+        if (deg == 180) {
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    dst[(h - 1 - y) * dl + (w - 1 - x)] = src[y * sl + x];
+        } else if (deg == 90) { /* out(ox, oy) = in(oy, h-1-ox) */
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    dst[x * dl + (h - 1 - y)] = src[y * sl + x];
+        } else { /* 270: out(ox, oy) = in(w-1-oy, ox) */
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    dst[(w - 1 - x) * dl + y] = src[y * sl + x];
+        }
+    }
+}
+
 /* Emits source frame f as output frames next_n … n (CFR grid). */
 static int emit_video(tc_t *t, AVFrame *f)
 {
@@ -349,23 +387,25 @@ static int emit_video(tc_t *t, AVFrame *f)
     }
     if (target - t->next_n > MAX_DUPLICATES)
         target = t->next_n + MAX_DUPLICATES;
-    av_frame_unref(t->last);
-    av_frame_ref(t->last, f);
     for (; t->next_n <= target; t->next_n++) {
         if (cancelled(t))
             return fail(t, "cancelled", 0);
-        if (!t->poster_done && t->next_n >= t->poster_n)
-            write_poster(t, f);
         for (int i = 0; i < t->nr; i++) {
             rend_t *r = &t->r[i];
             if (!r->enc)
                 continue;
-            r->sws = sws_getCachedContext(r->sws, f->width, f->height, f->format, r->w, r->h,
-                                          AV_PIX_FMT_YUV420P, SWS_BICUBIC, NULL, NULL, NULL);
+            AVFrame *dst = t->rotation ? r->upright : r->frame;
+            r->sws = sws_getCachedContext(r->sws, f->width, f->height, f->format, dst->width,
+                                          dst->height, AV_PIX_FMT_YUV420P, SWS_BICUBIC, NULL, NULL,
+                                          NULL);
             if (!r->sws || av_frame_make_writable(r->frame) < 0)
                 return fail(t, "cannot scale the video", 0);
-            sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height,
-                      r->frame->data, r->frame->linesize);
+            sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst->data,
+                      dst->linesize);
+            if (t->rotation)
+                rotate(r->upright, r->frame, t->rotation);
+            if (i == 0 && !t->poster_done && t->next_n >= t->poster_n)
+                write_poster(t, r->frame);
             r->frame->pts = t->next_n;
             r->frame->pict_type =
                 t->next_n % t->gop == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
@@ -373,6 +413,10 @@ static int emit_video(tc_t *t, AVFrame *f)
             if (rc)
                 return rc;
         }
+    }
+    if (t->r[0].enc && !t->poster_done) {
+        av_frame_unref(t->last);
+        av_frame_ref(t->last, t->r[0].frame); /* poster of last resort */
     }
     if (t->o->progress && t->duration > 0) {
         int pc = (int)(ts * 100 / t->duration);
@@ -526,6 +570,20 @@ static int plan(tc_t *t)
         return fail(t, "the video is too small", 0);
     AVRational sar = av_guess_sample_aspect_ratio(t->ic, vs, NULL);
     double dw = sw * (sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1.0), dh = sh;
+    const int32_t *dm =
+        (const int32_t *)av_stream_get_side_data(vs, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (dm) {
+        /* As ffmpeg does: the picture turns by -(the matrix's angle). */
+        double theta = -av_display_rotation_get(dm);
+        theta -= 360 * floor(theta / 360 + 0.9 / 360);
+        int deg = (int)lrint(theta / 90) * 90 % 360;
+        t->rotation = fabs(theta - deg) < 1.0 ? deg : 0;
+    }
+    if (t->rotation == 90 || t->rotation == 270) {
+        double x = dw;
+        dw = dh;
+        dh = x;
+    }
     double shorter = MIN(dw, dh);
     for (size_t i = 0; i < G_N_ELEMENTS(ladder); i++) {
         if (shorter < ladder[i].short_side)
@@ -621,6 +679,7 @@ static void cleanup(tc_t *t)
         avcodec_free_context(&r->enc);
         sws_freeContext(r->sws);
         av_frame_free(&r->frame);
+        av_frame_free(&r->upright);
     }
     avcodec_free_context(&t->vdec);
     avcodec_free_context(&t->adec);

@@ -7,11 +7,12 @@
 // no half-made lesson.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from '../lib/daemon.mjs';
-import { makeVideo, upload, waitLesson, ffprobe } from '../lib/vod.mjs';
+import { makeVideo, makeRotated, psnr, upload, waitLesson, ffprobe } from '../lib/vod.mjs';
 
 const NODEMO = '[vod]\ndemo_lesson=false\n';
 let d, admin, course, media, importDir;
@@ -23,6 +24,7 @@ before(async () => {
   makeVideo(join(media, 'hd.mp4'), { seconds: 14, size: '1280x720' });
   makeVideo(join(media, 'small.mp4'), { seconds: 7, size: '640x360', rate: 30 });
   makeVideo(join(importDir, 'bulk.mp4'), { seconds: 4, size: '320x240', audio: false });
+  makeRotated(join(importDir, 'phone.mp4'), { seconds: 4, size: '640x360' });
   d = await startDaemon({ ini: `${NODEMO}import_dir=${importDir}\n` });
   admin = await d.login('district');
   const r = await d.api('/api/v1/courses', { method: 'POST', token: admin, body: { title: '测试课程', category: '理论学习' } });
@@ -339,4 +341,25 @@ test('an upload resumes after the server is killed (kill -9)', async () => {
     if (e2) await e2.stop();
     else rmSync(e.dir, { recursive: true, force: true });
   }
+});
+
+test('a phone recording with a rotation is turned upright', async () => {
+  const r = await d.api('/api/v1/lessons/import', { method: 'POST', token: admin, body: { path: 'phone.mp4', course_id: course, title: '手机录像' } });
+  assert.equal(r.status, 202, r.text);
+  const l = await waitLesson(d, admin, r.json.id);
+  assert.equal(l.status, 'ready');
+  // 640x360 pixels shown turned: a 360x640 portrait picture.
+  assert.deepEqual(l.renditions.filter((x) => x.video).map((x) => [x.name, x.width, x.height]), [['360p', 360, 640]]);
+  // The right way round: close to ffmpeg's own upright decode of the
+  // source, far from the opposite turn.
+  const out = join(d.dir, 'vod', 'lessons', String(l.id), '360p', 'index.m3u8');
+  const good = psnr(out, join(importDir, 'phone.mp4'), 360, 640);
+  assert.ok(good > 25, `PSNR ${good} dB against the upright source`);
+  const wrong = join(media, 'wrong-way.mp4');
+  spawnSync('ffmpeg', ['-v', 'error', '-y', '-noautorotate', '-i', join(importDir, 'phone.mp4'), '-vf', 'transpose=clock', '-c:v', 'libx264', '-preset', 'ultrafast', wrong]);
+  const bad = psnr(out, wrong, 360, 640);
+  assert.ok(bad < good - 5, `PSNR ${bad} dB against the wrong turn vs ${good}`);
+  console.log(`PSNR upright ${good} dB, wrong turn ${bad} dB`);
+  const poster = await fetch(new URL(l.poster_path, d.url));
+  assert.equal(poster.status, 200);
 });

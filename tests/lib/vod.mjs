@@ -63,6 +63,28 @@ export function makeVideo(path, { seconds = 8, size = '1280x720', rate = 25, aud
   return path;
 }
 
+// A phone-style recording: the pixels stay landscape, a display matrix
+// says "turn 90°" (what ffprobe reports as rotation=90).
+export function makeRotated(path, opts = {}) {
+  const plain = path.replace(/\.mp4$/, '.plain.mp4');
+  makeVideo(plain, opts);
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', path],
+    { encoding: 'utf8', timeout: 60000 });
+  if (r.status !== 0) throw new Error('ffmpeg: ' + r.stderr);
+  return path;
+}
+
+// PSNR (dB, average) of video a against reference b, both decoded by
+// ffmpeg (which applies b's rotation itself) and scaled to w x h.
+export function psnr(a, b, w, h) {
+  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostats', '-i', a, '-i', b, '-lavfi',
+    `[0:v]setpts=PTS-STARTPTS,scale=${w}:${h}[x];[1:v]setpts=PTS-STARTPTS,scale=${w}:${h}[y];[x][y]psnr`,
+    '-f', 'null', '-'], { encoding: 'utf8', timeout: 120000 });
+  const m = /PSNR .*average:([\d.]+|inf)/.exec(r.stderr);
+  if (!m) throw new Error('ffmpeg psnr: ' + r.stderr.slice(-2000));
+  return m[1] === 'inf' ? 99 : Number(m[1]);
+}
+
 // Uploads a file in chunks; returns the upload object.
 export async function upload(d, token, path, { chunk = 256 * 1024, stopAfter = Infinity } = {}) {
   const data = readFileSync(path);
