@@ -67,7 +67,7 @@ function drawNav(s) {
   const link = (href, key) => el('a', { href, class: 'nav-link', 'aria-current': here === href ? 'page' : null }, t(key));
   const items = s.kind === 'admin'
     ? [link('/orgs.html', 'nav.orgs'), link('/import.html', 'nav.import')]
-    : [link('/record.html', 'nav.record')];
+    : [link('/record.html', 'nav.record'), link('/learn', 'nav.learn')];
   fill(nav,
     items,
     el('span', { class: 'who' }, t('nav.signed_in_as', { name: s.name || s.username || '' })),
