@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
+import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
 
 const BUILD = process.env.YJ_BUILD_DIR || join(SRC, 'build');
 const exe = join(BUILD, 'gst_whip');
@@ -22,7 +23,7 @@ before(async () => {
   const inspect = spawnSync('gst-inspect-1.0', ['webrtcbin'], { encoding: 'utf8' });
   if (inspect.status !== 0) { skip = 'webrtcbin (gstreamer1.0-plugins-bad) is missing'; return; }
   d = await startDaemon({
-    ini: `[media]\ninterfaces=127.0.0.1\nworkers=2\ntest_pages=${SRC}/tests/browser/rtc\n`,
+    ini: rtcIni(),
     args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
   });
   token = await d.login('district');
@@ -32,9 +33,7 @@ before(async () => {
 after(async () => {
   if (gst && gst.exitCode === null) gst.kill('SIGTERM');
   if (browser) await browser.close();
-  if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
-  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
-  if (d) await d.stop();
+  await stopRtcDaemon(d);
 });
 
 function publishWithGstreamer() {

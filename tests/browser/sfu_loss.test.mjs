@@ -10,8 +10,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
-import { startDaemon, SRC } from '../lib/daemon.mjs';
+import { startDaemon } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
+import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
 
 const id = process.pid % 10000;
 const NS = `yjm${id}`, A = `yjv${id}a`, B = `yjv${id}b`;
@@ -61,7 +62,7 @@ before(async () => {
   } catch (e) { skip = 'cannot add packet loss: ' + e.message; return; }
   d = await startDaemon({
     args: ['--http-address', HOST, '--log-level', process.env.YJ_LOG_LEVEL || 'info'],
-    ini: `[media]\ninterfaces=${HOST}\nworkers=2\ntest_pages=${SRC}/tests/browser/rtc\n`,
+    ini: rtcIni(HOST),
   });
   token = await d.login('district');
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${NS} ${process.env.CHROMIUM || '/usr/bin/chromium'} "$@"\n`, { mode: 0o755 });
@@ -71,9 +72,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
-  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
-  if (d) await d.stop();
+  await stopRtcDaemon(d);
   sh(`ip link del ${A} 2>/dev/null; ip netns del ${NS} 2>/dev/null`);
   rmSync(wrapper, { force: true });
 });

@@ -6,8 +6,9 @@
 // them. Uses the test-only HTTP signaling of signaling/rtc_test.c.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, SRC } from '../lib/daemon.mjs';
+import { startDaemon } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
+import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
 
 let d, browser;
 
@@ -15,16 +16,14 @@ before(async () => {
   d = await startDaemon({
     demo: false,
     args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
-    ini: `[media]\ninterfaces=127.0.0.1\nworkers=2\ntest_pages=${SRC}/tests/browser/rtc\n`,
+    ini: rtcIni(),
   });
   browser = await launch();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
-  if (d && process.env.YJ_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
-  if (d) await d.stop();
+  await stopRtcDaemon(d);
 });
 
 async function member(id, opts = {}) {
