@@ -506,6 +506,18 @@ typedef struct {
     bool restarted;
 } sdp_call_t;
 
+/* Hands a failed call's message to the caller (*err, g_free) or drops it;
+ * returns rc so a caller can `return call_failed(...)`. */
+static int call_failed(sdp_call_t *c, int rc, char **err)
+{
+    if (err)
+        *err = c->err ? c->err : g_strdup(yj_strerror(rc));
+    else
+        g_free(c->err);
+    c->err = NULL;
+    return rc;
+}
+
 static void apply_remote_transport(yj_media_peer_t *p, const yj_sdp_t *sdp)
 {
     for (int i = 0; i < sdp->n_m; i++) {
@@ -640,12 +652,8 @@ int yj_media_peer_answer(yj_media_peer_t *p, const char *offer, unsigned opts, c
     int rc = yj_peer_call(p, do_answer, &c);
     yj_sdp_free(in);
     if (rc) {
-        if (err)
-            *err = c.err ? c.err : g_strdup(yj_strerror(rc));
-        else
-            g_free(c.err);
         yj_sdp_free(c.out);
-        return rc;
+        return call_failed(&c, rc, err);
     }
     return finish_sdp(p, &c, answer, err);
 }
@@ -678,12 +686,8 @@ int yj_media_peer_offer(yj_media_peer_t *p, unsigned opts, char **offer, char **
     sdp_call_t c = {.opts = opts};
     int rc = yj_peer_call(p, do_offer, &c);
     if (rc) {
-        if (err)
-            *err = c.err ? c.err : g_strdup(yj_strerror(rc));
-        else
-            g_free(c.err);
         yj_sdp_free(c.out);
-        return rc;
+        return call_failed(&c, rc, err);
     }
     c.out->m[0].setup[0] = 0;
     g_strlcpy(c.out->setup, "actpass", sizeof c.out->setup);
@@ -717,11 +721,10 @@ int yj_media_peer_set_answer(yj_media_peer_t *p, const char *answer, char **err)
     sdp_call_t c = {.in = in};
     int rc = yj_peer_call(p, do_set_answer, &c);
     yj_sdp_free(in);
-    if (rc && err)
-        *err = c.err ? c.err : g_strdup(yj_strerror(rc));
-    else
-        g_free(c.err);
-    return rc;
+    if (rc)
+        return call_failed(&c, rc, err);
+    g_free(c.err);
+    return 0;
 }
 
 typedef struct {
@@ -846,13 +849,8 @@ int yj_media_peer_patch(yj_media_peer_t *p, const char *sdpfrag, char **answer_f
         return YJ_EINVAL;
     sdp_call_t c = {.frag = sdpfrag};
     int rc = yj_peer_call(p, do_patch, &c);
-    if (rc) {
-        if (err)
-            *err = c.err ? c.err : g_strdup(yj_strerror(rc));
-        else
-            g_free(c.err);
-        return rc;
-    }
+    if (rc)
+        return call_failed(&c, rc, err);
     g_free(c.err);
     if (!c.restarted)
         return 0;
