@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * srtp.c — see srtp.h. Thin wrapper: the policy for each profile, a wide
- * replay window (video bursts reorder), and allow_repeat_tx so a packet
- * retransmitted with its original sequence number can be protected again.
+ * srtp.c — see srtp.h. Inbound sessions are libsrtp's: the policy for each
+ * profile and a wide replay window (video bursts reorder). Outbound
+ * sessions are srtp_send.c's (OpenSSL, no allocation per packet).
  */
 #include "srtp.h"
 #include "dtls.h"
+#include "srtp_send.h"
 #include "core/yj.h"
 
 #include <glib.h>
@@ -13,7 +14,8 @@
 #include <string.h>
 
 struct yj_srtp {
-    srtp_t ctx;
+    srtp_t ctx;           /* inbound */
+    yj_srtp_send_t *send; /* outbound */
 };
 
 static gsize init_done;
@@ -30,6 +32,14 @@ int yj_srtp_global_init(void)
 
 yj_srtp_t *yj_srtp_new(int profile, const uint8_t *key, size_t keylen, bool inbound)
 {
+    if (!inbound) {
+        yj_srtp_send_t *send = yj_srtp_send_new(profile, key, keylen);
+        if (!send)
+            return NULL;
+        yj_srtp_t *s = g_new0(yj_srtp_t, 1);
+        s->send = send;
+        return s;
+    }
     srtp_policy_t pol;
     memset(&pol, 0, sizeof pol);
     if (profile == YJ_SRTP_AEAD_AES_128_GCM && keylen == 28) {
@@ -43,10 +53,9 @@ yj_srtp_t *yj_srtp_new(int profile, const uint8_t *key, size_t keylen, bool inbo
     }
     uint8_t k[32];
     memcpy(k, key, keylen);
-    pol.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
+    pol.ssrc.type = ssrc_any_inbound;
     pol.key = k;
     pol.window_size = 1024;
-    pol.allow_repeat_tx = 1;
     pol.next = NULL;
     yj_srtp_t *s = g_new0(yj_srtp_t, 1);
     if (srtp_create(&s->ctx, &pol) != srtp_err_status_ok) {
@@ -61,27 +70,34 @@ void yj_srtp_free(yj_srtp_t *s)
 {
     if (!s)
         return;
-    srtp_dealloc(s->ctx);
+    if (s->send)
+        yj_srtp_send_free(s->send);
+    else
+        srtp_dealloc(s->ctx);
     g_free(s);
 }
 
 int yj_srtp_protect(yj_srtp_t *s, uint8_t *buf, int *len)
 {
-    return srtp_protect(s->ctx, buf, len) == srtp_err_status_ok ? 0 : YJ_ECRYPTO;
+    return s->send && yj_srtp_send_rtp(s->send, buf, len) == 0 ? 0 : YJ_ECRYPTO;
 }
 
 int yj_srtp_protect_rtcp(yj_srtp_t *s, uint8_t *buf, int *len)
 {
-    return srtp_protect_rtcp(s->ctx, buf, len) == srtp_err_status_ok ? 0 : YJ_ECRYPTO;
+    return s->send && yj_srtp_send_rtcp(s->send, buf, len) == 0 ? 0 : YJ_ECRYPTO;
 }
 
 int yj_srtp_unprotect(yj_srtp_t *s, uint8_t *buf, int *len)
 {
+    if (s->send)
+        return YJ_ECRYPTO;
     return srtp_unprotect(s->ctx, buf, len) == srtp_err_status_ok ? 0 : YJ_ECRYPTO;
 }
 
 int yj_srtp_unprotect_rtcp(yj_srtp_t *s, uint8_t *buf, int *len)
 {
+    if (s->send)
+        return YJ_ECRYPTO;
     return srtp_unprotect_rtcp(s->ctx, buf, len) == srtp_err_status_ok ? 0 : YJ_ECRYPTO;
 }
 
