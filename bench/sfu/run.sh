@@ -22,7 +22,7 @@ workers=1
 interfaces=127.0.0.1
 CONF
 taskset -c 0 "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
-  --log-level "${LOG_LEVEL:-warn}" >"$dir/out.txt" 2>"$dir/err.txt" &
+  --log-level "${LOG_LEVEL:-info}" >"$dir/out.txt" 2>"$dir/err.txt" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 url=
@@ -32,6 +32,12 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 [ -n "$url" ] || { echo "daemon did not start"; cat "$dir/err.txt"; exit 1; }
+# The demo data includes a lesson transcoded at start; wait for it so x264
+# does not share the measured core with the forwarding.
+for _ in $(seq 1200); do
+  grep -q 'lesson .* ready' "$dir/err.txt" && break
+  sleep 0.1
+done
 token=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"username":"district","password":"demo-pass-2026"}' "$url/api/v1/session" |
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
