@@ -176,6 +176,22 @@ static int rtp_header_len(const uint8_t *b, int len)
     return h <= len ? h : -1;
 }
 
+/* The IV for a packet of ssrc (4 bytes, network order) with a 48-bit
+ * index (ROC << 16 | SEQ for RTP, the SRTCP index for RTCP). GCM (RFC 7714
+ * sections 8.1 and 9.1): 00 00 | SSRC | index, 12 bytes, xor the salt. CM
+ * (RFC 3711 section 4.1.1): the salt, xor SSRC at bytes 4..7 and the index
+ * at 8..13, then a zero block counter. */
+static void make_iv(const dir_t *d, bool gcm, const uint8_t *ssrc, uint64_t index, uint8_t iv[16])
+{
+    int n = gcm ? 12 : 14, at = gcm ? 2 : 4;
+    memset(iv, 0, 16);
+    memcpy(iv, d->salt, (size_t)n);
+    for (int i = 0; i < 4; i++)
+        iv[at + i] ^= ssrc[i];
+    for (int i = 0; i < 6; i++)
+        iv[at + 4 + i] ^= (uint8_t)(index >> (40 - 8 * i));
+}
+
 static int gcm_seal(dir_t *d, const uint8_t *iv, const uint8_t *aad1, int aad1_len,
                     const uint8_t *aad2, int aad2_len, uint8_t *data, int data_len)
 {
@@ -222,36 +238,17 @@ int yj_srtp_send_rtp(yj_srtp_send_t *s, uint8_t *buf, int *len)
         (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
     uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
     uint64_t index = packet_index(s, ssrc, seq);
-    uint32_t roc = (uint32_t)(index >> 16);
     dir_t *d = &s->rtp;
-    if (s->gcm) {
-        /* RFC 7714 section 8.1: 00 00 | SSRC | ROC | SEQ, xor salt. */
-        uint8_t iv[12] = {0,
-                          0,
-                          buf[8],
-                          buf[9],
-                          buf[10],
-                          buf[11],
-                          (uint8_t)(roc >> 24),
-                          (uint8_t)(roc >> 16),
-                          (uint8_t)(roc >> 8),
-                          (uint8_t)roc,
-                          buf[2],
-                          buf[3]};
-        for (int i = 0; i < 12; i++)
-            iv[i] ^= d->salt[i];
+    uint8_t iv[16];
+    make_iv(d, s->gcm, buf + 8, index, iv);
+    if (s->gcm) { /* the AAD is the header */
         if (gcm_seal(d, iv, buf, h, NULL, 0, buf + h, *len - h))
             return -1;
         *len += TAG_GCM;
         return 0;
     }
-    /* RFC 3711 section 4.1.1: salt xor SSRC at 4..7 xor index at 8..13. */
-    uint8_t iv[16] = {0};
-    memcpy(iv, d->salt, 14);
-    for (int i = 0; i < 4; i++)
-        iv[4 + i] ^= buf[8 + i];
-    for (int i = 0; i < 6; i++)
-        iv[8 + i] ^= (uint8_t)(index >> (40 - 8 * i));
+    /* The tag covers the packet and the ROC, which is not sent. */
+    uint32_t roc = (uint32_t)(index >> 16);
     uint8_t roc_be[4] = {(uint8_t)(roc >> 24), (uint8_t)(roc >> 16), (uint8_t)(roc >> 8),
                          (uint8_t)roc};
     if (ctr_crypt(d, iv, buf + h, *len - h) ||
@@ -270,24 +267,11 @@ int yj_srtp_send_rtcp(yj_srtp_send_t *s, uint8_t *buf, int *len)
     /* E flag (encrypted) and the 31-bit SRTCP index. */
     uint8_t e_index[4] = {(uint8_t)(0x80 | index >> 24), (uint8_t)(index >> 16),
                           (uint8_t)(index >> 8), (uint8_t)index};
+    uint8_t iv[16];
+    make_iv(d, s->gcm, buf + 4, index, iv);
     if (s->gcm) {
-        /* RFC 7714 section 9.1: 00 00 | SSRC | 00 00 | index, xor salt;
-         * AAD is the first 8 bytes and the E+index word, which follows
-         * the tag on the wire. */
-        uint8_t iv[12] = {0,
-                          0,
-                          buf[4],
-                          buf[5],
-                          buf[6],
-                          buf[7],
-                          0,
-                          0,
-                          (uint8_t)(index >> 24),
-                          (uint8_t)(index >> 16),
-                          (uint8_t)(index >> 8),
-                          (uint8_t)index};
-        for (int i = 0; i < 12; i++)
-            iv[i] ^= d->salt[i];
+        /* RFC 7714 section 9.1: the AAD is the first 8 bytes and the
+         * E+index word, which follows the tag on the wire. */
         if (gcm_seal(d, iv, buf, 8, e_index, 4, buf + 8, *len - 8))
             return -1;
         *len += TAG_GCM;
@@ -297,12 +281,6 @@ int yj_srtp_send_rtcp(yj_srtp_send_t *s, uint8_t *buf, int *len)
     }
     /* RFC 3711 section 3.4: encrypt after the first 8 bytes, append
      * E+index, then the tag over all of it. */
-    uint8_t iv[16] = {0};
-    memcpy(iv, d->salt, 14);
-    for (int i = 0; i < 4; i++)
-        iv[4 + i] ^= buf[4 + i];
-    for (int i = 0; i < 4; i++)
-        iv[10 + i] ^= (uint8_t)(index >> (24 - 8 * i));
     if (ctr_crypt(d, iv, buf + 8, *len - 8))
         return -1;
     memcpy(buf + *len, e_index, 4);
