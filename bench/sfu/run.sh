@@ -5,7 +5,9 @@
 # (bench_sfu_sfu_bench, built on media/) pinned to CPU 1 publishes one
 # ~1 Mbit/s VP8+Opus-shaped stream over WHIP and attaches N WHEP
 # subscribers for each N in SUBS. Prints one line per N.
-#   SUBS=50,100,200 SECONDS_PER_STEP=10 BUILD=build bash bench/sfu/run.sh
+#   SUBS=50,100,200 SECONDS_PER_STEP=10 BUILD=build [BURST=1] bash bench/sfu/run.sh
+# (BURST=1: the publisher sends each frame's packets at once instead of
+# pacing them 4 ms apart as browsers do.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -43,4 +45,4 @@ token=$(curl -s -X POST -H 'Content-Type: application/json' \
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 echo "daemon pid $pid at $url (CPU 0, 1 media worker); load tool on CPU 1; $(nproc) CPUs"
 taskset -c 1 "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
-  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE"
+  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst}

@@ -19,7 +19,7 @@
  * decrypted. Not a test: it prints figures (bench/RESULTS.md).
  *
  *   bench_sfu_sfu_bench --url http://127.0.0.1:PORT --token T --pid DAEMON_PID
- *                       [--subs 50,100,200] [--seconds 10] [--sample 20]
+ *                       [--subs 50,100,200] [--seconds 10] [--sample 20] [--burst]
  */
 #define _GNU_SOURCE
 #include "media/dtls.h"
@@ -503,7 +503,12 @@ static void send_rtp(bool video, bool marker, const uint8_t *payload, size_t ple
     }
 }
 
-/* 25 frames/s of 4 packets x 1150 bytes (~0.95 Mbit/s) + 50 audio/s. */
+/* 25 frames/s of 4 packets x 1150 bytes (~0.95 Mbit/s) + 50 audio/s. A
+ * frame's packets leave 4 ms apart, as a browser's pacer spreads them (it
+ * sends at about 2.5 times the media rate); --burst sends them at once. */
+static bool opt_burst;
+static int frame_pkt; /* next packet of the current frame */
+
 static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
 {
     while (now >= *next_a) {
@@ -517,21 +522,26 @@ static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
         *next_a += 20000;
     }
     while (now >= *next_v) {
-        bool key = want_key;
-        want_key = false;
-        for (int i = 0; i < 4; i++) {
-            uint8_t p[1150];
-            memset(p, 0x5a, sizeof p);
-            p[0] = i == 0 ? 0x10 : 0x00;        /* VP8 descriptor: S=1 on the first */
-            p[1] = i == 0 && key ? 0x00 : 0x01; /* payload header: P=0 keyframe */
-            uint32_t m = MAGIC;
-            int64_t t = now_us();
-            memcpy(p + 2, &m, 4);
-            memcpy(p + 6, &t, 8);
-            send_rtp(true, i == 3, p, sizeof p);
+        int i = frame_pkt;
+        bool key = i == 0 && want_key;
+        if (key)
+            want_key = false;
+        uint8_t p[1150];
+        memset(p, 0x5a, sizeof p);
+        p[0] = i == 0 ? 0x10 : 0x00;        /* VP8 descriptor: S=1 on the first */
+        p[1] = i == 0 && key ? 0x00 : 0x01; /* payload header: P=0 keyframe */
+        uint32_t m = MAGIC;
+        int64_t t = now_us();
+        memcpy(p + 2, &m, 4);
+        memcpy(p + 6, &t, 8);
+        send_rtp(true, i == 3, p, sizeof p);
+        if (++frame_pkt == 4) {
+            frame_pkt = 0;
+            vts += 3600;
+            *next_v += opt_burst ? 40000 : 40000 - 3 * 4000;
+        } else {
+            *next_v += opt_burst ? 0 : 4000;
         }
-        vts += 3600;
-        *next_v += 40000;
     }
 }
 
@@ -681,6 +691,7 @@ int main(int argc, char **argv)
         {"subs", 0, 0, G_OPTION_ARG_STRING, &opt_subs, "subscriber counts, ascending", "N,N"},
         {"seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "measured seconds per step", "S"},
         {"sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "decrypt every Kth packet", "K"},
+        {"burst", 0, 0, G_OPTION_ARG_NONE, &opt_burst, "send a frame's packets at once", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("- SFU load tool");
     g_option_context_add_main_entries(ctx, entries, NULL);
