@@ -8,7 +8,8 @@
 // and the viewer must decode video; Chromium's selected pair must name the
 // relayed address, the daemon's log its relay candidate, and coturn must
 // have logged the allocation. Without turn_server, in the same topology,
-// ICE must fail. Skips, saying why, when not root, without network
+// ICE must fail; with a password coturn refuses there is no relayed
+// candidate and the daemon says so. Skips, saying why, when not root, without network
 // namespaces or without coturn's turnserver.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,6 +159,30 @@ test('without turn_server the same topology cannot connect', async (t) => {
     assert.match(d.stderr, new RegExp(`WHIP session ${session} in room direct ended`), 'and closes it');
     assert.doesNotMatch(d.stderr, / connected \(/, 'the daemon never connected');
     assert.ok(['checking', 'disconnected', 'failed'].includes(state), 'Chromium never connected: ' + state);
+    await ctx.close();
+  } finally {
+    await stopRtcDaemon(d);
+  }
+});
+
+test('a TURN password the server refuses gives no relayed candidate and a warning', async (t) => {
+  if (skip) return t.skip(skip);
+  const mark = turn ? turn.log().length : 0; // coturn's log of this test only
+  const d = await daemon(`turn_server=127.0.0.1:${TURN_PORT}\nturn_user=${USER}\nturn_password=wrong-${PASS}\n`);
+  try {
+    const token = await d.login('district');
+    await openBrowser(d);
+    const ctx = await browser.newContext();
+    const pub = await ctx.newPage();
+    await pub.goto(d.url + '/rtc-test/whip.html');
+    const { answer } = await pub.evaluate((tk) => publish('refused', tk), token);
+    assert.doesNotMatch(answer, /typ relay/, 'no relayed candidate with a refused password');
+    const warning = new RegExp(`TURN server 127\\.0\\.0\\.1:${TURN_PORT} gave no relayed candidate`);
+    const end = Date.now() + 20000;
+    while (!warning.test(d.stderr) && Date.now() < end) await new Promise((r) => setTimeout(r, 250));
+    assert.match(d.stderr, warning, 'the daemon says why there is no relay');
+    assert.match(turn.log().slice(mark), new RegExp(`user <${USER}>: incoming packet message processed, error 401`),
+      'coturn refused the allocation with the wrong password');
     await ctx.close();
   } finally {
     await stopRtcDaemon(d);
