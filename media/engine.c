@@ -64,13 +64,14 @@ int64_t yj_now_us(void)
  * is taken, else the first at all, because libnice only pairs a STUN/TURN
  * server with host candidates of the same family. Blocking (start-up
  * only). */
-static bool resolve(const char *hostport, int def_port, GSocketFamily want, char **ip, int *port,
-                    char **err)
+static bool resolve(const char *key, const char *hostport, int def_port, GSocketFamily want,
+                    char **ip, int *port, char **err)
 {
     GError *e = NULL;
     GSocketConnectable *addr = g_network_address_parse(hostport, (guint16)def_port, &e);
     if (!addr) {
-        *err = g_strdup_printf("bad server address \"%s\": %s", hostport, e->message);
+        *err =
+            g_strdup_printf("media: %s: bad server address \"%s\": %s", key, hostport, e->message);
         g_error_free(e);
         return false;
     }
@@ -91,8 +92,8 @@ static bool resolve(const char *hostport, int def_port, GSocketFamily want, char
     g_object_unref(en);
     g_object_unref(addr);
     if (!sa) {
-        *err =
-            g_strdup_printf("cannot resolve \"%s\": %s", hostport, e ? e->message : "no address");
+        *err = g_strdup_printf("media: %s: cannot resolve \"%s\": %s", key, hostport,
+                               e ? e->message : "no address");
         if (e)
             g_error_free(e);
         return false;
@@ -191,10 +192,11 @@ yj_media_t *yj_media_new(const yj_media_config_t *cfg, char **err)
     }
     GSocketFamily fam = server_family(m->ice.addresses);
     if (!empty(m->stun_server) &&
-        !resolve(m->stun_server, 3478, fam, &m->ice.stun_ip, &m->ice.stun_port, &e))
+        !resolve("stun_server", m->stun_server, 3478, fam, &m->ice.stun_ip, &m->ice.stun_port, &e))
         goto fail;
     if (!empty(m->turn_server)) {
-        if (!resolve(m->turn_server, 3478, fam, &m->ice.turn_ip, &m->ice.turn_port, &e))
+        if (!resolve("turn_server", m->turn_server, 3478, fam, &m->ice.turn_ip, &m->ice.turn_port,
+                     &e))
             goto fail;
         m->ice.turn_user = m->turn_user;
         m->ice.turn_password = m->turn_password;
