@@ -3,13 +3,15 @@
 // Chromium, running in a network namespace the test creates, can never
 // reach; both reach a coturn server the test starts (it listens on
 // 127.0.0.1, beside the daemon, and relays on the host end of the client's
-// veth). With [media] turn_server set, a Chromium WHIP publisher and a
-// Chromium WHEP viewer must connect through the daemon's relayed candidate
-// and the viewer must decode video; Chromium's selected pair must name the
-// relayed address, the daemon's log its relay candidate, and coturn must
-// have logged the allocation. Without turn_server, in the same topology,
-// ICE must fail; with a password coturn refuses there is no relayed
-// candidate and the daemon says so. Skips, saying why, when not root, without network
+// veth). Chromium loads its page and sends WHIP/WHEP over the daemon's HTTP
+// on that host end; media has no way but the relay. With [media]
+// turn_server set, a Chromium WHIP publisher and a Chromium WHEP viewer
+// must connect through the daemon's relayed candidate and the viewer must
+// decode video; Chromium's selected pair must name the relayed address,
+// the daemon's log its relay candidate, and coturn must have logged the
+// allocation. Without turn_server, in the same topology, ICE must fail;
+// with a password coturn refuses there is no relayed candidate and the
+// daemon says so. Skips, saying why, when not root, without network
 // namespaces or without coturn's turnserver.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
