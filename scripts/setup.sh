@@ -29,8 +29,10 @@ fi
 # coturn is only for the STUN/TURN browser tests, which start their own
 # turnserver on addresses they create. Debian's SysV script starts nothing
 # while TURNSERVER_ENABLED is unset in /etc/default/coturn, but its systemd
-# unit starts at install: on a machine run by systemd, stop and disable it.
-if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+# unit starts at install: when this run installed it on a machine run by
+# systemd, stop and disable it (a coturn set up before is left alone).
+if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ] &&
+  command -v systemctl >/dev/null 2>&1; then
   systemctl disable --now coturn.service >/dev/null 2>&1 || true
 fi
 
