@@ -59,32 +59,61 @@ int64_t yj_now_us(void)
     return g_get_monotonic_time();
 }
 
-/* "host:port" → resolved IP text and port. Blocking (start-up only). */
-static bool resolve(const char *hostport, int def_port, char **ip, int *port, char **err)
+/* "host:port" → resolved IP text and port. A name may resolve to several
+ * addresses (IPv6 first, even for "localhost"): the first of family `want`
+ * is taken, else the first at all, because libnice only pairs a STUN/TURN
+ * server with host candidates of the same family. Blocking (start-up
+ * only). */
+static bool resolve(const char *key, const char *hostport, int def_port, GSocketFamily want,
+                    char **ip, int *port, char **err)
 {
     GError *e = NULL;
     GSocketConnectable *addr = g_network_address_parse(hostport, (guint16)def_port, &e);
     if (!addr) {
-        *err = g_strdup_printf("bad server address \"%s\": %s", hostport, e->message);
+        *err =
+            g_strdup_printf("media: %s: bad server address \"%s\": %s", key, hostport, e->message);
         g_error_free(e);
         return false;
     }
     GSocketAddressEnumerator *en = g_socket_connectable_enumerate(addr);
-    GSocketAddress *sa = g_socket_address_enumerator_next(en, NULL, &e);
+    GSocketAddress *sa = NULL, *next;
+    for (int i = 0; i < 32 && (next = g_socket_address_enumerator_next(en, NULL, &e)); i++) {
+        if (G_IS_INET_SOCKET_ADDRESS(next) && (!sa || g_socket_address_get_family(next) == want)) {
+            bool done = g_socket_address_get_family(next) == want;
+            if (sa)
+                g_object_unref(sa);
+            sa = next;
+            if (done)
+                break;
+        } else {
+            g_object_unref(next);
+        }
+    }
     g_object_unref(en);
     g_object_unref(addr);
     if (!sa) {
-        *err =
-            g_strdup_printf("cannot resolve \"%s\": %s", hostport, e ? e->message : "no address");
+        *err = g_strdup_printf("media: %s: cannot resolve \"%s\": %s", key, hostport,
+                               e ? e->message : "no address");
         if (e)
             g_error_free(e);
         return false;
     }
+    g_clear_error(&e);
     GInetAddress *ia = g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa));
     *ip = g_inet_address_to_string(ia);
     *port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(sa));
     g_object_unref(sa);
     return true;
+}
+
+/* IPv6 when every configured address is IPv6, else IPv4 (also when none
+ * is configured: libnice then offers every address, IPv4 ones included). */
+static GSocketFamily server_family(char **addresses)
+{
+    bool v6 = addresses && addresses[0];
+    for (int i = 0; v6 && addresses[i]; i++)
+        v6 = strchr(addresses[i], ':') != NULL;
+    return v6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
 }
 
 static bool empty(const char *s)
@@ -161,11 +190,13 @@ yj_media_t *yj_media_new(const yj_media_config_t *cfg, char **err)
         if (e)
             goto fail;
     }
+    GSocketFamily fam = server_family(m->ice.addresses);
     if (!empty(m->stun_server) &&
-        !resolve(m->stun_server, 3478, &m->ice.stun_ip, &m->ice.stun_port, &e))
+        !resolve("stun_server", m->stun_server, 3478, fam, &m->ice.stun_ip, &m->ice.stun_port, &e))
         goto fail;
     if (!empty(m->turn_server)) {
-        if (!resolve(m->turn_server, 3478, &m->ice.turn_ip, &m->ice.turn_port, &e))
+        if (!resolve("turn_server", m->turn_server, 3478, fam, &m->ice.turn_ip, &m->ice.turn_port,
+                     &e))
             goto fail;
         m->ice.turn_user = m->turn_user;
         m->ice.turn_password = m->turn_password;

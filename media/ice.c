@@ -38,7 +38,41 @@ struct yj_ice {
     int fast_fd; /* dup of the selected socket, -1: use libnice */
     struct sockaddr_storage fast_sa;
     socklen_t fast_salen;
+    char turn[80]; /* "ip:port" of the TURN server, "" when none */
 };
+
+/* After gathering: a configured TURN server that gave no relayed candidate
+ * is unreachable or refused the credentials (libnice says nothing). At
+ * most one warning a minute for the whole process. */
+static gint64 last_warn;
+G_LOCK_DEFINE_STATIC(last_warn);
+
+static void check_relay(yj_ice_t *ice)
+{
+    if (!ice->turn[0])
+        return;
+    GSList *list = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
+    bool relay = false;
+    for (GSList *l = list; l; l = l->next) {
+        NiceCandidate *c = l->data;
+        relay = relay || c->type == NICE_CANDIDATE_TYPE_RELAYED;
+        nice_candidate_free(c);
+    }
+    g_slist_free(list);
+    if (relay)
+        return;
+    gint64 now = g_get_monotonic_time();
+    G_LOCK(last_warn);
+    bool warn = last_warn == 0 || now - last_warn > 60 * G_USEC_PER_SEC;
+    if (warn)
+        last_warn = now;
+    G_UNLOCK(last_warn);
+    if (warn)
+        yj_warn("media",
+                "TURN server %s gave no relayed candidate: unreachable, or it refused "
+                "turn_user/turn_password",
+                ice->turn);
+}
 
 /* Re-reads the selected pair for the fast path (worker). */
 static void refresh_fast(yj_ice_t *ice)
@@ -121,6 +155,7 @@ static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
     if (stream != ice->stream)
         return;
     ice->gathering_done = true;
+    check_relay(ice);
     if (ice->cb.on_candidate)
         ice->cb.on_candidate(NULL, ice->ud);
 }
@@ -207,11 +242,15 @@ yj_ice_t *yj_ice_new(GMainContext *ctx, const yj_ice_config_t *cfg, bool control
     if (cfg->port_min > 0 && cfg->port_max >= cfg->port_min)
         nice_agent_set_port_range(agent, ice->stream, 1, (guint)cfg->port_min,
                                   (guint)cfg->port_max);
-    if (cfg->turn_ip)
+    if (cfg->turn_ip) {
+        bool v6 = strchr(cfg->turn_ip, ':') != NULL;
+        g_snprintf(ice->turn, sizeof ice->turn, "%s%s%s:%d", v6 ? "[" : "", cfg->turn_ip,
+                   v6 ? "]" : "", cfg->turn_port);
         nice_agent_set_relay_info(agent, ice->stream, 1, cfg->turn_ip, (guint)cfg->turn_port,
                                   cfg->turn_user ? cfg->turn_user : "",
                                   cfg->turn_password ? cfg->turn_password : "",
                                   NICE_RELAY_TYPE_TURN_UDP);
+    }
     ice->sig[0] = g_signal_connect(agent, "new-candidate-full", G_CALLBACK(on_new_candidate), ice);
     ice->sig[1] =
         g_signal_connect(agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);

@@ -244,8 +244,10 @@ static void on_dtls_connected(yj_media_peer_t *p)
     p->srtp_profile = profile;
     g_mutex_unlock(&p->out_lock);
     p->connected_us = yj_now_us();
-    yj_info("media", "peer %s/%s connected (%s)", p->room->id, p->id,
-            yj_srtp_profile_name(profile));
+    char lc[96], rc[96];
+    yj_ice_selected(p->ice, lc, sizeof lc, rc, sizeof rc);
+    yj_info("media", "peer %s/%s connected (%s) over %s <-> %s", p->room->id, p->id,
+            yj_srtp_profile_name(profile), lc, rc);
     yj_peer_set_state(p, YJ_PEER_CONNECTED);
     /* Subscribed video starts on a keyframe. */
     g_mutex_lock(&p->room->lock);

@@ -13,6 +13,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-nice ffmpeg
   chromium fonts-noto-cjk sqlite3 curl wrk nginx-light iproute2 python3 ca-certificates
+  coturn nftables
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -24,6 +25,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# coturn is only for the STUN/TURN browser tests, which start their own
+# turnserver on addresses they create. Debian's SysV script starts nothing
+# while TURNSERVER_ENABLED is unset in /etc/default/coturn, but its systemd
+# unit starts at install: when this run installed it on a machine run by
+# systemd, stop and disable it (a coturn set up before is left alone).
+if [[ " ${missing[*]} " == *" coturn "* ]] && [ -d /run/systemd/system ] &&
+  command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now coturn.service >/dev/null 2>&1 || true
 fi
 
 # Page libraries (hls.js) and the browser-test driver (playwright-core),

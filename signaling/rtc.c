@@ -105,6 +105,8 @@ static void on_state(yj_media_peer_t *p, yj_media_peer_state_t st, void *ud)
     (void)ud;
     if (st != YJ_PEER_FAILED)
         return;
+    yj_info("rtc", "session %s failed (no ICE path, DTLS error or consent lost)",
+            yj_media_peer_id(p));
     /* Not from inside the media callback: let the main loop close it. */
     g_idle_add_full(G_PRIORITY_DEFAULT, close_later, g_strdup(yj_media_peer_id(p)), g_free);
 }
