@@ -9,6 +9,11 @@
  * before an FU-A IDR; a whole IDR access unit in one STAP-A) into a file
  * (RFC 4571 framing); the frame index from the RTP timestamp says which
  * packets belong to an IDR, independently of the code under test.
+ * The picture size read from the SPS (yj_h264_sps_size, the height that
+ * ranks simulcast layers) is checked on the same streams and on SPSs
+ * libx264 (through ffmpeg) writes for high profiles: interlaced, 4:2:2 and
+ * 4:4:4 with cropping; and on a hand-made SPS with what x264 never writes
+ * (scaling lists, picture order count type 1, emulation prevention).
  * GStreamer runs in a child process: GLib deliberately leaks its old quark
  * table once GStreamer has made a few thousand quarks, which LeakSanitizer
  * would report. Skipped when openh264enc is not installed. */
@@ -90,6 +95,7 @@ typedef struct {
     bool stap_first; /* first packet a STAP-A */
     bool fua_idr;    /* the IDR slice in FU-As */
     bool sps_first;  /* first packet a lone SPS */
+    int width, height;
 } pkz_t;
 
 static bool have_openh264(void)
@@ -161,6 +167,13 @@ static void run_packetizer(const pkz_t *z)
         if (packets[f] == 0) {
             first_key[f] = key;
             first_type[f] = type;
+            int w = 0, h = 0;
+            bool sized = yj_h264_sps_size(p.payload, p.payload_len, &w, &h);
+            if (f % GOP == 0 && (!sized || w != z->width || h != z->height))
+                fail_msg("%s: IDR frame %d: SPS size %s %dx%d, want %dx%d", z->name, f,
+                         sized ? "read" : "not read", w, h, z->width, z->height);
+            if (f % GOP != 0)
+                assert_false(sized);
             if (f % GOP == 0) {
                 stap_idr += type == 24;
                 single_sps += type == 7;
@@ -203,16 +216,260 @@ static void real_packetizer(void **state)
     static const pkz_t cases[] = {
         /* SPS, PPS and the IDR each their own packet (the IDR in FU-As) */
         {"single NAL units", "video/x-raw,width=320,height=240", "aggregate-mode=none mtu=400",
-         false, true, true},
+         false, true, true, 320, 240},
         /* Chromium's shape: STAP-A(SPS, PPS), then the IDR in FU-As */
         {"STAP-A + FU-A", "video/x-raw,width=320,height=240", "aggregate-mode=zero-latency mtu=400",
-         true, true, false},
+         true, true, false, 320, 240},
         /* a tiny picture: SPS, PPS and the IDR all in one STAP-A */
         {"one STAP-A", "video/x-raw,width=32,height=32", "aggregate-mode=zero-latency mtu=1200",
-         true, false, false},
+         true, false, false, 32, 32},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         run_packetizer(&cases[i]);
+}
+
+static bool have_libx264(void)
+{
+    gchar *argv[] = {"ffmpeg", "-hide_banner", "-encoders", NULL};
+    gchar *out = NULL;
+    gint status = -1;
+    bool ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                           NULL, &out, NULL, &status, NULL) &&
+              g_spawn_check_wait_status(status, NULL) && strstr(out, "libx264");
+    g_free(out);
+    return ok;
+}
+
+/* The first SPS NAL unit (header byte first, no start code) of one frame
+ * libx264 encodes with size and args; the caller frees it. */
+static guint8 *x264_sps(const char *size, const char *args, size_t *len)
+{
+    gchar *path = NULL;
+    int fd = g_file_open_tmp("yj-sps-XXXXXX.h264", &path, NULL);
+    assert_true(fd >= 0);
+    close(fd);
+    gchar *cmd = g_strdup_printf("ffmpeg -hide_banner -loglevel error -y -f lavfi -i "
+                                 "testsrc2=size=%s:rate=25 -frames:v 1 -c:v libx264 %s -f h264 %s",
+                                 size, args, path);
+    gchar **argv = NULL;
+    assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    gint status = -1;
+    gchar *err = NULL;
+    assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                             NULL, NULL, NULL, &err, &status, NULL));
+    if (!g_spawn_check_wait_status(status, NULL))
+        fail_msg("%s failed: %s", cmd, err);
+    gchar *data = NULL;
+    gsize n = 0;
+    assert_true(g_file_get_contents(path, &data, &n, NULL));
+    g_unlink(path);
+    const guint8 *d = (const guint8 *)data;
+    guint8 *sps = NULL;
+    /* Annex B: NAL units follow 00 00 01 and end at the next start code */
+    for (gsize i = 0; i + 3 < n && !sps; i++) {
+        if (d[i] || d[i + 1] || d[i + 2] != 1 || (d[i + 3] & 0x1f) != 7)
+            continue;
+        gsize end = i + 3;
+        while (end + 2 < n && !(d[end] == 0 && d[end + 1] == 0 && d[end + 2] <= 1))
+            end++;
+        if (end + 2 >= n)
+            end = n;
+        *len = end - (i + 3);
+        sps = g_memdup2(d + i + 3, *len);
+    }
+    assert_non_null(sps);
+    g_free(data);
+    g_free(path);
+    g_free(err);
+    g_strfreev(argv);
+    g_free(cmd);
+    return sps;
+}
+
+static void x264_sps_sizes(void **state)
+{
+    (void)state;
+    if (!have_libx264()) {
+        print_message("ffmpeg with libx264 missing: skipped\n");
+        skip();
+    }
+    static const struct {
+        const char *size, *args;
+        int width, height;
+    } cases[] = {
+        /* 1088 coded lines, 8 cropped */
+        {"1920x1080", "-profile:v high", 1920, 1080},
+        /* frame_mbs_only_flag 0: the height counts field macroblock pairs */
+        {"720x576", "-profile:v high -flags +ildct+ilme -x264-params interlaced=1", 720, 576},
+        /* 4:2:2 (crop unit 2x1), cropping inside the last macroblocks */
+        {"1278x718", "-pix_fmt yuv422p -profile:v high422", 1278, 718},
+        /* 4:4:4 (crop unit 1x1) */
+        {"638x358", "-pix_fmt yuv444p -profile:v high444", 638, 358},
+        {"176x144", "-profile:v baseline", 176, 144},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = 0;
+        guint8 *sps = x264_sps(cases[i].size, cases[i].args, &len);
+        int w = 0, h = 0;
+        if (!yj_h264_sps_size(sps, len, &w, &h) || w != cases[i].width || h != cases[i].height)
+            fail_msg("%s %s: got %dx%d", cases[i].size, cases[i].args, w, h);
+        /* the same SPS inside a STAP-A, after a PPS */
+        guint8 stap[300];
+        assert_true(len + 9 <= sizeof stap);
+        const guint8 head[] = {0x78, 0x00, 0x02, 0x68, 0xce, (guint8)(len >> 8), (guint8)len};
+        memcpy(stap, head, sizeof head);
+        memcpy(stap + sizeof head, sps, len);
+        w = h = 0;
+        assert_true(yj_h264_sps_size(stap, sizeof head + len, &w, &h));
+        assert_int_equal(w, cases[i].width);
+        assert_int_equal(h, cases[i].height);
+        /* every truncation fails or reads a size, never past the end */
+        for (size_t cut = 0; cut < len; cut++) {
+            guint8 *t = g_memdup2(sps, cut);
+            yj_h264_sps_size(t, cut, &w, &h);
+            g_free(t);
+        }
+        g_free(sps);
+    }
+    /* not an SPS, malformed Exp-Golomb (32 zero bits), STAP-A without SPS */
+    const guint8 pps[] = {0x68, 0xce, 0x3c, 0x80},
+                 zeros[] = {0x67, 0x42, 0xc0, 0x1f, 0, 0, 0, 0, 0};
+    const guint8 stap_pps[] = {0x18, 0x00, 0x02, 0x68, 0xce};
+    int w, h;
+    assert_false(yj_h264_sps_size(pps, sizeof pps, &w, &h));
+    assert_false(yj_h264_sps_size(zeros, sizeof zeros, &w, &h));
+    assert_false(yj_h264_sps_size(stap_pps, sizeof stap_pps, &w, &h));
+}
+
+/* A bit writer for hand-made SPSs (Exp-Golomb as in H.264 9.1). */
+typedef struct {
+    guint8 b[1024];
+    size_t bit;
+} bw_t;
+
+static void put_bits(bw_t *w, uint32_t v, int n)
+{
+    assert_true(w->bit + (size_t)n <= sizeof w->b * 8);
+    for (int i = n - 1; i >= 0; i--, w->bit++)
+        if (v >> i & 1)
+            w->b[w->bit >> 3] |= (guint8)(0x80 >> (w->bit & 7));
+}
+
+static void put_ue(bw_t *w, uint32_t v)
+{
+    int len = 0;
+    while ((((uint64_t)v + 1) >> (len + 1)) != 0)
+        len++;
+    put_bits(w, 0, len);
+    put_bits(w, v + 1, len + 1);
+}
+
+static void put_se(bw_t *w, int32_t v)
+{
+    put_ue(w, v > 0 ? (uint32_t)v * 2 - 1 : (uint32_t)(-v) * 2);
+}
+
+/* Ends the RBSP and escapes it into a NAL unit (type 7) in out. */
+static size_t finish_nal(bw_t *w, guint8 *out)
+{
+    put_bits(w, 1, 1); /* rbsp_stop_one_bit, then zero alignment */
+    size_t n = (w->bit + 7) / 8, o = 0;
+    out[o++] = 0x67;
+    int zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (zeros >= 2 && w->b[i] <= 3) {
+            out[o++] = 3;
+            zeros = 0;
+        }
+        out[o++] = w->b[i];
+        zeros = w->b[i] == 0 ? zeros + 1 : 0;
+    }
+    return o;
+}
+
+/* SPS syntax libx264 does not write: scaling lists in the SPS (x264 puts
+ * them in the PPS), picture order count type 1 with a long cycle, large
+ * Exp-Golomb values whose zero bytes need emulation prevention. */
+static void handmade_sps(void **state)
+{
+    (void)state;
+    bw_t w = {0};
+    put_bits(&w, 100, 8); /* High */
+    put_bits(&w, 0, 8);
+    put_bits(&w, 40, 8);
+    put_ue(&w, 0); /* sps id */
+    put_ue(&w, 1); /* 4:2:0 */
+    put_ue(&w, 0);
+    put_ue(&w, 0);
+    put_bits(&w, 0, 1);
+    put_bits(&w, 1, 1); /* seq_scaling_matrix_present_flag */
+    for (int i = 0; i < 8; i++) {
+        bool present = i != 1;
+        put_bits(&w, present, 1);
+        if (!present)
+            continue;
+        int size = i < 6 ? 16 : 64;
+        if (i == 2) {
+            put_se(&w, -8); /* nextScale 0 at once: the default list */
+            continue;
+        }
+        for (int j = 0, last = 8; j < size; j++) {
+            int want = 4 + (j * 7 + i) % 60;
+            int delta = want - last;
+            if (delta > 127)
+                delta -= 256;
+            if (delta < -128)
+                delta += 256;
+            put_se(&w, delta);
+            last = want;
+        }
+    }
+    put_ue(&w, 0); /* log2_max_frame_num_minus4 */
+    put_ue(&w, 1); /* pic_order_cnt_type 1 */
+    put_bits(&w, 0, 1);
+    put_se(&w, -(1 << 20)); /* 21 leading zero bits, zero value bits */
+    put_se(&w, 3);
+    put_ue(&w, 20); /* cycle */
+    for (int i = 0; i < 20; i++)
+        put_se(&w, i % 2 ? 1 << 18 : -5);
+    put_ue(&w, 4);      /* max_num_ref_frames */
+    put_bits(&w, 0, 1); /* gaps */
+    put_ue(&w, 80 - 1); /* 1280 */
+    put_ue(&w, 45 - 1); /* 720 */
+    put_bits(&w, 1, 1); /* frame_mbs_only */
+    put_bits(&w, 1, 1); /* direct_8x8 */
+    put_bits(&w, 1, 1); /* frame_cropping_flag */
+    put_ue(&w, 0);      /* left */
+    put_ue(&w, 4);      /* right: 8 pixels */
+    put_ue(&w, 0);      /* top */
+    put_ue(&w, 2);      /* bottom: 4 lines */
+    put_bits(&w, 0, 1); /* no VUI */
+    guint8 nal[1400];
+    size_t n = finish_nal(&w, nal);
+    bool escaped = false;
+    for (size_t i = 2; i < n; i++)
+        escaped |= nal[i] == 3 && nal[i - 1] == 0 && nal[i - 2] == 0;
+    assert_true(escaped);
+    int wd = 0, ht = 0;
+    assert_true(yj_h264_sps_size(nal, n, &wd, &ht));
+    assert_int_equal(wd, 1272);
+    assert_int_equal(ht, 716);
+    /* a delta_scale out of range (-129) is refused */
+    bw_t bad = {0};
+    put_bits(&bad, 100, 8);
+    put_bits(&bad, 0, 16);
+    put_ue(&bad, 0);
+    put_ue(&bad, 1);
+    put_ue(&bad, 0);
+    put_ue(&bad, 0);
+    put_bits(&bad, 0, 1);
+    put_bits(&bad, 1, 1);
+    put_bits(&bad, 1, 1);
+    put_se(&bad, -129);
+    for (int i = 0; i < 40; i++)
+        put_ue(&bad, 0);
+    n = finish_nal(&bad, nal);
+    assert_false(yj_h264_sps_size(nal, n, &wd, &ht));
 }
 
 int main(void)
@@ -220,6 +477,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(handmade),
         cmocka_unit_test(real_packetizer),
+        cmocka_unit_test(x264_sps_sizes),
+        cmocka_unit_test(handmade_sps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
