@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
-import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
+import { rtcIni, stopRtcDaemon, openTestPage } from '../lib/rtc.mjs';
 
 const BUILD = process.env.YJ_BUILD_DIR || join(SRC, 'build');
 const exe = join(BUILD, 'gst_whip');
@@ -70,13 +70,7 @@ function publishWithGstreamer(room, args = []) {
   });
 }
 
-async function viewer() {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') console.log('[page]', m.text()); });
-  await page.goto(d.url + '/rtc-test/whip.html');
-  return { ctx, page };
-}
+const viewer = () => openTestPage(browser, d);
 
 // Polls the viewer's stats until ok(stats) or ms pass; returns the last.
 async function statsUntil(page, ok, ms) {

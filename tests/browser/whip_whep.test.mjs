@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
-import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
+import { rtcIni, stopRtcDaemon, openTestPage } from '../lib/rtc.mjs';
 
 let d, browser, token;
 
@@ -26,13 +26,7 @@ after(async () => {
   await stopRtcDaemon(d);
 });
 
-async function client() {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') console.log('[page]', m.text()); });
-  await page.goto(d.url + '/rtc-test/whip.html');
-  return { ctx, page };
-}
+const client = () => openTestPage(browser, d);
 
 async function until(fn, what, ms = 20000) {
   const end = Date.now() + ms;
