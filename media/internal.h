@@ -240,6 +240,8 @@ struct yj_media_peer {
 
     /* subscription */
     bool audio_only;
+    gint recv_codecs; /* atomic: 1 << yj_codec_t the client's last offer accepts on its
+                         audio/video m-lines (0: none yet); see yj_room_can_receive */
     uint32_t remb_bps;
     double loss_out, rtt_ms;
 
@@ -293,6 +295,13 @@ void yj_room_rebind(yj_media_room_t *room); /* takes room->lock */
 void yj_room_rebind_locked(yj_media_room_t *room);
 /* Tracks a subscriber should receive but has no slot for (room->lock). */
 int yj_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t **out, int max);
+/* Whether subscriber s can decode t's codec: false when s offered codecs of
+ * t's kind but not t's (a VP8-only viewer and an H.264 publisher); such a
+ * track is neither bound to s nor offered to it. */
+bool yj_room_can_receive(const yj_media_peer_t *s, const yj_track_t *t);
+/* Logs a warning for each track of the room p wants but cannot decode
+ * (after p's offer was answered). Takes room->lock. */
+void yj_room_warn_codecs(yj_media_room_t *room, yj_media_peer_t *p);
 void yj_room_notify_tracks(yj_media_room_t *room);
 void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us);
 

@@ -303,6 +303,13 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
         return set_err(err, "no m-line has a supported codec (Opus, VP8, H.264 "
                             "packetization-mode=1 constrained baseline) and direction");
     }
+    /* What the client can decode decides which tracks it is given. */
+    unsigned codecs = 0;
+    for (int i = 0; i < a->n_m; i++)
+        for (int c = 0; !a->m[i].rejected && c < a->m[i].n_codecs; c++)
+            if (a->m[i].codecs[c].codec < YJ_CODEC_RTX)
+                codecs |= 1u << a->m[i].codecs[c].codec;
+    g_atomic_int_set(&p->recv_codecs, (gint)codecs);
     for (guint i = 0; i < new_slots->len; i++)
         yj_room_add_slot(p->room, p, new_slots->pdata[i]);
     for (guint i = 0; i < new_tracks->len; i++)
@@ -311,6 +318,7 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
         yj_room_rebind(p->room);
     g_ptr_array_free(new_tracks, TRUE);
     g_ptr_array_free(new_slots, TRUE);
+    yj_room_warn_codecs(p->room, p);
 
     g_mutex_lock(&p->room->lock);
     for (int i = 0; i < a->n_m; i++) {

@@ -246,6 +246,9 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
             int w, h;
             if (codec == YJ_CODEC_VP8 && yj_vp8_keyframe_size(pkt.payload, pkt.payload_len, &w, &h))
                 L->height = h;
+            else if (codec == YJ_CODEC_H264 &&
+                     yj_h264_sps_size(pkt.payload, pkt.payload_len, &w, &h))
+                L->height = h;
         }
     } else if (t->ext_level) {
         int lv = yj_rtp_audio_level(&pkt, t->ext_level);

@@ -9,7 +9,9 @@
  * recvonly m-line) are bound automatically, first free slot of the kind to
  * the earliest unserved track; server-offered slots are bound when the
  * client accepts the offer naming the track. A track nobody can serve
- * makes the subscriber's owner re-offer (on_negotiation_needed).
+ * makes the subscriber's owner re-offer (on_negotiation_needed). A track
+ * whose codec the subscriber did not offer (an H.264 publisher and a
+ * VP8-only viewer) is skipped with a warning: the SFU does not transcode.
  */
 #include "internal.h"
 #include "core/log.h"
@@ -204,9 +206,56 @@ static bool slot_serves(yj_slot_t *s, yj_track_t *t)
     return s->track == t || s->pending_track == t;
 }
 
-static bool wants(yj_media_peer_t *s, yj_track_t *t)
+static const char *codec_name(yj_codec_t c)
+{
+    return c == YJ_CODEC_OPUS   ? "opus"
+           : c == YJ_CODEC_VP8  ? "VP8"
+           : c == YJ_CODEC_H264 ? "H264"
+                                : "";
+}
+
+bool yj_room_can_receive(const yj_media_peer_t *s, const yj_track_t *t)
+{
+    unsigned mask = (unsigned)g_atomic_int_get((gint *)&s->recv_codecs);
+    unsigned kind = t->kind == YJ_MEDIA_VIDEO ? (1u << YJ_CODEC_VP8) | (1u << YJ_CODEC_H264)
+                                              : 1u << YJ_CODEC_OPUS;
+    if (!(mask & kind))
+        return true; /* nothing known of this kind: a server offer will tell */
+    return t->codec > YJ_CODEC_NONE && t->codec < YJ_CODEC_RTX && (mask & (1u << t->codec));
+}
+
+/* Tracks a subscriber is given, codec aside. */
+static bool wants_kind(yj_media_peer_t *s, yj_track_t *t)
 {
     return t->pub != s && !(s->audio_only && t->kind == YJ_MEDIA_VIDEO);
+}
+
+static bool wants(yj_media_peer_t *s, yj_track_t *t)
+{
+    return wants_kind(s, t) && yj_room_can_receive(s, t);
+}
+
+static void warn_codec(yj_media_room_t *room, yj_media_peer_t *s, yj_track_t *t)
+{
+    yj_warn("media",
+            "room %s: %s cannot receive %s (%s) from %s: its offer has no compatible %s codec, "
+            "so it gets no %s from that publisher",
+            room->id, s->id, t->id, codec_name(t->codec), t->pub ? t->pub->id : "-",
+            t->kind == YJ_MEDIA_VIDEO ? "video" : "audio",
+            t->kind == YJ_MEDIA_VIDEO ? "video" : "audio");
+}
+
+void yj_room_warn_codecs(yj_media_room_t *room, yj_media_peer_t *p)
+{
+    if (!(p->flags & YJ_MEDIA_SUBSCRIBE))
+        return;
+    g_mutex_lock(&room->lock);
+    for (guint i = 0; i < room->tracks->len; i++) {
+        yj_track_t *t = room->tracks->pdata[i];
+        if (wants_kind(p, t) && !yj_room_can_receive(p, t))
+            warn_codec(room, p, t);
+    }
+    g_mutex_unlock(&room->lock);
 }
 
 int yj_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t **out, int max)
@@ -288,6 +337,11 @@ void yj_room_publish(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t *t)
     g_ptr_array_add(room->tracks, yj_track_ref(t));
     g_ptr_array_add(p->tracks, yj_track_ref(t));
     yj_room_rebind_locked(room);
+    for (guint i = 0; i < room->peers->len; i++) {
+        yj_media_peer_t *s = room->peers->pdata[i];
+        if ((s->flags & YJ_MEDIA_SUBSCRIBE) && wants_kind(s, t) && !yj_room_can_receive(s, t))
+            warn_codec(room, s, t);
+    }
     g_mutex_unlock(&room->lock);
     yj_info("media", "room %s: %s publishes %s", room->id, p->id, t->id);
     yj_room_notify_tracks(room);

@@ -364,6 +364,171 @@ bool yj_h264_is_keyframe(const uint8_t *p, size_t len)
     return false;
 }
 
+/* H.264 sequence parameter set (ITU-T H.264 7.3.2.1.1), read for the
+ * picture size only. The RBSP is unescaped (00 00 03 -> 00 00) into a
+ * bounded buffer; every read is checked, and an Exp-Golomb code longer than
+ * 32 bits or a value out of range fails the parse. */
+typedef struct {
+    const uint8_t *p;
+    size_t n, bit; /* bytes, next bit */
+    bool bad;
+} bits_t;
+
+static unsigned get_bit(bits_t *b)
+{
+    if (b->bit >= b->n * 8) {
+        b->bad = true;
+        return 0;
+    }
+    unsigned v = (b->p[b->bit >> 3] >> (7 - (b->bit & 7))) & 1;
+    b->bit++;
+    return v;
+}
+
+static unsigned get_bits(bits_t *b, int n)
+{
+    unsigned v = 0;
+    while (n-- > 0)
+        v = v << 1 | get_bit(b);
+    return v;
+}
+
+static uint32_t get_ue(bits_t *b)
+{
+    int zeros = 0;
+    while (!b->bad && get_bit(b) == 0)
+        if (++zeros > 31) {
+            b->bad = true;
+            return 0;
+        }
+    if (b->bad)
+        return 0;
+    return (uint32_t)(((uint64_t)1 << zeros) - 1 + get_bits(b, zeros));
+}
+
+static int32_t get_se(bits_t *b)
+{
+    uint32_t k = get_ue(b);
+    return k & 1 ? (int32_t)((k + 1) / 2) : -(int32_t)(k / 2);
+}
+
+static void skip_scaling_list(bits_t *b, int size)
+{
+    int last = 8, next = 8;
+    for (int j = 0; j < size && !b->bad; j++) {
+        if (next != 0) {
+            int32_t delta = get_se(b);
+            if (delta < -128 || delta > 127) {
+                b->bad = true;
+                return;
+            }
+            next = (last + delta + 256) % 256;
+        }
+        last = next == 0 ? last : next;
+    }
+}
+
+/* Size of the picture an SPS NAL unit (header byte included) describes. */
+static bool sps_size(const uint8_t *nal, size_t len, int *width, int *height)
+{
+    uint8_t rbsp[640]; /* 4:4:4 with twelve scaling lists fits */
+    size_t n = 0;
+    int zeros = 0;
+    for (size_t i = 1; i < len && n < sizeof rbsp; i++) {
+        if (zeros >= 2 && nal[i] == 3) {
+            zeros = 0; /* emulation prevention byte */
+            continue;
+        }
+        rbsp[n++] = nal[i];
+        zeros = nal[i] == 0 ? zeros + 1 : 0;
+    }
+    bits_t b = {.p = rbsp, .n = n};
+    unsigned profile = get_bits(&b, 8);
+    get_bits(&b, 16); /* constraint flags, level */
+    if (get_ue(&b) > 31)
+        return false; /* seq_parameter_set_id */
+    unsigned chroma = 1, separate = 0;
+    if (profile == 100 || profile == 110 || profile == 122 || profile == 244 || profile == 44 ||
+        profile == 83 || profile == 86 || profile == 118 || profile == 128 || profile == 138 ||
+        profile == 139 || profile == 134 || profile == 135) {
+        chroma = get_ue(&b);
+        if (chroma > 3)
+            return false;
+        if (chroma == 3)
+            separate = get_bit(&b);
+        if (get_ue(&b) > 6 || get_ue(&b) > 6)
+            return false; /* bit depths */
+        get_bit(&b);      /* qpprime_y_zero_transform_bypass_flag */
+        if (get_bit(&b))  /* seq_scaling_matrix_present_flag */
+            for (int i = 0; i < (chroma != 3 ? 8 : 12) && !b.bad; i++)
+                if (get_bit(&b))
+                    skip_scaling_list(&b, i < 6 ? 16 : 64);
+    }
+    if (get_ue(&b) > 12)
+        return false; /* log2_max_frame_num_minus4 */
+    uint32_t poc = get_ue(&b);
+    if (poc == 0) {
+        if (get_ue(&b) > 12)
+            return false;
+    } else if (poc == 1) {
+        get_bit(&b);
+        get_se(&b);
+        get_se(&b);
+        uint32_t cycle = get_ue(&b);
+        if (cycle > 255)
+            return false;
+        for (uint32_t i = 0; i < cycle && !b.bad; i++)
+            get_se(&b);
+    } else if (poc != 2) {
+        return false;
+    }
+    get_ue(&b);  /* max_num_ref_frames */
+    get_bit(&b); /* gaps_in_frame_num_value_allowed_flag */
+    uint32_t w_mbs = get_ue(&b) + 1, h_units = get_ue(&b) + 1;
+    unsigned frame_mbs_only = get_bit(&b);
+    if (!frame_mbs_only)
+        get_bit(&b); /* mb_adaptive_frame_field_flag */
+    get_bit(&b);     /* direct_8x8_inference_flag */
+    uint32_t crop[4] = {0, 0, 0, 0};
+    if (get_bit(&b))
+        for (int i = 0; i < 4; i++)
+            crop[i] = get_ue(&b);
+    if (b.bad || w_mbs > 1024 || h_units > 1024)
+        return false;
+    unsigned type = separate ? 0 : chroma;
+    unsigned cx = type == 0 ? 1 : type == 3 ? 1 : 2;
+    unsigned cy = (type == 1 ? 2 : 1) * (2 - frame_mbs_only);
+    int64_t w = (int64_t)w_mbs * 16 - (int64_t)cx * (crop[0] + crop[1]);
+    int64_t h = (int64_t)h_units * 16 * (2 - frame_mbs_only) - (int64_t)cy * (crop[2] + crop[3]);
+    if (w <= 0 || h <= 0)
+        return false;
+    *width = (int)w;
+    *height = (int)h;
+    return true;
+}
+
+bool yj_h264_sps_size(const uint8_t *p, size_t len, int *width, int *height)
+{
+    if (len < 1)
+        return false;
+    uint8_t type = p[0] & 0x1f;
+    if (type == 7)
+        return sps_size(p, len, width, height);
+    if (type == 24) { /* STAP-A */
+        size_t i = 1;
+        while (i + 2 < len) {
+            size_t n = rd16(p + i);
+            i += 2;
+            if (n == 0 || i + n > len)
+                return false;
+            if ((p[i] & 0x1f) == 7)
+                return sps_size(p + i, n, width, height);
+            i += n;
+        }
+    }
+    return false;
+}
+
 int yj_rtp_audio_level(const yj_rtp_t *p, int ext_id)
 {
     const uint8_t *d;

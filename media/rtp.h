@@ -114,6 +114,10 @@ bool yj_vp8_is_keyframe(const uint8_t *payload, size_t len);
 bool yj_h264_is_keyframe(const uint8_t *payload, size_t len);
 /* Frame size from a VP8 keyframe's first packet; false if not one. */
 bool yj_vp8_keyframe_size(const uint8_t *payload, size_t len, int *width, int *height);
+/* Picture size (cropped) from the H.264 SPS carried by an RTP payload as a
+ * single NAL unit or inside a STAP-A; false if there is none or it does
+ * not parse (a fragmented SPS is not reassembled). */
+bool yj_h264_sps_size(const uint8_t *payload, size_t len, int *width, int *height);
 
 /* Audio level (RFC 6464) of p with the given extension id: 0 (loud) …
  * 127 (silence), or -1 when absent. */

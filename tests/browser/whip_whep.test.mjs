@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // WHIP → SFU → WHEP with real Chromium clients: one context publishes the
 // fake camera and microphone over WHIP, another watches over WHEP; the
-// watcher must decode video frames and receive audio packets. Also checks
-// the WHIP resource (PATCH trickle, DELETE) and the error replies.
+// watcher must decode video frames and receive audio packets; the same with
+// H.264 as the only codec the publisher offers. Also checks the WHIP
+// resource (PATCH trickle, DELETE) and the error replies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDaemon } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
-import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
+import { rtcIni, stopRtcDaemon, openTestPage } from '../lib/rtc.mjs';
 
 let d, browser, token;
 
@@ -25,13 +26,7 @@ after(async () => {
   await stopRtcDaemon(d);
 });
 
-async function client() {
-  const ctx = await browser.newContext();
-  const page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') console.log('[page]', m.text()); });
-  await page.goto(d.url + '/rtc-test/whip.html');
-  return { ctx, page };
-}
+const client = () => openTestPage(browser, d);
 
 async function until(fn, what, ms = 20000) {
   const end = Date.now() + ms;
@@ -100,6 +95,47 @@ test('Chromium publishes over WHIP and another Chromium watches over WHEP', asyn
     assert.equal(r.status, 200);
     r = await d.api(p.location, { method: 'DELETE', token });
     assert.equal(r.status, 404);
+  } finally {
+    await pub.ctx.close();
+    await sub.ctx.close();
+  }
+});
+
+// Debian's Chromium lists H.264 among its sender codecs (built with
+// OpenH264 / FFmpeg): a publisher that offers only H.264 gets it, and the
+// viewer decodes H.264.
+test('Chromium publishes H.264 over WHIP and another Chromium decodes it', async (t) => {
+  const pub = await client();
+  const sub = await client();
+  try {
+    const can = await pub.page.evaluate(() =>
+      RTCRtpSender.getCapabilities('video').codecs.some((c) => c.mimeType === 'video/H264'));
+    if (!can) return t.skip('this Chromium has no H.264 encoder');
+    const p = await pub.page.evaluate((tk) => publish('lesson264', tk, { videoCodecs: ['video/H264'] }), token);
+    // The offer carries several H.264 formats; the answer keeps one,
+    // constrained baseline with packetization-mode=1.
+    const video = p.answer.split(/\r\nm=/).find((x) => x.startsWith('video'));
+    const fmts = [...video.matchAll(/a=rtpmap:(\d+) H264\/90000/g)].map((m) => m[1]);
+    assert.equal(fmts.length, 1, video);
+    assert.doesNotMatch(video, /VP8/);
+    assert.match(video, new RegExp(`a=fmtp:${fmts[0]} .*packetization-mode=1`));
+    assert.match(video, new RegExp(`a=fmtp:${fmts[0]} .*profile-level-id=42e01f`));
+    await sub.page.evaluate((tk) => watch('lesson264', tk, { frames: true }), token);
+    const got = await until(async () => {
+      const s = await sub.page.evaluate(() => stats());
+      return { ok: s.video && s.video.framesDecoded > 20, s };
+    }, 'decoded H.264 at the WHEP viewer');
+    const sent = await until(async () => {
+      const s = await pub.page.evaluate(() => stats());
+      return { ok: s.out.video && s.out.video.framesEncoded > 20, s };
+    }, 'encoded H.264 at the publisher');
+    console.log('publisher', JSON.stringify(sent.s.out), 'viewer', JSON.stringify(got.s.video));
+    assert.equal(sent.s.out.video.codec.mimeType, 'video/H264');
+    assert.equal(got.s.video.codec.mimeType, 'video/H264');
+    assert.match(got.s.video.codec.fmtp, /packetization-mode=1/);
+    assert.equal(got.s.framesSeen[0].type, 'key', 'the viewer starts on an IDR');
+    await sub.page.evaluate(() => hangup());
+    await pub.page.evaluate(() => hangup());
   } finally {
     await pub.ctx.close();
     await sub.ctx.close();

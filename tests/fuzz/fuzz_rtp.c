@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_rtp.c — libFuzzer target for the RTP side of media/rtp.c: the
  * parser, header-extension lookup (one- and two-byte), audio level,
- * VP8/H.264 keyframe probes, the rewriter and the NACK cache, fed the way
- * the forwarding path feeds them. */
+ * VP8/H.264 keyframe probes, the H.264 SPS size reader, the rewriter and
+ * the NACK cache, fed the way the forwarding path feeds them. */
 #include "media/rtp.h"
 
 #include <stdint.h>
@@ -32,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int w, h;
     yj_vp8_keyframe_size(p.payload, p.payload_len, &w, &h);
     yj_h264_is_keyframe(p.payload, p.payload_len);
+    if (yj_h264_sps_size(p.payload, p.payload_len, &w, &h) && (w <= 0 || h <= 0 || w > 16384))
+        __builtin_trap(); /* a size read is a plausible one */
     now += 20000;
     if (p.marker)
         yj_rewriter_switch(&rw);

@@ -19,3 +19,13 @@ export async function stopRtcDaemon(d) {
   if (process.env.YJ_TEST_LOG) writeFileSync(process.env.YJ_TEST_LOG, d.stderr);
   await d.stop();
 }
+
+// A new browser context on the test client page (tests/browser/rtc/whip.html),
+// its console errors echoed; returns { ctx, page }.
+export async function openTestPage(browser, d) {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.log('[page]', m.text()); });
+  await page.goto(d.url + '/rtc-test/whip.html');
+  return { ctx, page };
+}

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * gst_whip.c — a GStreamer webrtcbin publisher for the WHIP test: test
- * video (VP8) and a sine tone (Opus) sent sendonly with BUNDLE. It prints
+ * gst_whip.c — a GStreamer webrtcbin publisher for the WHIP tests: test
+ * video and a sine tone (Opus) sent sendonly with BUNDLE. The video codec
+ * is VP8 (vp8enc) or, with --codec=h264, H.264 constrained baseline
+ * (openh264enc, in gstreamer1.0-plugins-bad) payloaded with
+ * packetization-mode=1 and SPS/PPS before every IDR, aggregated into a
+ * STAP-A; --gop=N sets the keyframe interval in frames (default 30), so a
+ * test can make a late viewer depend on PLI, and --no-pli drops the
+ * keyframe requests webrtcbin makes of the encoder on PLI/FIR, so the only
+ * keyframes are the periodic ones (a test of the SFU's keyframe gate).
+ * It prints
  * its SDP offer (after ICE gathering) between marker lines on stdout and
  * reads the SDP answer from stdin up to a line "END"; the test does the
  * HTTP part (POST /whip/{room}). Runs until stdin closes or SIGTERM.
@@ -119,25 +127,94 @@ static gboolean on_bus(GstBus *bus, GstMessage *m, gpointer ud)
     return TRUE;
 }
 
+/* Drops upstream force-key-unit events (webrtcbin's answer to PLI/FIR). */
+static GstPadProbeReturn drop_key_requests(GstPad *pad, GstPadProbeInfo *info, gpointer ud)
+{
+    (void)pad;
+    (void)ud;
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+    if (ev && gst_event_has_name(ev, "GstForceKeyUnit")) {
+        fprintf(stderr, "gst_whip: keyframe request ignored (--no-pli)\n");
+        return GST_PAD_PROBE_DROP;
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+/* The video branch (encoder "venc"), ending in webrtcbin "w"; NULL for an
+ * unknown codec.
+ * The caps after the payloader carry what webrtcbin puts in the offer:
+ * for H.264 the fmtp (profile-level-id is not in rtph264pay's caps) and
+ * PLI feedback, which makes webrtcbin turn a PLI into a keyframe request
+ * to the encoder. */
+static gchar *video_branch(const char *codec, int gop)
+{
+    const char *src =
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1";
+    if (g_ascii_strcasecmp(codec, "vp8") == 0)
+        return g_strdup_printf(
+            "%s ! vp8enc name=venc deadline=1 target-bitrate=400000 keyframe-max-dist=%d ! "
+            "rtpvp8pay pt=96 "
+            "! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
+            "rtcp-fb-nack-pli=(boolean)true ! w.",
+            src, gop);
+    if (g_ascii_strcasecmp(codec, "h264") == 0)
+        return g_strdup_printf(
+            "%s ! openh264enc name=venc bitrate=400000 gop-size=%d usage-type=camera "
+            "scene-change-detection=false ! video/x-h264,profile=constrained-baseline "
+            "! rtph264pay pt=102 config-interval=-1 aggregate-mode=zero-latency "
+            "! application/x-rtp,media=video,encoding-name=H264,payload=102,clock-rate=90000,"
+            "packetization-mode=(string)1,profile-level-id=(string)42e01f,"
+            "level-asymmetry-allowed=(string)1,rtcp-fb-nack-pli=(boolean)true ! w.",
+            src, gop);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     gst_init(&argc, &argv);
+    gchar *codec = NULL;
+    gint gop = 30;
+    gboolean no_pli = FALSE;
+    GOptionEntry opts[] = {
+        {"no-pli", 0, 0, G_OPTION_ARG_NONE, &no_pli, "ignore keyframe requests", NULL},
+        {"codec", 0, 0, G_OPTION_ARG_STRING, &codec, "video codec: vp8 (default) or h264", "C"},
+        {"gop", 0, 0, G_OPTION_ARG_INT, &gop, "keyframe interval in frames (default 30)", "N"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *oc = g_option_context_new("- WHIP test publisher");
+    g_option_context_add_main_entries(oc, opts, NULL);
     GError *e = NULL;
-    pipe_ = gst_parse_launch(
-        "webrtcbin name=w bundle-policy=max-bundle "
-        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 "
-        "! vp8enc deadline=1 target-bitrate=400000 keyframe-max-dist=30 ! rtpvp8pay pt=96 "
-        "! application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000,"
-        "rtcp-fb-nack-pli=(boolean)true ! w. "
+    if (!g_option_context_parse(oc, &argc, &argv, &e)) {
+        fprintf(stderr, "gst_whip: %s\n", e->message);
+        return 2;
+    }
+    g_option_context_free(oc);
+    gchar *video = video_branch(codec ? codec : "vp8", gop > 0 ? gop : 30);
+    if (!video) {
+        fprintf(stderr, "gst_whip: unknown codec %s (vp8 or h264)\n", codec);
+        return 2;
+    }
+    gchar *desc = g_strdup_printf(
+        "webrtcbin name=w bundle-policy=max-bundle %s "
         "audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! opusenc "
         "! rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,"
         "clock-rate=48000 ! w.",
-        &e);
-    if (!pipe_) {
-        fprintf(stderr, "gst_whip: %s\n", e->message);
+        video);
+    pipe_ = gst_parse_launch(desc, &e);
+    g_free(desc);
+    g_free(video);
+    g_free(codec);
+    if (!pipe_ || e) { /* a missing element is a "recoverable" error */
+        fprintf(stderr, "gst_whip: %s\n", e ? e->message : "cannot build the pipeline");
         return 1;
     }
     webrtc = gst_bin_get_by_name(GST_BIN(pipe_), "w");
+    if (no_pli) {
+        GstElement *enc = gst_bin_get_by_name(GST_BIN(pipe_), "venc");
+        GstPad *src = gst_element_get_static_pad(enc, "src");
+        gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, drop_key_requests, NULL, NULL);
+        gst_object_unref(src);
+        gst_object_unref(enc);
+    }
     GObject *ice = NULL;
     NiceAgent *agent = NULL;
     g_object_get(webrtc, "ice-agent", &ice, NULL);
