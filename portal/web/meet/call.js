@@ -153,7 +153,8 @@
         if (this._healthy()) this._watch();
         else if (this.o.onGiveUp) this.o.onGiveUp();
       }, RESTART_LIMIT_MS);
-      pc.restartIce(); // fires negotiationneeded when stable
+      if (typeof pc.restartIce === 'function') pc.restartIce(); // fires negotiationneeded when stable
+      else this._enqueue(() => this._restartOffer(), 'restart offer'); // older browsers
     }
 
     async _restartOffer() {
