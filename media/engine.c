@@ -14,7 +14,8 @@
 #include <string.h>
 
 yj_counter_t *yj_m_nacks_in, *yj_m_nacks_out, *yj_m_retransmits, *yj_m_plis_in, *yj_m_plis_out,
-    *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms;
+    *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms, *yj_m_ice_restarts_client,
+    *yj_m_ice_restarts_server;
 static yj_counter_t *drop_counters[YJ_DROP_COUNT];
 
 void yj_media_metrics_init(void)
@@ -45,6 +46,10 @@ void yj_media_metrics_init(void)
                                        "RTP packets received from publishers");
     yj_m_peers = yj_metrics_gauge("yj_media_peers", "Open peer connections");
     yj_m_rooms = yj_metrics_gauge("yj_media_rooms", "Rooms with peers or references");
+    yj_m_ice_restarts_client = yj_metrics_counter("yj_media_ice_restarts_total{by=\"client\"}",
+                                                  "ICE restarts (new ICE credentials)");
+    yj_m_ice_restarts_server = yj_metrics_counter("yj_media_ice_restarts_total{by=\"server\"}",
+                                                  "ICE restarts (new ICE credentials)");
     g_once_init_leave(&once, 1);
 }
 

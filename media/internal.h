@@ -343,7 +343,8 @@ void yj_sub_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
 /* ---- metrics ---- */
 void yj_media_metric_drop(yj_drop_t why);
 extern yj_counter_t *yj_m_nacks_in, *yj_m_nacks_out, *yj_m_retransmits, *yj_m_plis_in,
-    *yj_m_plis_out, *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms;
+    *yj_m_plis_out, *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms,
+    *yj_m_ice_restarts_client, *yj_m_ice_restarts_server;
 void yj_media_metrics_init(void);
 
 #endif

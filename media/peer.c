@@ -533,16 +533,18 @@ static void apply_remote_transport(yj_media_peer_t *p, const yj_sdp_t *sdp)
     }
 }
 
-/* Sets remote ICE credentials; restarts ICE when they changed. */
+/* Sets remote ICE credentials; restarts ICE when they changed. A restart
+ * gives new local credentials but keeps the local candidates (libnice does,
+ * and RFC 8445 §9 allows it), so gathering is not repeated: the answer
+ * carries the same candidates and end-of-candidates at once. DTLS and SRTP
+ * are untouched (same transport, JSEP §5.2.1). */
 static int set_remote_ice(yj_media_peer_t *p, const char *ufrag, const char *pwd, bool *restarted)
 {
     bool changed = p->remote_ufrag[0] && strcmp(p->remote_ufrag, ufrag) != 0;
     if (changed) {
         yj_info("media", "peer %s/%s: ICE restart by the client", p->room->id, p->id);
+        yj_counter_add(yj_m_ice_restarts_client, 1);
         yj_ice_restart(p->ice);
-        g_mutex_lock(&p->wait_lock);
-        p->gathered = false;
-        g_mutex_unlock(&p->wait_lock);
         if (restarted)
             *restarted = true;
     }
@@ -550,8 +552,6 @@ static int set_remote_ice(yj_media_peer_t *p, const char *ufrag, const char *pwd
     g_strlcpy(p->remote_pwd, pwd, sizeof p->remote_pwd);
     if (yj_ice_set_remote_credentials(p->ice, ufrag, pwd))
         return YJ_EINVAL;
-    if (changed)
-        yj_ice_gather(p->ice);
     return 0;
 }
 
@@ -667,13 +667,11 @@ static int do_offer(yj_media_peer_t *p, void *arg)
         return YJ_ESTATE;
     if (p->restart_pending) {
         p->restart_pending = false;
-        yj_ice_restart(p->ice);
+        yj_info("media", "peer %s/%s: ICE restart by the server", p->room->id, p->id);
+        yj_counter_add(yj_m_ice_restarts_server, 1);
+        yj_ice_restart(p->ice); /* local candidates kept, see set_remote_ice */
         yj_ice_set_remote_credentials(p->ice, p->remote_ufrag, p->remote_pwd);
-        g_mutex_lock(&p->wait_lock);
-        p->gathered = false;
-        g_mutex_unlock(&p->wait_lock);
         p->remote_ufrag[0] = 0; /* the answer brings new ones */
-        yj_ice_gather(p->ice);
     }
     return yj_nego_offer(p, &c->out, &c->err);
 }

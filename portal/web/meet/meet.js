@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // meet.js — the meeting page: sign-in, lobby, the participants' grid with
 // the active speaker highlighted, the control bar (microphone, camera,
-// screen share, raise hand, people, leave), host controls, and rejoining
-// by itself after a network drop. Uses signal.js (WebSocket) and call.js
-// (RTCPeerConnection). All text shown is Chinese.
+// screen share, raise hand, people, leave), host controls, and recovering
+// by itself after a network drop: an ICE restart on the same connection
+// when only the media path broke (call.js), a rejoin when the WebSocket
+// dropped or the restart did not help. Uses signal.js (WebSocket) and
+// call.js (RTCPeerConnection). All text shown is Chinese.
 (function () {
   'use strict';
 
@@ -39,6 +41,7 @@
     call: null,
     leaving: false,
     queue: Promise.resolve(),
+    iceRestarts: 0,    // ICE restarts started by the page (all calls)
     viewed: new Map(), // pid → the video height last asked for
   };
 
@@ -63,6 +66,7 @@
     get participants() { return [...state.participants.values()]; },
     get trackOwner() { return state.trackOwner; },
     get connected() { return !!state.signal && state.signal.open && !!state.pid; },
+    get iceRestarts() { return state.iceRestarts; },
   };
 
   function setStatus(text, kind) {
@@ -266,10 +270,9 @@
       if (state.call) state.call.handle(m); // ordered by the call's own chain
       break;
     case 'media_state':
-      if (m.state === 'failed') {
-        setStatus('音视频连接中断，正在重新连接…', 'warn');
-        state.signal.reconnectNow();
-      }
+      // The server lost our media path: restart ICE (call.js falls back
+      // to a rejoin if that does not help).
+      if (m.state === 'failed' && state.call) state.call.restartIce();
       break;
     case 'muted_by_host':
       if (m.kind === 'audio') setMic(false, false);
@@ -327,7 +330,17 @@
       },
       onState: (s) => {
         if (s === 'connected') setStatus('已加入会议', 'ok');
-        else if (s === 'disconnected') setStatus('音视频连接不稳定…', 'warn');
+        else if (s === 'disconnected' && !call.restarting) setStatus('音视频连接不稳定…', 'warn');
+      },
+      onRestart: () => {
+        state.iceRestarts++;
+        setStatus('网络中断，正在重新连接…', 'warn');
+      },
+      // The restart did not bring the media back: join again from scratch.
+      onGiveUp: () => {
+        if (state.call !== call || state.leaving) return;
+        setStatus('网络中断，正在重新连接…', 'warn');
+        state.signal.reconnectNow();
       },
     });
     state.call = call;
