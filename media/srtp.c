@@ -14,8 +14,9 @@
 #include <string.h>
 
 struct yj_srtp {
-    srtp_t ctx;           /* inbound */
-    yj_srtp_send_t *send; /* outbound */
+    bool outbound;
+    yj_srtp_send_t send; /* outbound */
+    srtp_t ctx;          /* inbound */
 };
 
 static gsize init_done;
@@ -33,11 +34,12 @@ int yj_srtp_global_init(void)
 yj_srtp_t *yj_srtp_new(int profile, const uint8_t *key, size_t keylen, bool inbound)
 {
     if (!inbound) {
-        yj_srtp_send_t *send = yj_srtp_send_new(profile, key, keylen);
-        if (!send)
-            return NULL;
         yj_srtp_t *s = g_new0(yj_srtp_t, 1);
-        s->send = send;
+        s->outbound = true;
+        if (yj_srtp_send_init(&s->send, profile, key, keylen)) {
+            g_free(s);
+            return NULL;
+        }
         return s;
     }
     srtp_policy_t pol;
@@ -70,8 +72,8 @@ void yj_srtp_free(yj_srtp_t *s)
 {
     if (!s)
         return;
-    if (s->send)
-        yj_srtp_send_free(s->send);
+    if (s->outbound)
+        yj_srtp_send_clear(&s->send);
     else
         srtp_dealloc(s->ctx);
     g_free(s);
@@ -79,24 +81,24 @@ void yj_srtp_free(yj_srtp_t *s)
 
 int yj_srtp_protect(yj_srtp_t *s, uint8_t *buf, int *len)
 {
-    return s->send && yj_srtp_send_rtp(s->send, buf, len) == 0 ? 0 : YJ_ECRYPTO;
+    return s->outbound && yj_srtp_send_rtp(&s->send, buf, len) == 0 ? 0 : YJ_ECRYPTO;
 }
 
 int yj_srtp_protect_rtcp(yj_srtp_t *s, uint8_t *buf, int *len)
 {
-    return s->send && yj_srtp_send_rtcp(s->send, buf, len) == 0 ? 0 : YJ_ECRYPTO;
+    return s->outbound && yj_srtp_send_rtcp(&s->send, buf, len) == 0 ? 0 : YJ_ECRYPTO;
 }
 
 int yj_srtp_unprotect(yj_srtp_t *s, uint8_t *buf, int *len)
 {
-    if (s->send)
+    if (s->outbound)
         return YJ_ECRYPTO;
     return srtp_unprotect(s->ctx, buf, len) == srtp_err_status_ok ? 0 : YJ_ECRYPTO;
 }
 
 int yj_srtp_unprotect_rtcp(yj_srtp_t *s, uint8_t *buf, int *len)
 {
-    if (s->send)
+    if (s->outbound)
         return YJ_ECRYPTO;
     return srtp_unprotect_rtcp(s->ctx, buf, len) == srtp_err_status_ok ? 0 : YJ_ECRYPTO;
 }

@@ -28,26 +28,8 @@
 #define TAG_GCM 16
 #define TAG_CM 10
 
-/* Rollover state of one outgoing SSRC (RFC 3711 section 3.3.1). */
-typedef struct {
-    uint32_t ssrc;
-    uint32_t roc;
-    uint16_t highest;
-} roc_t;
-
-typedef struct {
-    EVP_CIPHER_CTX *cipher;
-    EVP_MAC_CTX *mac; /* CM only */
-    uint8_t salt[14];
-} dir_t;
-
-struct yj_srtp_send {
-    bool gcm;
-    dir_t rtp, rtcp;
-    uint32_t srtcp_index; /* 31 bits; the first packet has 1, as libsrtp */
-    GArray *rocs;         /* roc_t, most recently added last */
-    guint last;           /* index of the last one used */
-};
+typedef yj_srtp_roc_t roc_t;
+typedef yj_srtp_dir_t dir_t;
 
 /* RFC 3711 section 4.3: the AES-CM PRF keyed with the master key. */
 static int kdf(const uint8_t *mkey, const uint8_t *msalt, size_t msalt_len, uint8_t label,
@@ -95,35 +77,28 @@ static void dir_clear(dir_t *d)
     OPENSSL_cleanse(d->salt, sizeof d->salt);
 }
 
-void yj_srtp_send_free(yj_srtp_send_t *s)
+void yj_srtp_send_clear(yj_srtp_send_t *s)
 {
-    if (!s)
-        return;
     dir_clear(&s->rtp);
     dir_clear(&s->rtcp);
-    if (s->rocs)
-        g_array_free(s->rocs, TRUE);
-    g_free(s);
+    if (s->more)
+        g_hash_table_destroy(s->more);
+    memset(s, 0, sizeof *s);
 }
 
-yj_srtp_send_t *yj_srtp_send_new(int profile, const uint8_t *key, size_t keylen)
+int yj_srtp_send_init(yj_srtp_send_t *s, int profile, const uint8_t *key, size_t keylen)
 {
-    bool gcm;
+    memset(s, 0, sizeof *s);
     if (profile == YJ_SRTP_AEAD_AES_128_GCM && keylen == 28)
-        gcm = true;
-    else if (profile == YJ_SRTP_AES128_CM_SHA1_80 && keylen == 30)
-        gcm = false;
-    else
-        return NULL;
-    yj_srtp_send_t *s = g_new0(yj_srtp_send_t, 1);
-    s->gcm = gcm;
-    s->rocs = g_array_new(FALSE, FALSE, sizeof(roc_t));
-    if (dir_init(&s->rtp, gcm, key, key + 16, keylen - 16, 0x00) ||
-        dir_init(&s->rtcp, gcm, key, key + 16, keylen - 16, 0x03)) {
-        yj_srtp_send_free(s);
-        return NULL;
+        s->gcm = true;
+    else if (profile != YJ_SRTP_AES128_CM_SHA1_80 || keylen != 30)
+        return -1;
+    if (dir_init(&s->rtp, s->gcm, key, key + 16, keylen - 16, 0x00) ||
+        dir_init(&s->rtcp, s->gcm, key, key + 16, keylen - 16, 0x03)) {
+        yj_srtp_send_clear(s);
+        return -1;
     }
-    return s;
+    return 0;
 }
 
 /* The packet index (ROC << 16 | seq) of a sequence number on ssrc, as a
@@ -131,20 +106,23 @@ yj_srtp_send_t *yj_srtp_send_new(int profile, const uint8_t *key, size_t keylen)
 static uint64_t packet_index(yj_srtp_send_t *s, uint32_t ssrc, uint16_t seq)
 {
     roc_t *r = NULL;
-    if (s->last < s->rocs->len && g_array_index(s->rocs, roc_t, s->last).ssrc == ssrc) {
-        r = &g_array_index(s->rocs, roc_t, s->last);
-    } else {
-        for (guint i = 0; i < s->rocs->len; i++)
-            if (g_array_index(s->rocs, roc_t, i).ssrc == ssrc) {
-                s->last = i;
-                r = &g_array_index(s->rocs, roc_t, i);
-                break;
-            }
-    }
+    for (int i = 0; i < s->n_few && !r; i++)
+        if (s->few[i].ssrc == ssrc)
+            r = &s->few[i];
+    if (!r && s->more)
+        r = g_hash_table_lookup(s->more, GUINT_TO_POINTER(ssrc));
     if (!r) {
-        roc_t fresh = {.ssrc = ssrc, .roc = 0, .highest = seq};
-        g_array_append_val(s->rocs, fresh);
-        s->last = s->rocs->len - 1;
+        if (s->n_few < YJ_SRTP_FEW_SSRCS) {
+            r = &s->few[s->n_few++];
+        } else {
+            if (!s->more)
+                s->more = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+            r = g_new0(roc_t, 1);
+            g_hash_table_insert(s->more, GUINT_TO_POINTER(ssrc), r);
+        }
+        r->ssrc = ssrc;
+        r->roc = 0;
+        r->highest = seq;
         return seq;
     }
     /* RFC 3711 appendix A: which rollover is this seq nearest to? */
