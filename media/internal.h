@@ -215,7 +215,6 @@ struct yj_media_peer {
     /* point into a client-offered xcvr's neg (never freed before the peer) */
     const yj_sdp_media_t *caps_audio, *caps_video;
 
-    yj_ice_t *ice;
     yj_dtls_t *dtls;
     bool dtls_started;
     bool dtls_done; /* handshake confirmed and the DTLS state freed */
@@ -225,8 +224,11 @@ struct yj_media_peer {
     GSource *nack_timer;
     GPtrArray *early_cands; /* remote candidates before the offer */
 
+    /* The forwarding loop's per-subscriber fields, together on one cache
+     * line: it visits one subscriber after another, each a cache miss. */
     GMutex out_lock;
     yj_srtp_t *srtp_out; /* out_lock */
+    yj_ice_t *ice;       /* set on the worker; cleared under out_lock */
     yj_srtp_t *srtp_in;  /* worker only */
     int srtp_profile;
     uint32_t rtcp_ssrc; /* our SSRC for RTCP feedback/reports */

@@ -83,6 +83,7 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
     bool key = video && is_keyframe(t, pkt);
     bool want_key = false;
     uint8_t buf[YJ_RTP_MAX + YJ_SRTP_OVERHEAD];
+    int64_t forwarded = 0;
     for (guint i = 0; i < t->sinks->len; i++) {
         yj_slot_t *s = t->sinks->pdata[i];
         yj_media_peer_t *sub = s->sub;
@@ -117,10 +118,11 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
             s->octets += pkt->payload_len;
             YJ_STAT_ADD(sub, st_packets_out, 1);
             YJ_STAT_ADD(sub, st_bytes_out, len);
-            yj_counter_add(yj_m_forwarded, 1);
+            forwarded++;
         }
         g_mutex_unlock(&sub->out_lock);
     }
+    yj_counter_add(yj_m_forwarded, forwarded); /* one shared-line update a packet */
     if (want_key)
         yj_track_request_keyframe_locked(t, false);
 }

@@ -20,7 +20,7 @@ cat > "$dir/bench.conf" <<CONF
 [auth]
 pbkdf2_iterations=1000
 [media]
-workers=1
+workers=${WORKERS:-1}
 interfaces=127.0.0.1
 CONF
 taskset -c 0 "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
@@ -43,6 +43,6 @@ done
 token=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"username":"district","password":"demo-pass-2026"}' "$url/api/v1/session" |
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-echo "daemon pid $pid at $url (CPU 0, 1 media worker); load tool on CPU 1; $(nproc) CPUs"
+echo "daemon pid $pid at $url (CPU 0, ${WORKERS:-1} media worker(s)); load tool on CPU 1; $(nproc) CPUs"
 taskset -c 1 "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
   --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst}
