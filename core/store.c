@@ -13,6 +13,8 @@
 #include "yj.h"
 
 #include <glib.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,7 +25,7 @@ struct yj_db {
 
 struct yj_store {
     char *path;
-    uint64_t id;      /* distinguishes stores for the thread-local cache */
+    uint64_t id; /* distinguishes stores for the thread-local cache */
     GMutex write_lock;
     yj_db_t *writer;
     GMutex readers_lock;
@@ -41,8 +43,8 @@ static yj_histogram_t *db_latency(void)
     static yj_histogram_t *h;
     if (!g_atomic_pointer_get(&h))
         g_atomic_pointer_set(&h, yj_metrics_histogram("yj_db_transaction_seconds",
-                                                      "Write transaction latency",
-                                                      buckets, YJ_ARRAY_LEN(buckets)));
+                                                      "Write transaction latency", buckets,
+                                                      YJ_ARRAY_LEN(buckets)));
     return h;
 }
 
@@ -125,6 +127,94 @@ int yj_db_step_done(yj_db_t *db, sqlite3_stmt *stmt)
     }
     sqlite3_reset(stmt);
     return out;
+}
+
+/* Arguments of yj_db_run/yj_store_run, read from a va_list once so that
+ * they can cross to the writer thread. */
+#define MAX_ARGS 16
+typedef struct {
+    const char *sql, *types;
+    int if_none;
+    int n;
+    union {
+        const char *s;
+        int64_t i;
+        double d;
+    } v[MAX_ARGS];
+} args_t;
+
+static bool read_args(args_t *a, const char *sql, const char *types, va_list ap)
+{
+    a->sql = sql;
+    a->types = types;
+    a->n = (int)strlen(types);
+    if (a->n > MAX_ARGS || strspn(types, "sIid") != (size_t)a->n) {
+        yj_error("store", "bad parameter types \"%s\" for %s", types, sql);
+        return false;
+    }
+    for (int k = 0; k < a->n; k++) {
+        switch (types[k]) {
+        case 's':
+            a->v[k].s = va_arg(ap, const char *);
+            break;
+        case 'I':
+            a->v[k].i = va_arg(ap, int64_t);
+            break;
+        case 'i':
+            a->v[k].i = va_arg(ap, int);
+            break;
+        default:
+            a->v[k].d = va_arg(ap, double);
+            break;
+        }
+    }
+    return true;
+}
+
+static int run_args(yj_db_t *db, const args_t *a)
+{
+    sqlite3_stmt *s = yj_db_stmt(db, a->sql);
+    if (!s)
+        return YJ_EDB;
+    for (int k = 0; k < a->n; k++) {
+        if (a->types[k] == 's')
+            sqlite3_bind_text(s, k + 1, a->v[k].s, -1, SQLITE_TRANSIENT);
+        else if (a->types[k] == 'd')
+            sqlite3_bind_double(s, k + 1, a->v[k].d);
+        else
+            sqlite3_bind_int64(s, k + 1, a->v[k].i);
+    }
+    return yj_db_step_done(db, s);
+}
+
+int yj_db_run(yj_db_t *db, const char *sql, const char *types, ...)
+{
+    args_t a;
+    va_list ap;
+    va_start(ap, types);
+    bool ok = read_args(&a, sql, types, ap);
+    va_end(ap);
+    return ok ? run_args(db, &a) : YJ_EDB;
+}
+
+static int run_tx(yj_db_t *db, void *ud)
+{
+    const args_t *a = ud;
+    int rc = run_args(db, a);
+    if (rc == 0 && a->if_none && sqlite3_changes(db->db) == 0)
+        rc = a->if_none;
+    return rc;
+}
+
+int yj_store_run(yj_store_t *st, int if_none, const char *sql, const char *types, ...)
+{
+    args_t a;
+    va_list ap;
+    va_start(ap, types);
+    bool ok = read_args(&a, sql, types, ap);
+    va_end(ap);
+    a.if_none = if_none;
+    return ok ? yj_store_write(st, run_tx, &a) : YJ_EDB;
 }
 
 static int exec(yj_db_t *db, const char *sql, char **err)

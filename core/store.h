@@ -47,6 +47,16 @@ int yj_db_step_done(yj_db_t *db, sqlite3_stmt *stmt);
 /* The raw handle, for sqlite3_changes / last_insert_rowid / errmsg. */
 sqlite3 *yj_db_handle(yj_db_t *db);
 
+/* One statement that returns no rows, with its parameters bound in order
+ * from the arguments as `types` says: 's' text (const char *, NULL binds
+ * NULL), 'I' int64_t (cast literals: (int64_t)0), 'i' int, 'd' double; at
+ * most 16. sql as for yj_db_stmt. Returns what yj_db_step_done does, or
+ * YJ_EDB when it cannot be prepared or types is wrong. */
+int yj_db_run(yj_db_t *db, const char *sql, const char *types, ...);
+/* As yj_db_run, in a write transaction of its own (yj_store_write). When
+ * the statement changed no row, returns if_none (0 when that is fine). */
+int yj_store_run(yj_store_t *st, int if_none, const char *sql, const char *types, ...);
+
 /* Online copy to dest with the SQLite backup API; safe while serving. */
 int yj_store_backup(yj_store_t *st, const char *dest, char **err);
 

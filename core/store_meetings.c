@@ -556,14 +556,11 @@ static int status_of(yj_db_t *db, int64_t id, char *buf, size_t n)
 /* scheduled → live at `at`; advances alive_at. */
 static int go_live(yj_db_t *db, int64_t id, int64_t at)
 {
-    sqlite3_stmt *s = yj_db_stmt(
-        db, "UPDATE meetings SET status = 'live', started_at = coalesce(started_at, ?2), "
-            "alive_at = max(coalesce(alive_at, 0), ?2) WHERE id = ?1 AND status != 'ended'");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, at);
-    return yj_db_step_done(db, s);
+    return yj_db_run(
+        db,
+        "UPDATE meetings SET status = 'live', started_at = coalesce(started_at, ?2), "
+        "alive_at = max(coalesce(alive_at, 0), ?2) WHERE id = ?1 AND status != 'ended'",
+        "II", id, at);
 }
 
 static int start_tx(yj_db_t *db, void *ud)
@@ -623,23 +620,17 @@ int yj_store_attendance_join(yj_store_t *st, int64_t meeting_id, const char *mem
 static int leave_tx(yj_db_t *db, void *ud)
 {
     write_t *w = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE attendance SET left_at = max(joined_at, ?2) "
-                                     "WHERE id = ?1 AND left_at IS NULL");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, w->interval);
-    sqlite3_bind_int64(s, 2, w->at);
-    int rc = yj_db_step_done(db, s);
+    int rc = yj_db_run(db,
+                       "UPDATE attendance SET left_at = max(joined_at, ?2) "
+                       "WHERE id = ?1 AND left_at IS NULL",
+                       "II", w->interval, w->at);
     if (rc || sqlite3_changes(yj_db_handle(db)) == 0)
         return rc;
-    s = yj_db_stmt(db, "UPDATE meetings SET alive_at = max(coalesce(alive_at, 0), ?2) "
-                       "WHERE id = (SELECT meeting_id FROM attendance WHERE id = ?1) "
-                       "AND status = 'live'");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, w->interval);
-    sqlite3_bind_int64(s, 2, w->at);
-    return yj_db_step_done(db, s);
+    return yj_db_run(db,
+                     "UPDATE meetings SET alive_at = max(coalesce(alive_at, 0), ?2) "
+                     "WHERE id = (SELECT meeting_id FROM attendance WHERE id = ?1) "
+                     "AND status = 'live'",
+                     "II", w->interval, w->at);
 }
 
 int yj_store_attendance_leave(yj_store_t *st, int64_t interval_id, int64_t at)
@@ -648,22 +639,12 @@ int yj_store_attendance_leave(yj_store_t *st, int64_t interval_id, int64_t at)
     return yj_store_write(st, leave_tx, &w);
 }
 
-static int heartbeat_tx(yj_db_t *db, void *ud)
-{
-    write_t *w = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE meetings SET alive_at = max(coalesce(alive_at, 0), "
-                                     "?2) WHERE id = ?1 AND status = 'live'");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, w->id);
-    sqlite3_bind_int64(s, 2, w->at);
-    return yj_db_step_done(db, s);
-}
-
 int yj_store_meeting_heartbeat(yj_store_t *st, int64_t id, int64_t at)
 {
-    write_t w = {.id = id, .at = at};
-    return yj_store_write(st, heartbeat_tx, &w);
+    return yj_store_run(st, 0,
+                        "UPDATE meetings SET alive_at = max(coalesce(alive_at, 0), ?2) "
+                        "WHERE id = ?1 AND status = 'live'",
+                        "II", id, at);
 }
 
 /* Inserts one member's result and credit. */
@@ -674,30 +655,19 @@ static int settle_member(yj_db_t *db, write_t *w, const char *member, const char
     int minutes = yj_attendance_credit_minutes(secs, threshold);
     if (minutes > 6000)
         minutes = 6000; /* the ledger's largest single credit (store_records.h) */
-    sqlite3_stmt *s = yj_db_stmt(db, "INSERT OR REPLACE INTO meeting_results(meeting_id, "
-                                     "member_id, seconds, minutes) VALUES (?, ?, ?, ?)");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, w->id);
-    sqlite3_bind_text(s, 2, member, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, secs);
-    sqlite3_bind_int(s, 4, minutes);
-    int rc = yj_db_step_done(db, s);
+    int rc = yj_db_run(db,
+                       "INSERT OR REPLACE INTO meeting_results(meeting_id, member_id, seconds, "
+                       "minutes) VALUES (?, ?, ?, ?)",
+                       "IsIi", w->id, member, secs, minutes);
     if (rc || minutes <= 0)
         return rc;
     char source[48];
     g_snprintf(source, sizeof source, "meeting:%" G_GINT64_FORMAT, w->id);
     /* The ledger's UNIQUE (member_id, kind, source_id) makes this once. */
-    s = yj_db_stmt(db, "INSERT OR IGNORE INTO ledger(member_id, kind, source_id, minutes, at, "
-                       "by_whom, reason) VALUES (?, 'meeting', ?, ?, ?, 'system', ?)");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, member, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, source, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 3, minutes);
-    sqlite3_bind_int64(s, 4, to);
-    sqlite3_bind_text(s, 5, title, -1, SQLITE_TRANSIENT);
-    rc = yj_db_step_done(db, s);
+    rc = yj_db_run(db,
+                   "INSERT OR IGNORE INTO ledger(member_id, kind, source_id, minutes, at, "
+                   "by_whom, reason) VALUES (?, 'meeting', ?, ?, ?, 'system', ?)",
+                   "ssiIs", member, source, minutes, to, title);
     if (rc == 0)
         w->credited += sqlite3_changes(yj_db_handle(db));
     return rc;

@@ -268,31 +268,14 @@ int yj_store_vod_course_add(yj_store_t *st, const char *title, const char *descr
     return rc;
 }
 
-static int course_update_tx(yj_db_t *db, void *ud)
-{
-    course_t *a = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE vod_courses SET title = coalesce(?, title), "
-                                     "description = coalesce(?, description), "
-                                     "category = coalesce(?, category), updated_at = ? "
-                                     "WHERE id = ?");
-    if (!s)
-        return YJ_EDB;
-    bind_opt_text(s, 1, a->title);
-    bind_opt_text(s, 2, a->description);
-    bind_opt_text(s, 3, a->category);
-    sqlite3_bind_int64(s, 4, yj_now());
-    sqlite3_bind_int64(s, 5, a->id);
-    int rc = yj_db_step_done(db, s);
-    if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
-        rc = YJ_ENOENT;
-    return rc;
-}
-
 int yj_store_vod_course_update(yj_store_t *st, int64_t id, const char *title,
                                const char *description, const char *category)
 {
-    course_t a = {id, 0, title, description, category, NULL};
-    return yj_store_write(st, course_update_tx, &a);
+    return yj_store_run(st, YJ_ENOENT,
+                        "UPDATE vod_courses SET title = coalesce(?, title), "
+                        "description = coalesce(?, description), "
+                        "category = coalesce(?, category), updated_at = ? WHERE id = ?",
+                        "sssII", title, description, category, yj_now(), id);
 }
 
 static int course_delete_tx(yj_db_t *db, void *ud)
@@ -308,11 +291,7 @@ static int course_delete_tx(yj_db_t *db, void *ud)
         return YJ_EDB;
     if (n > 0)
         return YJ_EBUSY;
-    s = yj_db_stmt(db, "DELETE FROM vod_courses WHERE id = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = yj_db_step_done(db, s);
+    int rc = yj_db_run(db, "DELETE FROM vod_courses WHERE id = ?", "I", id);
     if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
         rc = YJ_ENOENT;
     return rc;
@@ -630,22 +609,9 @@ int yj_store_vod_lesson_update(yj_store_t *st, int64_t id, const yj_vod_lesson_p
     return yj_store_write(st, lesson_update_tx, &a);
 }
 
-static int lesson_delete_tx(yj_db_t *db, void *ud)
-{
-    int64_t id = *(int64_t *)ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "DELETE FROM vod_lessons WHERE id = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    int rc = yj_db_step_done(db, s);
-    if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
-        rc = YJ_ENOENT;
-    return rc;
-}
-
 int yj_store_vod_lesson_delete(yj_store_t *st, int64_t id)
 {
-    return yj_store_write(st, lesson_delete_tx, &id);
+    return yj_store_run(st, YJ_ENOENT, "DELETE FROM vod_lessons WHERE id = ?", "I", id);
 }
 
 int yj_store_vod_lesson_get(yj_store_t *st, int64_t id, yj_vod_lesson_t *l)
@@ -726,22 +692,11 @@ typedef struct {
     int percent;
 } percent_t;
 
-static int percent_tx(yj_db_t *db, void *ud)
-{
-    percent_t *a = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE vod_lessons SET percent = ? "
-                                     "WHERE id = ? AND status = 'processing'");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int(s, 1, a->percent);
-    sqlite3_bind_int64(s, 2, a->id);
-    return yj_db_step_done(db, s);
-}
-
 int yj_store_vod_lesson_percent(yj_store_t *st, int64_t id, int percent)
 {
-    percent_t a = {id, percent};
-    return yj_store_write(st, percent_tx, &a);
+    return yj_store_run(st, 0,
+                        "UPDATE vod_lessons SET percent = ? WHERE id = ? AND status = 'processing'",
+                        "iI", percent, id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -842,18 +797,11 @@ static int job_finish_tx(yj_db_t *db, void *ud)
     int rc = take_job(db, a->job, &lesson);
     if (rc)
         return rc;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE vod_lessons SET status = 'ready', percent = 100, "
-                                     "error = NULL, duration_ms = ?, width = ?, height = ?, "
-                                     "renditions = ?, updated_at = ? WHERE id = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, a->duration_ms);
-    sqlite3_bind_int(s, 2, a->width);
-    sqlite3_bind_int(s, 3, a->height);
-    sqlite3_bind_text(s, 4, a->text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 5, yj_now());
-    sqlite3_bind_int64(s, 6, lesson);
-    rc = yj_db_step_done(db, s);
+    rc = yj_db_run(db,
+                   "UPDATE vod_lessons SET status = 'ready', percent = 100, error = NULL, "
+                   "duration_ms = ?, width = ?, height = ?, renditions = ?, updated_at = ? "
+                   "WHERE id = ?",
+                   "IiisII", a->duration_ms, a->width, a->height, a->text, yj_now(), lesson);
     if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
         rc = YJ_ENOENT;
     return rc;
@@ -873,14 +821,10 @@ static int job_fail_tx(yj_db_t *db, void *ud)
     int rc = take_job(db, a->job, &lesson);
     if (rc)
         return rc;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE vod_lessons SET status = 'failed', error = ?, "
-                                     "updated_at = ? WHERE id = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, a->text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, yj_now());
-    sqlite3_bind_int64(s, 3, lesson);
-    return yj_db_step_done(db, s);
+    return yj_db_run(db,
+                     "UPDATE vod_lessons SET status = 'failed', error = ?, updated_at = ? "
+                     "WHERE id = ?",
+                     "sII", a->text, yj_now(), lesson);
 }
 
 int yj_store_vod_job_fail(yj_store_t *st, int64_t job_id, const char *message)
@@ -915,32 +859,14 @@ bool yj_store_vod_path_in_use(yj_store_t *st, const char *path)
 /* ------------------------------------------------------------------ */
 /* uploads */
 
-typedef struct {
-    const char *id, *filename;
-    int64_t admin, size, from, to;
-} upload_t;
-
-static int upload_add_tx(yj_db_t *db, void *ud)
-{
-    upload_t *a = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO vod_uploads(id, admin_id, filename, size, "
-                                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, a->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, a->admin);
-    sqlite3_bind_text(s, 3, a->filename ? a->filename : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 4, a->size);
-    sqlite3_bind_int64(s, 5, yj_now());
-    sqlite3_bind_int64(s, 6, yj_now());
-    return yj_db_step_done(db, s);
-}
-
 int yj_store_vod_upload_add(yj_store_t *st, const char *id, int64_t admin_id, const char *filename,
                             int64_t size)
 {
-    upload_t a = {id, filename, admin_id, size, 0, 0};
-    return yj_store_write(st, upload_add_tx, &a);
+    int64_t now = yj_now();
+    return yj_store_run(st, 0,
+                        "INSERT INTO vod_uploads(id, admin_id, filename, size, created_at, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        "sIsIII", id, admin_id, filename ? filename : "", size, now, now);
 }
 
 int yj_store_vod_upload_get(yj_store_t *st, const char *id, yj_vod_upload_t *u)
@@ -966,44 +892,18 @@ int yj_store_vod_upload_get(yj_store_t *st, const char *id, yj_vod_upload_t *u)
     return rc;
 }
 
-static int upload_advance_tx(yj_db_t *db, void *ud)
-{
-    upload_t *a = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "UPDATE vod_uploads SET received = ?, updated_at = ? "
-                                     "WHERE id = ? AND received = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_int64(s, 1, a->to);
-    sqlite3_bind_int64(s, 2, yj_now());
-    sqlite3_bind_text(s, 3, a->id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 4, a->from);
-    int rc = yj_db_step_done(db, s);
-    if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
-        rc = YJ_ESTATE;
-    return rc;
-}
-
 int yj_store_vod_upload_advance(yj_store_t *st, const char *id, int64_t from, int64_t to)
 {
-    upload_t a = {id, NULL, 0, 0, from, to};
-    return yj_store_write(st, upload_advance_tx, &a);
-}
-
-static int upload_delete_tx(yj_db_t *db, void *ud)
-{
-    sqlite3_stmt *s = yj_db_stmt(db, "DELETE FROM vod_uploads WHERE id = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, ud, -1, SQLITE_TRANSIENT);
-    int rc = yj_db_step_done(db, s);
-    if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
-        rc = YJ_ENOENT;
-    return rc;
+    /* Only from the offset the caller read: a concurrent chunk loses. */
+    return yj_store_run(st, YJ_ESTATE,
+                        "UPDATE vod_uploads SET received = ?, updated_at = ? "
+                        "WHERE id = ? AND received = ?",
+                        "IIsI", to, yj_now(), id, from);
 }
 
 int yj_store_vod_upload_delete(yj_store_t *st, const char *id)
 {
-    return yj_store_write(st, upload_delete_tx, (void *)id);
+    return yj_store_run(st, YJ_ENOENT, "DELETE FROM vod_uploads WHERE id = ?", "s", id);
 }
 
 char **yj_store_vod_uploads_stale(yj_store_t *st, int64_t before)

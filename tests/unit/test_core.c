@@ -135,8 +135,39 @@ static void store_transactions_and_ledger(void **state)
     tx_t del = {"DELETE FROM ledger", 0};
     assert_int_not_equal(yj_store_write(st, run_sql, &del), 0);
 
+    /* One-statement writes with bound parameters. */
+    assert_int_equal(yj_store_run(st, 0,
+                                  "INSERT INTO orgs(code, name, path, created_at) "
+                                  "VALUES (?, ?, ?, ?)",
+                                  "sssI", "3", "c", "/3/", (int64_t)7),
+                     0);
+    assert_int_equal(
+        yj_store_run(st, YJ_ENOENT, "UPDATE orgs SET name = ? WHERE code = ?", "ss", "c2", "3"), 0);
+    assert_int_equal(yj_store_run(st, YJ_ENOENT, "UPDATE orgs SET name = ? WHERE code = ?", "ss",
+                                  "x", "no such org"),
+                     YJ_ENOENT);
+    assert_int_equal(
+        yj_store_run(st, 0, "UPDATE orgs SET name = ? WHERE code = ?", "ss", "x", "no such org"),
+        0);
+    assert_int_equal(yj_store_run(st, 0,
+                                  "INSERT INTO orgs(code, name, path, created_at) "
+                                  "VALUES (?, ?, ?, ?)",
+                                  "sssI", "3", "dup", "/3b/", (int64_t)7),
+                     YJ_EEXIST);
+    /* A wrong type letter or too many parameters change nothing. */
+    assert_int_equal(yj_store_run(st, 0, "DELETE FROM orgs WHERE code = ?", "q", "3"), YJ_EDB);
+    assert_int_equal(yj_store_run(st, 0, "DELETE FROM orgs WHERE code = ?", "sssssssssssssssss",
+                                  "3", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+                                  ""),
+                     YJ_EDB);
+    assert_int_equal(yj_store_run(st, 0, "DELETE FROM orgs WHERE code = ?", "s", "3"), 0);
+
     yj_db_t *r = yj_store_reader(st);
-    sqlite3_stmt *s = yj_db_stmt(r, "SELECT count(*), sum(minutes) FROM ledger");
+    sqlite3_stmt *s = yj_db_stmt(r, "SELECT count(*) FROM orgs WHERE code = '3'");
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 0);
+    sqlite3_reset(s);
+    s = yj_db_stmt(r, "SELECT count(*), sum(minutes) FROM ledger");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(s, 0), 1);
     assert_int_equal(sqlite3_column_int(s, 1), 60);
