@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
 import { stopRtcDaemon } from '../lib/rtc.mjs';
-import { sh, startTurnserver, TURNSERVER } from '../lib/netns.mjs';
+import { assertConnectedOver, sh, startTurnserver, TURNSERVER } from '../lib/netns.mjs';
 
 const id = process.pid % 10000, n = id % 250;
 const DNS = `yjsd${id}`, RNS = `yjsr${id}`, ONS = `yjso${id}`;
@@ -151,12 +151,8 @@ test('behind a NAT the daemon offers its server-reflexive address and Chromium c
       console.log(`${who}: Chromium's selected remote candidate ${pair}`);
       assert.match(pair || '', new RegExp(`^${re(OUTER)}\\.1:\\d+ (srflx|prflx)$`), `${who} talks to the NAT's outer address`);
     }
-    const lines = d.stderr.split('\n').filter((l) => / connected \(/.test(l));
-    console.log(lines.join('\n'));
-    assert.equal(lines.length, 2, 'publisher and viewer connected');
-    for (const l of lines)
-      assert.match(l, new RegExp(`over udp (${re(OUTER)}\\.1:\\d+ srflx|${re(INNER)}\\.2:\\d+ host) <-> udp ${re(OUTER)}\\.2:\\d+ `),
-        'the daemon\'s selected pair goes from behind the NAT to Chromium outside');
+    assertConnectedOver(d, 2, new RegExp(`over udp (${re(OUTER)}\\.1:\\d+ srflx|${re(INNER)}\\.2:\\d+ host) <-> udp ${re(OUTER)}\\.2:\\d+ `),
+      'the daemon\'s selected pair goes from behind the NAT to Chromium outside');
     await ctx1.close();
     await ctx2.close();
   } finally {

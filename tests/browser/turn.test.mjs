@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
 import { stopRtcDaemon } from '../lib/rtc.mjs';
-import { sh, startTurnserver, TURNSERVER } from '../lib/netns.mjs';
+import { assertConnectedOver, sh, startTurnserver, TURNSERVER } from '../lib/netns.mjs';
 
 const id = process.pid % 10000;
 const NS = `yjtc${id}`, A = `yjt${id}h`, B = `yjt${id}c`;
@@ -124,12 +124,8 @@ test('media flows only through the TURN relay when the daemon cannot be reached 
       assert.ok(pair && new RegExp(`^${HOST.replace(/\./g, '\\.')}:\\d+ relay$`).test(pair.remote),
         `${who}: Chromium talks to the daemon's relayed candidate: ` + JSON.stringify(pair));
     }
-    const lines = d.stderr.split('\n').filter((l) => / connected \(/.test(l));
-    console.log(lines.join('\n'));
-    assert.equal(lines.length, 2, 'publisher and viewer connected');
-    for (const l of lines)
-      assert.match(l, new RegExp(`over udp ${HOST.replace(/\./g, '\\.')}:\\d+ relay <-> udp ${CLIENT.replace(/\./g, '\\.')}:\\d+`),
-        'the daemon\'s selected pair is its relayed candidate');
+    assertConnectedOver(d, 2, new RegExp(`over udp ${HOST.replace(/\./g, '\\.')}:\\d+ relay <-> udp ${CLIENT.replace(/\./g, '\\.')}:\\d+`),
+      'the daemon\'s selected pair is its relayed candidate');
     assert.match(turn.log(), /ALLOCATE processed, success/, 'coturn allocated a relay');
     await ctx1.close();
     await ctx2.close();

@@ -4,6 +4,7 @@
 // and a coturn turnserver started on addresses the test owns, with a
 // temporary config (no system config, database, pid file or CLI port), its
 // log kept in memory and stopped with the test.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,4 +47,13 @@ export async function startTurnserver(dir, lines, { netns = null } = {}) {
       clearTimeout(t);
     },
   };
+}
+
+// Asserts the daemon logged n "… connected (profile) over LOCAL <-> REMOTE"
+// lines and that each line's selected pair matches pairRe.
+export function assertConnectedOver(d, n, pairRe, what) {
+  const lines = d.stderr.split('\n').filter((l) => / connected \(/.test(l));
+  console.log(lines.join('\n'));
+  assert.equal(lines.length, n, `${n} peers connected`);
+  for (const l of lines) assert.match(l, pairRe, what);
 }
