@@ -218,6 +218,7 @@ yj_media_t *yj_media_new(const yj_media_config_t *cfg, char **err)
         m->workers[i].index = i;
         m->workers[i].ctx = g_main_context_new();
         m->workers[i].loop = g_main_loop_new(m->workers[i].ctx, FALSE);
+        yj_tick_init(&m->workers[i]);
     }
     return m;
 fail:
@@ -287,6 +288,7 @@ void yj_media_free(yj_media_t *m)
                 g_main_context_wakeup(m->workers[i].ctx);
                 g_thread_join(m->workers[i].thread);
             }
+            yj_tick_clear(&m->workers[i]);
             g_main_loop_unref(m->workers[i].loop);
             g_main_context_unref(m->workers[i].ctx);
         }

@@ -38,6 +38,9 @@
 typedef struct yj_track yj_track_t;
 typedef struct yj_slot yj_slot_t;
 
+#define YJ_TICK_MS 20    /* tick.c: one periodic timer per worker */
+#define YJ_TICK_SLOTS 50 /* RTCP once a second: 50 slots of 20 ms */
+
 typedef struct {
     GMainContext *ctx;
     GMainLoop *loop;
@@ -45,6 +48,11 @@ typedef struct {
     int index;
     gint peers; /* pinned peers (for placement) */
     gint stop;  /* set by yj_media_free, then the context is woken */
+    /* tick.c (worker thread only) */
+    GSource *tick;
+    GPtrArray *slots[YJ_TICK_SLOTS]; /* yj_media_peer_t* (weak) due in slot k */
+    GPtrArray *nack;                 /* video publishers (weak) */
+    int next_slot;
 } yj_worker_t;
 
 struct yj_media {
@@ -220,8 +228,8 @@ struct yj_media_peer {
     bool dtls_done; /* handshake confirmed and the DTLS state freed */
     int64_t connected_us;
     GSource *dtls_timer;
-    GSource *rtcp_timer;
-    GSource *nack_timer;
+    int tick_slot;          /* tick.c: RTCP slot, -1 none */
+    bool tick_nack;         /* tick.c: in the 20 ms loss-recovery pass */
     GPtrArray *early_cands; /* remote candidates before the offer */
 
     /* The forwarding loop's per-subscriber fields, together on one cache
@@ -274,9 +282,19 @@ int yj_peer_send_rtcp(yj_media_peer_t *p, uint8_t *buf, int len); /* takes out_l
 void yj_peer_count_drop(yj_media_peer_t *p, yj_drop_t why);
 void yj_peer_start_ice(yj_media_peer_t *p);
 void yj_peer_enable_nack_timer(yj_media_peer_t *p); /* worker */
+/* Periodic work, called by tick.c on the worker. */
+void yj_peer_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
+void yj_peer_nack_tick(yj_media_peer_t *p, int64_t now_us);
 /* Fires on_negotiation_needed on p's worker (at most once per offer). */
 void yj_peer_need_negotiation(yj_media_peer_t *p);
 int yj_peer_close_now(yj_media_peer_t *p, void *unused); /* on worker */
+
+/* ---- tick.c (worker) ---- */
+void yj_tick_init(yj_worker_t *w);
+void yj_tick_clear(yj_worker_t *w); /* after the worker thread ended */
+void yj_tick_add_rtcp(yj_media_peer_t *p);
+void yj_tick_add_nack(yj_media_peer_t *p);
+void yj_tick_remove(yj_media_peer_t *p);
 
 /* ---- negotiate.c (worker) ---- */
 int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer, char **err);

@@ -164,6 +164,7 @@ yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, u
         return NULL;
     }
     p->w = yj_media_pick_worker(m);
+    p->tick_slot = -1;
     g_mutex_lock(&m->lock);
     g_ptr_array_add(m->peers, yj_peer_ref(p));
     g_mutex_unlock(&m->lock);
@@ -438,12 +439,10 @@ static void on_ice_state(yj_ice_state_t st, void *ud)
     }
 }
 
-static gboolean rtcp_tick(gpointer data)
+void yj_peer_rtcp_tick(yj_media_peer_t *p, int64_t now)
 {
-    yj_media_peer_t *p = data;
     if (g_atomic_int_get(&p->closed))
-        return G_SOURCE_CONTINUE;
-    int64_t now = yj_now_us();
+        return;
     /* A client that never sends media or RTCP: give its DTLS 10 s to
      * retransmit, then free it anyway. */
     if (p->dtls && p->srtp_in && now - p->connected_us > 10000000)
@@ -452,23 +451,12 @@ static gboolean rtcp_tick(gpointer data)
         yj_pub_rtcp_tick(p, now);
         yj_sub_rtcp_tick(p, now);
     }
-    return G_SOURCE_CONTINUE;
 }
 
-static gboolean nack_tick(gpointer data)
+void yj_peer_nack_tick(yj_media_peer_t *p, int64_t now)
 {
-    yj_media_peer_t *p = data;
     if (!g_atomic_int_get(&p->closed) && p->srtp_out)
-        yj_pub_nack_tick(p, yj_now_us());
-    return G_SOURCE_CONTINUE;
-}
-
-static GSource *add_timer(yj_media_peer_t *p, guint ms, GSourceFunc fn)
-{
-    GSource *s = g_timeout_source_new(ms);
-    g_source_set_callback(s, fn, p, NULL);
-    g_source_attach(s, p->w->ctx);
-    return s;
+        yj_pub_nack_tick(p, now);
 }
 
 /* Creates the ICE agent, the DTLS endpoint and the timers (worker). */
@@ -483,15 +471,15 @@ void yj_peer_start_ice(yj_media_peer_t *p)
     p->ice = ice;
     g_mutex_unlock(&p->out_lock);
     p->dtls = yj_dtls_new(p->m->cert, false, p->remote_fp, dtls_send, p);
-    p->rtcp_timer = add_timer(p, 1000, rtcp_tick);
+    yj_tick_add_rtcp(p);
 }
 
 void yj_peer_enable_nack_timer(yj_media_peer_t *p)
 {
     /* Only peers publishing video need the 20 ms loss-recovery tick; a
      * node with thousands of subscribers must not wake for each. */
-    if (!p->nack_timer && !g_atomic_int_get(&p->closed))
-        p->nack_timer = add_timer(p, 20, nack_tick);
+    if (!g_atomic_int_get(&p->closed))
+        yj_tick_add_nack(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -918,8 +906,7 @@ int yj_peer_close_now(yj_media_peer_t *p, void *unused)
     if (p->dtls)
         yj_dtls_close(p->dtls);
     yj_room_remove_peer(p->room, p);
-    destroy_timer(&p->rtcp_timer);
-    destroy_timer(&p->nack_timer);
+    yj_tick_remove(p);
     destroy_timer(&p->dtls_timer);
     g_mutex_lock(&p->out_lock);
     yj_ice_t *ice = p->ice;

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tick.c — one 20 ms timer per worker drives every peer's periodic work:
+ * the RTCP pass once a second (reports, REMB, feedback upkeep) and the
+ * 20 ms loss-recovery pass of peers that publish video.
+ *
+ * Before, every peer had a 1 s GSource of its own. A worker with a
+ * thousand subscribers then woke a thousand extra times a second, and each
+ * wake-up walks every source of the GMainContext and polls every socket
+ * of its peers: work that grows with the square of the peer count. Now
+ * peers sit in one of 50 slots (chosen when they are added, so they are
+ * spread over the second); each tick serves one slot and every
+ * video publisher. Everything here runs on the worker's thread.
+ */
+#include "internal.h"
+
+static gboolean on_tick(gpointer data)
+{
+    yj_worker_t *w = data;
+    int64_t now = yj_now_us();
+    /* The callbacks send packets; none of them adds or removes peers. */
+    for (guint i = 0; i < w->nack->len; i++)
+        yj_peer_nack_tick(w->nack->pdata[i], now);
+    GPtrArray *slot = w->slots[w->next_slot];
+    for (guint i = 0; i < slot->len; i++)
+        yj_peer_rtcp_tick(slot->pdata[i], now);
+    w->next_slot = (w->next_slot + 1) % YJ_TICK_SLOTS;
+    return G_SOURCE_CONTINUE;
+}
+
+static void ensure_source(yj_worker_t *w)
+{
+    if (w->tick)
+        return;
+    w->tick = g_timeout_source_new(YJ_TICK_MS);
+    g_source_set_callback(w->tick, on_tick, w, NULL);
+    g_source_attach(w->tick, w->ctx);
+}
+
+void yj_tick_init(yj_worker_t *w)
+{
+    for (int i = 0; i < YJ_TICK_SLOTS; i++)
+        w->slots[i] = g_ptr_array_new();
+    w->nack = g_ptr_array_new();
+}
+
+void yj_tick_clear(yj_worker_t *w)
+{
+    if (w->tick) {
+        g_source_destroy(w->tick);
+        g_source_unref(w->tick);
+        w->tick = NULL;
+    }
+    for (int i = 0; i < YJ_TICK_SLOTS; i++)
+        if (w->slots[i])
+            g_ptr_array_free(w->slots[i], TRUE);
+    if (w->nack)
+        g_ptr_array_free(w->nack, TRUE);
+}
+
+void yj_tick_add_rtcp(yj_media_peer_t *p)
+{
+    yj_worker_t *w = p->w;
+    if (p->tick_slot >= 0)
+        return;
+    /* The slot served last before the current one comes round again:
+     * first report about a second from now. */
+    p->tick_slot = (w->next_slot + YJ_TICK_SLOTS - 1) % YJ_TICK_SLOTS;
+    g_ptr_array_add(w->slots[p->tick_slot], p);
+    ensure_source(w);
+}
+
+void yj_tick_add_nack(yj_media_peer_t *p)
+{
+    if (p->tick_nack)
+        return;
+    p->tick_nack = true;
+    g_ptr_array_add(p->w->nack, p);
+    ensure_source(p->w);
+}
+
+void yj_tick_remove(yj_media_peer_t *p)
+{
+    yj_worker_t *w = p->w;
+    if (p->tick_slot >= 0)
+        g_ptr_array_remove_fast(w->slots[p->tick_slot], p);
+    p->tick_slot = -1;
+    if (p->tick_nack)
+        g_ptr_array_remove_fast(w->nack, p);
+    p->tick_nack = false;
+}
