@@ -7,7 +7,8 @@
 # subscribers for each N in SUBS. Prints one line per N.
 #   SUBS=50,100,200 SECONDS_PER_STEP=10 BUILD=build [BURST=1] bash bench/sfu/run.sh
 # (BURST=1: the publisher sends each frame's packets at once instead of
-# pacing them 4 ms apart as browsers do.)
+# pacing them 4 ms apart as browsers do.) The daemon's log is left in
+# ${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -26,7 +27,7 @@ CONF
 taskset -c 0 "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
   --log-level "${LOG_LEVEL:-info}" >"$dir/out.txt" 2>"$dir/err.txt" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; cp "$dir/err.txt" "${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log" 2>/dev/null; rm -rf "$dir"' EXIT
 url=
 for _ in $(seq 200); do
   url=$(grep -o 'http://[^/ ]*' "$dir/out.txt" | head -1 || true)
