@@ -737,8 +737,11 @@ int main(int argc, char **argv)
             if (!c)
                 break;
             g_ptr_array_add(clients, c);
-            if (i % 20 == 19)
-                run_for(20000, &next_v, &next_a);
+            /* Each WHEP POST blocks this thread (over a second when the
+             * server is saturated): keep publishing and answering the
+             * server's consent checks between them, or the server rightly
+             * drops the publisher as gone. */
+            run_for(2000, &next_v, &next_a);
         }
         /* connect (up to 30 s), then settle 3 s */
         int connected = 0;
