@@ -234,6 +234,7 @@ static gpointer worker_main(gpointer data)
 {
     yj_worker_t *w = data;
     g_main_context_push_thread_default(w->ctx);
+    yj_tick_start(w);
     /* Not g_main_loop_run: a quit that comes before the loop starts
      * running would be lost; the flag is seen at the next wakeup. */
     while (!g_atomic_int_get(&w->stop))
@@ -315,6 +316,16 @@ void yj_media_free(yj_media_t *m)
 const char *yj_media_fingerprint(const yj_media_t *m)
 {
     return yj_dtls_cert_fingerprint(m->cert);
+}
+
+int yj_media_load_percent(yj_media_t *m)
+{
+    if (!m || !m->workers)
+        return 0;
+    int least = 1000;
+    for (int i = 0; i < m->n_workers; i++)
+        least = MIN(least, g_atomic_int_get(&m->workers[i].load_pm));
+    return least / 10;
 }
 
 yj_worker_t *yj_media_pick_worker(yj_media_t *m)

@@ -53,6 +53,9 @@ typedef struct {
     GPtrArray *slots[YJ_TICK_SLOTS]; /* yj_media_peer_t* (weak) due in slot k */
     GPtrArray *nack;                 /* video publishers (weak) */
     int next_slot;
+    /* busy share of the last second (‰ of one core), from the tick */
+    gint load_pm;
+    int64_t load_cpu_ns, load_wall_us;
 } yj_worker_t;
 
 struct yj_media {
@@ -291,6 +294,7 @@ int yj_peer_close_now(yj_media_peer_t *p, void *unused); /* on worker */
 
 /* ---- tick.c (worker) ---- */
 void yj_tick_init(yj_worker_t *w);
+void yj_tick_start(yj_worker_t *w); /* on the worker thread */
 void yj_tick_clear(yj_worker_t *w); /* after the worker thread ended */
 void yj_tick_add_rtcp(yj_media_peer_t *p);
 void yj_tick_add_nack(yj_media_peer_t *p);

@@ -126,6 +126,11 @@ int yj_media_start(yj_media_t *m);
 void yj_media_free(yj_media_t *m);
 /* The DTLS certificate fingerprint, "sha-256 AB:CD:…" (owned by engine). */
 const char *yj_media_fingerprint(const yj_media_t *m);
+/* How busy the least busy worker was over the last second, in percent of
+ * one core (its thread's CPU time over wall time). A node whose workers
+ * are all near 100 % cannot take another subscriber without making every
+ * subscriber lose packets. [any thread] */
+int yj_media_load_percent(yj_media_t *m);
 
 /* ------------------------------------------------------------------ */
 /* Rooms                                                               */

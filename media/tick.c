@@ -11,8 +11,34 @@
  * peers sit in one of 50 slots (chosen when they are added, so they are
  * spread over the second); each tick serves one slot and every
  * video publisher. Everything here runs on the worker's thread.
+ *
+ * Once a second the tick also measures the worker thread's busy share
+ * (its CPU time over wall time), which admission uses
+ * (yj_media_load_percent).
  */
 #include "internal.h"
+
+#include <time.h>
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void measure_load(yj_worker_t *w, int64_t now)
+{
+    if (now - w->load_wall_us < 1000000)
+        return;
+    int64_t cpu = thread_cpu_ns();
+    if (w->load_wall_us > 0) {
+        int64_t pm = (cpu - w->load_cpu_ns) / (now - w->load_wall_us);
+        g_atomic_int_set(&w->load_pm, (gint)CLAMP(pm, 0, 1000));
+    }
+    w->load_cpu_ns = cpu;
+    w->load_wall_us = now;
+}
 
 static gboolean on_tick(gpointer data)
 {
@@ -25,10 +51,13 @@ static gboolean on_tick(gpointer data)
     for (guint i = 0; i < slot->len; i++)
         yj_peer_rtcp_tick(slot->pdata[i], now);
     w->next_slot = (w->next_slot + 1) % YJ_TICK_SLOTS;
+    measure_load(w, now);
     return G_SOURCE_CONTINUE;
 }
 
-static void ensure_source(yj_worker_t *w)
+/* The tick runs from the worker's start, so that its load is measured
+ * even before any peer joins. */
+void yj_tick_start(yj_worker_t *w)
 {
     if (w->tick)
         return;
@@ -67,7 +96,6 @@ void yj_tick_add_rtcp(yj_media_peer_t *p)
      * first report about a second from now. */
     p->tick_slot = (w->next_slot + YJ_TICK_SLOTS - 1) % YJ_TICK_SLOTS;
     g_ptr_array_add(w->slots[p->tick_slot], p);
-    ensure_source(w);
 }
 
 void yj_tick_add_nack(yj_media_peer_t *p)
@@ -76,7 +104,6 @@ void yj_tick_add_nack(yj_media_peer_t *p)
         return;
     p->tick_nack = true;
     g_ptr_array_add(p->w->nack, p);
-    ensure_source(p->w);
 }
 
 void yj_tick_remove(yj_media_peer_t *p)

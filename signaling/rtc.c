@@ -11,6 +11,7 @@
 #include "rtc_test.h"
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/yj.h"
 
 #include <glib.h>
@@ -34,6 +35,8 @@ static GHashTable *sessions; /* id -> session_t* */
 static yj_rtc_authorize_fn authorizer;
 static void *authorizer_ud;
 static char *test_pages;
+static int max_load;            /* [media] max_load_percent; 0: no admission limit */
+static yj_counter_t *m_refused; /* WHEP viewers refused at capacity */
 
 static bool default_authorizer(const char *room, const yj_principal_t *who, yj_rtc_role_t role,
                                void *ud)
@@ -143,6 +146,27 @@ static int create(yj_req_t *req, bool whep)
         return yj_req_reply_error(req, 400, "invalid_room", "room",
                                   "a room id is 1–63 letters, digits, '.', '_' or '-'");
     }
+    /* Admission: a viewer the workers have no time for would make every
+     * viewer lose packets. Publishers and meeting members always come in. */
+    int load = whep && max_load ? yj_media_load_percent(engine) : 0;
+    if (whep && max_load && load >= max_load) {
+        yj_media_room_unref(room);
+        g_free(offer);
+        yj_counter_add(m_refused, 1);
+        static gint64 last_warn; /* HTTP threads: atomics */
+        gint64 now = g_get_monotonic_time(), prev = __atomic_load_n(&last_warn, __ATOMIC_RELAXED);
+        /* a storm of refusals: one line per 10 s */
+        if (now - prev > 10000000 &&
+            __atomic_compare_exchange_n(&last_warn, &prev, now, false, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+            yj_warn("rtc", "refusing WHEP viewers: media workers %d%% busy (max_load_percent=%d)",
+                    load, max_load);
+        }
+        yj_req_add_header(req, "Retry-After", "10");
+        return yj_req_reply_error(req, 503, "at_capacity", NULL,
+                                  "the media server is at capacity (%d%% busy); try again later",
+                                  load);
+    }
     session_t *s = g_new0(session_t, 1);
     char *tok = yj_random_token(16);
     g_strlcpy(s->id, tok, sizeof s->id);
@@ -151,8 +175,8 @@ static int create(yj_req_t *req, bool whep)
     owner_key(who, s->owner, sizeof s->owner);
     s->whep = whep;
     yj_media_peer_callbacks_t cb = {.on_state = on_state};
-    s->peer =
-        yj_media_peer_new(room, s->id, whep ? YJ_MEDIA_SUBSCRIBE | YJ_MEDIA_STATIC : YJ_MEDIA_PUBLISH, &cb, NULL);
+    s->peer = yj_media_peer_new(
+        room, s->id, whep ? YJ_MEDIA_SUBSCRIBE | YJ_MEDIA_STATIC : YJ_MEDIA_PUBLISH, &cb, NULL);
     yj_media_room_unref(room);
     if (!s->peer) {
         g_free(offer);
@@ -326,6 +350,15 @@ int yj_rtc_init(yj_app_t *a, yj_http_t *http)
         .max_publish_kbps = (int)yj_config_int(cfg, "media", "max_publish_kbps", 2500),
         .nack_cache_ms = (int)yj_config_int(cfg, "media", "nack_cache_ms", 1000),
     };
+    max_load = (int)yj_config_int(cfg, "media", "max_load_percent", 0);
+    if (max_load < 0 || max_load > 100) {
+        yj_error("rtc", "media: max_load_percent must be 0 (no limit) to 100, not %d", max_load);
+        return YJ_EINVAL;
+    }
+    if (!m_refused)
+        m_refused = yj_metrics_counter("yj_rtc_viewers_refused_total",
+                                       "WHEP viewers refused because the media workers were at "
+                                       "max_load_percent");
     const char *tp = yj_config_string(cfg, "media", "test_pages", "");
     g_free(test_pages);
     test_pages = *tp ? g_strdup(tp) : NULL;
