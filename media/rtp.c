@@ -336,31 +336,48 @@ static bool h264_nal_key(uint8_t type)
     return type == 5 || type == 7; /* IDR slice or SPS */
 }
 
-bool yj_h264_is_keyframe(const uint8_t *p, size_t len)
+static bool h264_nal_sps(uint8_t type)
+{
+    return type == 7;
+}
+
+/* The first whole NAL unit of an H.264 RTP payload (RFC 6184) whose type
+ * `want` accepts: the payload itself when it is a single NAL unit, or one
+ * of a STAP-A's units. NULL if none; FU-A fragments are not whole units. */
+static const uint8_t *h264_find_nal(const uint8_t *p, size_t len, bool (*want)(uint8_t),
+                                    size_t *n_out)
 {
     if (len < 1)
-        return false;
+        return NULL;
     uint8_t type = p[0] & 0x1f;
-    if (type >= 1 && type <= 23)
-        return h264_nal_key(type);
-    if (type == 24) { /* STAP-A */
-        size_t i = 1;
-        while (i + 2 < len) {
-            size_t n = rd16(p + i);
-            i += 2;
-            if (n == 0 || i + n > len)
-                return false;
-            if (h264_nal_key(p[i] & 0x1f))
-                return true;
-            i += n;
+    if (type >= 1 && type <= 23) {
+        *n_out = len;
+        return want(type) ? p : NULL;
+    }
+    if (type != 24) /* STAP-A: 16-bit size, unit, … */
+        return NULL;
+    size_t i = 1;
+    while (i + 2 < len) {
+        size_t n = rd16(p + i);
+        i += 2;
+        if (n == 0 || i + n > len)
+            return NULL;
+        if (want(p[i] & 0x1f)) {
+            *n_out = n;
+            return p + i;
         }
-        return false;
+        i += n;
     }
-    if (type == 28) { /* FU-A: start bit + type */
-        if (len < 2)
-            return false;
+    return NULL;
+}
+
+bool yj_h264_is_keyframe(const uint8_t *p, size_t len)
+{
+    size_t n;
+    if (h264_find_nal(p, len, h264_nal_key, &n))
+        return true;
+    if (len >= 2 && (p[0] & 0x1f) == 28) /* FU-A: start bit + type */
         return (p[1] & 0x80) && h264_nal_key(p[1] & 0x1f);
-    }
     return false;
 }
 
@@ -509,24 +526,9 @@ static bool sps_size(const uint8_t *nal, size_t len, int *width, int *height)
 
 bool yj_h264_sps_size(const uint8_t *p, size_t len, int *width, int *height)
 {
-    if (len < 1)
-        return false;
-    uint8_t type = p[0] & 0x1f;
-    if (type == 7)
-        return sps_size(p, len, width, height);
-    if (type == 24) { /* STAP-A */
-        size_t i = 1;
-        while (i + 2 < len) {
-            size_t n = rd16(p + i);
-            i += 2;
-            if (n == 0 || i + n > len)
-                return false;
-            if ((p[i] & 0x1f) == 7)
-                return sps_size(p + i, n, width, height);
-            i += n;
-        }
-    }
-    return false;
+    size_t n;
+    const uint8_t *sps = h264_find_nal(p, len, h264_nal_sps, &n);
+    return sps && sps_size(sps, n, width, height);
 }
 
 int yj_rtp_audio_level(const yj_rtp_t *p, int ext_id)
