@@ -553,9 +553,16 @@ static int status_of(yj_db_t *db, int64_t id, char *buf, size_t n)
     return rc;
 }
 
-/* scheduled → live at `at`; advances alive_at. */
+/* scheduled → live at `at`, advancing alive_at; YJ_ENOENT for no such
+ * meeting, YJ_ESTATE once it has ended. */
 static int go_live(yj_db_t *db, int64_t id, int64_t at)
 {
+    char st[16];
+    int rc = status_of(db, id, st, sizeof st);
+    if (rc)
+        return rc;
+    if (strcmp(st, "ended") == 0)
+        return YJ_ESTATE;
     return yj_db_run(
         db,
         "UPDATE meetings SET status = 'live', started_at = coalesce(started_at, ?2), "
@@ -566,12 +573,6 @@ static int go_live(yj_db_t *db, int64_t id, int64_t at)
 static int start_tx(yj_db_t *db, void *ud)
 {
     write_t *w = ud;
-    char st[16];
-    int rc = status_of(db, w->id, st, sizeof st);
-    if (rc)
-        return rc;
-    if (strcmp(st, "ended") == 0)
-        return YJ_ESTATE;
     return go_live(db, w->id, w->at);
 }
 
@@ -584,13 +585,8 @@ int yj_store_meeting_start(yj_store_t *st, int64_t id, int64_t at)
 static int join_tx(yj_db_t *db, void *ud)
 {
     write_t *w = ud;
-    char st[16];
-    int rc = status_of(db, w->id, st, sizeof st);
+    int rc = go_live(db, w->id, w->at);
     if (rc)
-        return rc;
-    if (strcmp(st, "ended") == 0)
-        return YJ_ESTATE;
-    if ((rc = go_live(db, w->id, w->at)))
         return rc;
     sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO attendance(meeting_id, member_id, device, "
                                      "joined_at) VALUES (?, ?, ?, ?)");

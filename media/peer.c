@@ -176,22 +176,23 @@ yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, u
 /* sending                                                             */
 /* ------------------------------------------------------------------ */
 
-int yj_peer_send_rtp_locked(yj_media_peer_t *p, uint8_t *buf, int len)
+static int send_protected(yj_media_peer_t *p, uint8_t *buf, int len, bool rtcp)
 {
     if (!p->srtp_out || !p->ice)
         return YJ_ESTATE;
-    if (yj_srtp_protect(p->srtp_out, buf, &len))
-        return YJ_ECRYPTO;
-    return yj_ice_send(p->ice, buf, (size_t)len);
+    int rc = rtcp ? yj_srtp_protect_rtcp(p->srtp_out, buf, &len)
+                  : yj_srtp_protect(p->srtp_out, buf, &len);
+    return rc ? YJ_ECRYPTO : yj_ice_send(p->ice, buf, (size_t)len);
+}
+
+int yj_peer_send_rtp_locked(yj_media_peer_t *p, uint8_t *buf, int len)
+{
+    return send_protected(p, buf, len, false);
 }
 
 int yj_peer_send_rtcp_locked(yj_media_peer_t *p, uint8_t *buf, int len)
 {
-    if (!p->srtp_out || !p->ice)
-        return YJ_ESTATE;
-    if (yj_srtp_protect_rtcp(p->srtp_out, buf, &len))
-        return YJ_ECRYPTO;
-    return yj_ice_send(p->ice, buf, (size_t)len);
+    return send_protected(p, buf, len, true);
 }
 
 int yj_peer_send_rtcp(yj_media_peer_t *p, uint8_t *buf, int len)

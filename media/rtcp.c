@@ -5,40 +5,17 @@
  * bounds established by the first.
  */
 #include "rtcp.h"
+#include "bytes.h"
 #include "core/yj.h"
 
 #include <string.h>
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 /* Checks one packet at buf (len bytes left); returns its size or -1. */
 static long check_packet(const uint8_t *p, size_t len)
 {
     if (len < 4 || (p[0] >> 6) != 2)
         return -1;
-    size_t size = 4u * ((size_t)rd16(p + 2) + 1);
+    size_t size = 4u * ((size_t)yj_rd16(p + 2) + 1);
     if (size > len)
         return -1;
     int count = p[0] & 0x1f;
@@ -78,16 +55,16 @@ static void visit_blocks(const uint8_t *p, int count, uint32_t ssrc, yj_rtcp_vis
 {
     for (int i = 0; i < count; i++, p += 24) {
         yj_rtcp_item_t it = {.kind = YJ_RTCPI_REPORT, .ssrc = ssrc};
-        it.media_ssrc = rd32(p);
+        it.media_ssrc = yj_rd32(p);
         it.fraction_lost = p[4];
         int32_t lost = (int32_t)((uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7]);
         if (lost & 0x800000)
             lost -= 0x1000000; /* 24-bit signed */
         it.cumulative_lost = lost;
-        it.highest_seq = rd32(p + 8);
-        it.jitter = rd32(p + 12);
-        it.lsr = rd32(p + 16);
-        it.dlsr = rd32(p + 20);
+        it.highest_seq = yj_rd32(p + 8);
+        it.jitter = yj_rd32(p + 12);
+        it.lsr = yj_rd32(p + 16);
+        it.dlsr = yj_rd32(p + 20);
         fn(&it, ud);
     }
 }
@@ -101,32 +78,32 @@ static void visit_packet(const uint8_t *p, size_t size, yj_rtcp_visit_fn fn, voi
         body = size - p[size - 1];
     switch (pt) {
     case YJ_RTCP_SR: {
-        yj_rtcp_item_t it = {.kind = YJ_RTCPI_SR, .ssrc = rd32(p + 4)};
-        it.ntp_sec = rd32(p + 8);
-        it.ntp_frac = rd32(p + 12);
-        it.rtp_ts = rd32(p + 16);
-        it.packets = rd32(p + 20);
-        it.octets = rd32(p + 24);
+        yj_rtcp_item_t it = {.kind = YJ_RTCPI_SR, .ssrc = yj_rd32(p + 4)};
+        it.ntp_sec = yj_rd32(p + 8);
+        it.ntp_frac = yj_rd32(p + 12);
+        it.rtp_ts = yj_rd32(p + 16);
+        it.packets = yj_rd32(p + 20);
+        it.octets = yj_rd32(p + 24);
         fn(&it, ud);
         visit_blocks(p + 28, count, it.ssrc, fn, ud);
         break;
     }
     case YJ_RTCP_RR:
-        visit_blocks(p + 8, count, rd32(p + 4), fn, ud);
+        visit_blocks(p + 8, count, yj_rd32(p + 4), fn, ud);
         break;
     case YJ_RTCP_BYE:
         for (int i = 0; i < count; i++) {
-            yj_rtcp_item_t it = {.kind = YJ_RTCPI_BYE, .ssrc = rd32(p + 4 + 4 * i)};
+            yj_rtcp_item_t it = {.kind = YJ_RTCPI_BYE, .ssrc = yj_rd32(p + 4 + 4 * i)};
             fn(&it, ud);
         }
         break;
     case YJ_RTCP_RTPFB: {
-        uint32_t s = rd32(p + 4), m = rd32(p + 8);
+        uint32_t s = yj_rd32(p + 4), m = yj_rd32(p + 8);
         if (count == 1) { /* generic NACK */
             for (size_t off = 12; off + 4 <= body; off += 4) {
                 yj_rtcp_item_t it = {.kind = YJ_RTCPI_NACK, .ssrc = s, .media_ssrc = m};
-                it.pid = rd16(p + off);
-                it.blp = rd16(p + off + 2);
+                it.pid = yj_rd16(p + off);
+                it.blp = yj_rd16(p + off + 2);
                 fn(&it, ud);
             }
         } else if (count == 15) {
@@ -136,14 +113,14 @@ static void visit_packet(const uint8_t *p, size_t size, yj_rtcp_visit_fn fn, voi
         break;
     }
     case YJ_RTCP_PSFB: {
-        uint32_t s = rd32(p + 4), m = rd32(p + 8);
+        uint32_t s = yj_rd32(p + 4), m = yj_rd32(p + 8);
         if (count == 1) {
             yj_rtcp_item_t it = {.kind = YJ_RTCPI_PLI, .ssrc = s, .media_ssrc = m};
             fn(&it, ud);
         } else if (count == 4) {
             for (size_t off = 12; off + 8 <= body; off += 8) {
                 yj_rtcp_item_t it = {.kind = YJ_RTCPI_FIR, .ssrc = s};
-                it.media_ssrc = rd32(p + off);
+                it.media_ssrc = yj_rd32(p + off);
                 it.fir_seq = p[off + 4];
                 fn(&it, ud);
             }
@@ -156,7 +133,7 @@ static void visit_packet(const uint8_t *p, size_t size, yj_rtcp_visit_fn fn, voi
                 n = (int)((body - 20) / 4);
             for (int i = 0; i < n; i++) {
                 yj_rtcp_item_t it = {.kind = YJ_RTCPI_REMB, .ssrc = s};
-                it.media_ssrc = rd32(p + 20 + 4 * i);
+                it.media_ssrc = yj_rd32(p + 20 + 4 * i);
                 it.bitrate = br;
                 fn(&it, ud);
             }
@@ -184,7 +161,7 @@ int yj_rtcp_parse(const uint8_t *buf, size_t len, yj_rtcp_visit_fn fn, void *ud)
     if (fn) {
         off = 0;
         while (off < len) {
-            size_t sz = 4u * ((size_t)rd16(buf + off + 2) + 1);
+            size_t sz = 4u * ((size_t)yj_rd16(buf + off + 2) + 1);
             visit_packet(buf + off, sz, fn, ud);
             off += sz;
         }
@@ -196,13 +173,13 @@ static void hdr(uint8_t *out, int count, uint8_t pt, size_t size)
 {
     out[0] = (uint8_t)(0x80 | (count & 0x1f));
     out[1] = pt;
-    wr16(out + 2, (uint16_t)(size / 4 - 1));
+    yj_wr16(out + 2, (uint16_t)(size / 4 - 1));
 }
 
 static void write_blocks(uint8_t *p, const yj_rtcp_block_t *b, int n)
 {
     for (int i = 0; i < n; i++, p += 24) {
-        wr32(p, b[i].ssrc);
+        yj_wr32(p, b[i].ssrc);
         p[4] = b[i].fraction_lost;
         int32_t lost = b[i].cumulative_lost;
         if (lost > 0x7fffff)
@@ -213,10 +190,10 @@ static void write_blocks(uint8_t *p, const yj_rtcp_block_t *b, int n)
         p[5] = (uint8_t)(u >> 16);
         p[6] = (uint8_t)(u >> 8);
         p[7] = (uint8_t)u;
-        wr32(p + 8, b[i].highest_seq);
-        wr32(p + 12, b[i].jitter);
-        wr32(p + 16, b[i].lsr);
-        wr32(p + 20, b[i].dlsr);
+        yj_wr32(p + 8, b[i].highest_seq);
+        yj_wr32(p + 12, b[i].jitter);
+        yj_wr32(p + 16, b[i].lsr);
+        yj_wr32(p + 20, b[i].dlsr);
     }
 }
 
@@ -229,12 +206,12 @@ int yj_rtcp_write_sr(uint8_t *out, size_t cap, uint32_t ssrc, uint64_t ntp, uint
     if (size > cap)
         return -1;
     hdr(out, n, YJ_RTCP_SR, size);
-    wr32(out + 4, ssrc);
-    wr32(out + 8, (uint32_t)(ntp >> 32));
-    wr32(out + 12, (uint32_t)ntp);
-    wr32(out + 16, rtp_ts);
-    wr32(out + 20, packets);
-    wr32(out + 24, octets);
+    yj_wr32(out + 4, ssrc);
+    yj_wr32(out + 8, (uint32_t)(ntp >> 32));
+    yj_wr32(out + 12, (uint32_t)ntp);
+    yj_wr32(out + 16, rtp_ts);
+    yj_wr32(out + 20, packets);
+    yj_wr32(out + 24, octets);
     write_blocks(out + 28, blocks, n);
     return (int)size;
 }
@@ -247,7 +224,7 @@ int yj_rtcp_write_rr(uint8_t *out, size_t cap, uint32_t ssrc, const yj_rtcp_bloc
     if (size > cap)
         return -1;
     hdr(out, n, YJ_RTCP_RR, size);
-    wr32(out + 4, ssrc);
+    yj_wr32(out + 4, ssrc);
     write_blocks(out + 8, blocks, n);
     return (int)size;
 }
@@ -263,7 +240,7 @@ int yj_rtcp_write_sdes(uint8_t *out, size_t cap, uint32_t ssrc, const char *cnam
         return -1;
     memset(out, 0, size);
     hdr(out, 1, YJ_RTCP_SDES, size);
-    wr32(out + 4, ssrc);
+    yj_wr32(out + 4, ssrc);
     out[8] = 1; /* CNAME */
     out[9] = (uint8_t)cl;
     memcpy(out + 10, cname, cl);
@@ -275,7 +252,7 @@ int yj_rtcp_write_bye(uint8_t *out, size_t cap, uint32_t ssrc)
     if (cap < 8)
         return -1;
     hdr(out, 1, YJ_RTCP_BYE, 8);
-    wr32(out + 4, ssrc);
+    yj_wr32(out + 4, ssrc);
     return 8;
 }
 
@@ -284,8 +261,8 @@ int yj_rtcp_write_pli(uint8_t *out, size_t cap, uint32_t ssrc, uint32_t media_ss
     if (cap < 12)
         return -1;
     hdr(out, 1, YJ_RTCP_PSFB, 12);
-    wr32(out + 4, ssrc);
-    wr32(out + 8, media_ssrc);
+    yj_wr32(out + 4, ssrc);
+    yj_wr32(out + 8, media_ssrc);
     return 12;
 }
 
@@ -294,9 +271,9 @@ int yj_rtcp_write_fir(uint8_t *out, size_t cap, uint32_t ssrc, uint32_t media_ss
     if (cap < 20)
         return -1;
     hdr(out, 4, YJ_RTCP_PSFB, 20);
-    wr32(out + 4, ssrc);
-    wr32(out + 8, 0);
-    wr32(out + 12, media_ssrc);
+    yj_wr32(out + 4, ssrc);
+    yj_wr32(out + 8, 0);
+    yj_wr32(out + 12, media_ssrc);
     out[16] = seq;
     out[17] = out[18] = out[19] = 0;
     return 20;
@@ -326,13 +303,13 @@ int yj_rtcp_write_nack(uint8_t *out, size_t cap, uint32_t ssrc, uint32_t media_s
         }
         if (off + 4 > cap)
             return -1;
-        wr16(out + off, pid);
-        wr16(out + off + 2, blp);
+        yj_wr16(out + off, pid);
+        yj_wr16(out + off + 2, blp);
         off += 4;
     }
     hdr(out, 1, YJ_RTCP_RTPFB, off);
-    wr32(out + 4, ssrc);
-    wr32(out + 8, media_ssrc);
+    yj_wr32(out + 4, ssrc);
+    yj_wr32(out + 8, media_ssrc);
     return (int)off;
 }
 
@@ -349,15 +326,15 @@ int yj_rtcp_write_remb(uint8_t *out, size_t cap, uint32_t ssrc, uint64_t bitrate
         exp++;
     uint32_t mant = (uint32_t)(bitrate >> exp);
     hdr(out, 15, YJ_RTCP_PSFB, size);
-    wr32(out + 4, ssrc);
-    wr32(out + 8, 0);
+    yj_wr32(out + 4, ssrc);
+    yj_wr32(out + 8, 0);
     memcpy(out + 12, "REMB", 4);
     out[16] = (uint8_t)n;
     out[17] = (uint8_t)(exp << 2 | (mant >> 16));
     out[18] = (uint8_t)(mant >> 8);
     out[19] = (uint8_t)mant;
     for (int i = 0; i < n; i++)
-        wr32(out + 20 + 4 * i, ssrcs[i]);
+        yj_wr32(out + 20 + 4 * i, ssrcs[i]);
     return (int)size;
 }
 

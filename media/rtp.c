@@ -5,6 +5,7 @@
  * past the end.
  */
 #include "rtp.h"
+#include "bytes.h"
 #include "core/yj.h"
 
 #include <glib.h>
@@ -43,30 +44,6 @@ yj_pkt_kind_t yj_pkt_classify(const uint8_t *buf, size_t len)
     return YJ_PKT_UNKNOWN;
 }
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 int yj_rtp_parse(const uint8_t *buf, size_t len, yj_rtp_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -78,19 +55,19 @@ int yj_rtp_parse(const uint8_t *buf, size_t len, yj_rtp_t *out)
     out->cc = buf[0] & 0x0f;
     out->marker = buf[1] & 0x80;
     out->pt = buf[1] & 0x7f;
-    out->seq = rd16(buf + 2);
-    out->ts = rd32(buf + 4);
-    out->ssrc = rd32(buf + 8);
+    out->seq = yj_rd16(buf + 2);
+    out->ts = yj_rd32(buf + 4);
+    out->ssrc = yj_rd32(buf + 8);
     size_t off = 12;
     if (len < off + 4u * out->cc)
         return YJ_DROP_SHORT;
     for (int i = 0; i < out->cc; i++, off += 4)
-        out->csrc[i] = rd32(buf + off);
+        out->csrc[i] = yj_rd32(buf + off);
     if (ext) {
         if (len < off + 4)
             return YJ_DROP_EXTENSION;
-        out->ext_profile = rd16(buf + off);
-        size_t words = rd16(buf + off + 2);
+        out->ext_profile = yj_rd16(buf + off);
+        size_t words = yj_rd16(buf + off + 2);
         off += 4;
         if (len < off + 4 * words)
             return YJ_DROP_EXTENSION;
@@ -180,13 +157,13 @@ int yj_rtp_write_header(uint8_t *out, size_t cap, bool marker, uint8_t pt, uint1
         return -1;
     out[0] = (uint8_t)(0x80 | (n_ext > 0 ? 0x10 : 0));
     out[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
-    wr16(out + 2, seq);
-    wr32(out + 4, ts);
-    wr32(out + 8, ssrc);
+    yj_wr16(out + 2, seq);
+    yj_wr32(out + 4, ts);
+    yj_wr32(out + 8, ssrc);
     if (n_ext > 0) {
         uint8_t *p = out + 12;
-        wr16(p, 0xBEDE);
-        wr16(p + 2, (uint16_t)words);
+        yj_wr16(p, 0xBEDE);
+        yj_wr16(p + 2, (uint16_t)words);
         p += 4;
         for (int i = 0; i < n_ext; i++) {
             *p++ = (uint8_t)(ext[i].id << 4 | (ext[i].len - 1));
@@ -358,7 +335,7 @@ static const uint8_t *h264_find_nal(const uint8_t *p, size_t len, bool (*want)(u
         return NULL;
     size_t i = 1;
     while (i + 2 < len) {
-        size_t n = rd16(p + i);
+        size_t n = yj_rd16(p + i);
         i += 2;
         if (n == 0 || i + n > len)
             return NULL;

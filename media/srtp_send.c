@@ -18,6 +18,7 @@
  * Not thread-safe; srtp.h says who may call it.
  */
 #include "srtp_send.h"
+#include "bytes.h"
 #include "dtls.h"
 
 #include <glib.h>
@@ -149,7 +150,7 @@ static int rtp_header_len(const uint8_t *b, int len)
     if (b[0] & 0x10) {
         if (len < h + 4)
             return -1;
-        h += 4 + 4 * (b[h + 2] << 8 | b[h + 3]);
+        h += 4 + 4 * yj_rd16(b + h + 2);
     }
     return h <= len ? h : -1;
 }
@@ -212,9 +213,8 @@ int yj_srtp_send_rtp(yj_srtp_send_t *s, uint8_t *buf, int *len)
     int h = rtp_header_len(buf, *len);
     if (h < 0)
         return -1;
-    uint32_t ssrc =
-        (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 | buf[11];
-    uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+    uint32_t ssrc = yj_rd32(buf + 8);
+    uint16_t seq = yj_rd16(buf + 2);
     uint64_t index = packet_index(s, ssrc, seq);
     dir_t *d = &s->rtp;
     uint8_t iv[16];
