@@ -171,11 +171,12 @@ static bool read_args(args_t *a, const char *sql, const char *types, va_list ap)
     return true;
 }
 
-static int run_args(yj_db_t *db, const args_t *a)
+/* a->sql from the cache with a's parameters bound; NULL if unprepared. */
+static sqlite3_stmt *bound(yj_db_t *db, const args_t *a)
 {
     sqlite3_stmt *s = yj_db_stmt(db, a->sql);
     if (!s)
-        return YJ_EDB;
+        return NULL;
     for (int k = 0; k < a->n; k++) {
         if (a->types[k] == 's')
             sqlite3_bind_text(s, k + 1, a->v[k].s, -1, SQLITE_TRANSIENT);
@@ -184,7 +185,23 @@ static int run_args(yj_db_t *db, const args_t *a)
         else
             sqlite3_bind_int64(s, k + 1, a->v[k].i);
     }
-    return yj_db_step_done(db, s);
+    return s;
+}
+
+static int run_args(yj_db_t *db, const args_t *a)
+{
+    sqlite3_stmt *s = bound(db, a);
+    return s ? yj_db_step_done(db, s) : YJ_EDB;
+}
+
+sqlite3_stmt *yj_db_query(yj_db_t *db, const char *sql, const char *types, ...)
+{
+    args_t a;
+    va_list ap;
+    va_start(ap, types);
+    bool ok = db && read_args(&a, sql, types, ap);
+    va_end(ap);
+    return ok ? bound(db, &a) : NULL;
 }
 
 int yj_db_run(yj_db_t *db, const char *sql, const char *types, ...)

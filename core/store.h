@@ -53,6 +53,11 @@ sqlite3 *yj_db_handle(yj_db_t *db);
  * most 16. sql as for yj_db_stmt. Returns what yj_db_step_done does, or
  * YJ_EDB when it cannot be prepared or types is wrong. */
 int yj_db_run(yj_db_t *db, const char *sql, const char *types, ...);
+/* The read side: sql from the cache with its parameters bound as for
+ * yj_db_run, ready for sqlite3_step (reset it when done, do not
+ * finalize); NULL when db is NULL, sql cannot be prepared or types is
+ * wrong. */
+sqlite3_stmt *yj_db_query(yj_db_t *db, const char *sql, const char *types, ...);
 /* As yj_db_run, in a write transaction of its own (yj_store_write). When
  * the statement changed no row, returns if_none (0 when that is fine). */
 int yj_store_run(yj_store_t *st, int if_none, const char *sql, const char *types, ...);

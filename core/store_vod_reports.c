@@ -70,18 +70,19 @@ json_t *yj_store_vod_member_learning(yj_store_t *st, const char *member_id, cons
         return NULL;
     bool ok = true;
     json_t *in_progress = json_array(), *completed = json_array();
-    sqlite3_stmt *s = yj_db_stmt(
-        db, "SELECT l.id, l.title, c.id, c.title, p.position_ms, p.watched_ms, l.duration_ms, "
-            "p.updated_ms, p.completed_at, l.minutes, "
-            "(SELECT g.minutes FROM ledger g WHERE g.member_id = p.member_id AND "
-            " g.kind = 'lesson' AND g.source_id = 'lesson:' || l.id) "
-            "FROM vod_progress p JOIN vod_lessons l ON l.id = p.lesson_id "
-            "JOIN vod_courses c ON c.id = l.course_id WHERE p.member_id = ? "
-            "ORDER BY p.updated_ms DESC LIMIT 500");
+    sqlite3_stmt *s = yj_db_query(
+        db,
+        "SELECT l.id, l.title, c.id, c.title, p.position_ms, p.watched_ms, l.duration_ms, "
+        "p.updated_ms, p.completed_at, l.minutes, "
+        "(SELECT g.minutes FROM ledger g WHERE g.member_id = p.member_id AND "
+        " g.kind = 'lesson' AND g.source_id = 'lesson:' || l.id) "
+        "FROM vod_progress p JOIN vod_lessons l ON l.id = p.lesson_id "
+        "JOIN vod_courses c ON c.id = l.course_id WHERE p.member_id = ? "
+        "ORDER BY p.updated_ms DESC LIMIT 500",
+        "s", member_id);
     if (!s)
         ok = false;
     else {
-        sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             int64_t dur = sqlite3_column_int64(s, 6), watched = sqlite3_column_int64(s, 5);
@@ -105,26 +106,24 @@ json_t *yj_store_vod_member_learning(yj_store_t *st, const char *member_id, cons
     }
     int64_t lesson_minutes = 0, total_minutes = 0;
     if (ok) {
-        s = yj_db_stmt(db, "SELECT coalesce(sum(minutes), 0) FROM ledger WHERE member_id = ? "
-                           "AND kind = 'lesson' AND at >= ? AND at < ?");
+        s = yj_db_query(db,
+                        "SELECT coalesce(sum(minutes), 0) FROM ledger WHERE member_id = ? "
+                        "AND kind = 'lesson' AND at >= ? AND at < ?",
+                        "sII", member_id, from, to);
         if (!s)
             ok = false;
         else {
-            sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(s, 2, from);
-            sqlite3_bind_int64(s, 3, to);
             lesson_minutes = scalar(db, s, &ok);
         }
     }
     if (ok) {
-        s = yj_db_stmt(db, "SELECT coalesce(sum(minutes), 0) FROM ledger WHERE member_id = ? "
-                           "AND at >= ? AND at < ?");
+        s = yj_db_query(db,
+                        "SELECT coalesce(sum(minutes), 0) FROM ledger WHERE member_id = ? "
+                        "AND at >= ? AND at < ?",
+                        "sII", member_id, from, to);
         if (!s)
             ok = false;
         else {
-            sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(s, 2, from);
-            sqlite3_bind_int64(s, 3, to);
             total_minutes = scalar(db, s, &ok);
         }
     }
@@ -150,7 +149,7 @@ json_t *yj_store_vod_org_report(yj_store_t *st, const char *org_path, int64_t fr
         return NULL;
     bool ok = true;
     json_t *lessons = json_array(), *members = json_array(), *idle = json_array();
-    sqlite3_stmt *s = yj_db_stmt(
+    sqlite3_stmt *s = yj_db_query(
         db,
         "SELECT l.id, l.title, c.id, c.title, l.minutes, "
         " (SELECT count(*) FROM members m JOIN orgs mo ON mo.id = m.org_id "
@@ -167,11 +166,11 @@ json_t *yj_store_vod_org_report(yj_store_t *st, const char *org_path, int64_t fr
         "WHERE l.status = 'ready' AND EXISTS (SELECT 1 FROM vod_lesson_orgs lo "
         " JOIN orgs ao ON ao.id = lo.org_id WHERE lo.lesson_id = l.id AND "
         " ((ao.path >= ?1 AND ao.path < ?1 || '~') OR substr(?1, 1, length(ao.path)) = ao.path)) "
-        "ORDER BY c.id, l.seq, l.id");
+        "ORDER BY c.id, l.seq, l.id",
+        "s", org_path);
     if (!s)
         ok = false;
     else {
-        sqlite3_bind_text(s, 1, org_path, -1, SQLITE_TRANSIENT);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             int64_t eligible = sqlite3_column_int64(s, 5), comp = sqlite3_column_int64(s, 7);
@@ -188,26 +187,23 @@ json_t *yj_store_vod_org_report(yj_store_t *st, const char *org_path, int64_t fr
         ok = done(db, s, rc);
     }
     if (ok) {
-        s = yj_db_stmt(db, "SELECT m.id_number, m.name, mo.code, mo.name, "
-                           " (SELECT coalesce(sum(g.minutes), 0) FROM ledger g WHERE "
-                           "  g.member_id = m.id_number AND g.kind = 'lesson' AND g.at >= ?2 "
-                           "  AND g.at < ?3), "
-                           " (SELECT count(*) FROM vod_progress p WHERE p.member_id = m.id_number "
-                           "  AND p.completed_at >= ?2 AND p.completed_at < ?3), "
-                           " (SELECT coalesce(sum(g.minutes), 0) FROM ledger g WHERE "
-                           "  g.member_id = m.id_number AND g.kind = 'lesson' AND g.at >= ?4 "
-                           "  AND g.at < ?5) "
-                           "FROM members m JOIN orgs mo ON mo.id = m.org_id "
-                           "WHERE mo.path >= ?1 AND mo.path < ?1 || '~' "
-                           "ORDER BY mo.path, m.name, m.id_number");
+        s = yj_db_query(db,
+                        "SELECT m.id_number, m.name, mo.code, mo.name, "
+                        " (SELECT coalesce(sum(g.minutes), 0) FROM ledger g WHERE "
+                        "  g.member_id = m.id_number AND g.kind = 'lesson' AND g.at >= ?2 "
+                        "  AND g.at < ?3), "
+                        " (SELECT count(*) FROM vod_progress p WHERE p.member_id = m.id_number "
+                        "  AND p.completed_at >= ?2 AND p.completed_at < ?3), "
+                        " (SELECT coalesce(sum(g.minutes), 0) FROM ledger g WHERE "
+                        "  g.member_id = m.id_number AND g.kind = 'lesson' AND g.at >= ?4 "
+                        "  AND g.at < ?5) "
+                        "FROM members m JOIN orgs mo ON mo.id = m.org_id "
+                        "WHERE mo.path >= ?1 AND mo.path < ?1 || '~' "
+                        "ORDER BY mo.path, m.name, m.id_number",
+                        "sIIII", org_path, from, to, qfrom, qto);
         if (!s)
             ok = false;
         else {
-            sqlite3_bind_text(s, 1, org_path, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(s, 2, from);
-            sqlite3_bind_int64(s, 3, to);
-            sqlite3_bind_int64(s, 4, qfrom);
-            sqlite3_bind_int64(s, 5, qto);
             int rc;
             while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                 int64_t minutes = sqlite3_column_int64(s, 4);
@@ -241,22 +237,20 @@ json_t *yj_store_vod_org_ranking(yj_store_t *st, const char *org_path, int64_t f
         return NULL;
     bool ok = true;
     json_t *members = json_array(), *orgs = json_array();
-    sqlite3_stmt *s = yj_db_stmt(
-        db, "SELECT rank() OVER (ORDER BY sum(g.minutes) DESC), m.id_number, m.name, mo.code, "
-            "mo.name, sum(g.minutes) "
-            "FROM ledger g JOIN members m ON m.id_number = g.member_id "
-            "JOIN orgs mo ON mo.id = m.org_id "
-            "WHERE g.kind = 'lesson' AND g.at >= ?2 AND g.at < ?3 "
-            "AND mo.path >= ?1 AND mo.path < ?1 || '~' "
-            "GROUP BY m.id_number HAVING sum(g.minutes) > 0 "
-            "ORDER BY sum(g.minutes) DESC, m.id_number LIMIT ?4");
+    sqlite3_stmt *s = yj_db_query(
+        db,
+        "SELECT rank() OVER (ORDER BY sum(g.minutes) DESC), m.id_number, m.name, mo.code, "
+        "mo.name, sum(g.minutes) "
+        "FROM ledger g JOIN members m ON m.id_number = g.member_id "
+        "JOIN orgs mo ON mo.id = m.org_id "
+        "WHERE g.kind = 'lesson' AND g.at >= ?2 AND g.at < ?3 "
+        "AND mo.path >= ?1 AND mo.path < ?1 || '~' "
+        "GROUP BY m.id_number HAVING sum(g.minutes) > 0 "
+        "ORDER BY sum(g.minutes) DESC, m.id_number LIMIT ?4",
+        "sIIi", org_path, from, to, limit);
     if (!s)
         ok = false;
     else {
-        sqlite3_bind_text(s, 1, org_path, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 2, from);
-        sqlite3_bind_int64(s, 3, to);
-        sqlite3_bind_int(s, 4, limit);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             int64_t minutes = sqlite3_column_int64(s, 5);
@@ -271,25 +265,24 @@ json_t *yj_store_vod_org_ranking(yj_store_t *st, const char *org_path, int64_t f
     }
     if (ok) {
         /* Child organisations by lesson minutes per member of their subtree. */
-        s = yj_db_stmt(
-            db, "WITH kids AS (SELECT c.code, c.name, c.path FROM orgs c JOIN orgs p "
-                "  ON p.id = c.parent_id WHERE p.path = ?1), "
-                "stats AS (SELECT k.code, k.name, "
-                "  (SELECT count(*) FROM members m JOIN orgs mo ON mo.id = m.org_id "
-                "   WHERE mo.path >= k.path AND mo.path < k.path || '~') AS n, "
-                "  (SELECT coalesce(sum(g.minutes), 0) FROM ledger g "
-                "   JOIN members m ON m.id_number = g.member_id JOIN orgs mo ON mo.id = m.org_id "
-                "   WHERE g.kind = 'lesson' AND g.at >= ?2 AND g.at < ?3 "
-                "   AND mo.path >= k.path AND mo.path < k.path || '~') AS minutes FROM kids k) "
-                "SELECT rank() OVER (ORDER BY CASE WHEN n > 0 THEN minutes * 1.0 / n ELSE 0 END "
-                "DESC), code, name, n, minutes FROM stats "
-                "ORDER BY CASE WHEN n > 0 THEN minutes * 1.0 / n ELSE 0 END DESC, code");
+        s = yj_db_query(
+            db,
+            "WITH kids AS (SELECT c.code, c.name, c.path FROM orgs c JOIN orgs p "
+            "  ON p.id = c.parent_id WHERE p.path = ?1), "
+            "stats AS (SELECT k.code, k.name, "
+            "  (SELECT count(*) FROM members m JOIN orgs mo ON mo.id = m.org_id "
+            "   WHERE mo.path >= k.path AND mo.path < k.path || '~') AS n, "
+            "  (SELECT coalesce(sum(g.minutes), 0) FROM ledger g "
+            "   JOIN members m ON m.id_number = g.member_id JOIN orgs mo ON mo.id = m.org_id "
+            "   WHERE g.kind = 'lesson' AND g.at >= ?2 AND g.at < ?3 "
+            "   AND mo.path >= k.path AND mo.path < k.path || '~') AS minutes FROM kids k) "
+            "SELECT rank() OVER (ORDER BY CASE WHEN n > 0 THEN minutes * 1.0 / n ELSE 0 END "
+            "DESC), code, name, n, minutes FROM stats "
+            "ORDER BY CASE WHEN n > 0 THEN minutes * 1.0 / n ELSE 0 END DESC, code",
+            "sII", org_path, from, to);
         if (!s)
             ok = false;
         else {
-            sqlite3_bind_text(s, 1, org_path, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(s, 2, from);
-            sqlite3_bind_int64(s, 3, to);
             int rc;
             while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                 int64_t n = sqlite3_column_int64(s, 3), minutes = sqlite3_column_int64(s, 4);
@@ -320,15 +313,16 @@ json_t *yj_store_vod_member_history(yj_store_t *st, const char *member_id)
     json_t *out = json_array();
     GHashTable *by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
     bool ok = true;
-    sqlite3_stmt *s = yj_db_stmt(
-        db, "SELECT l.id, l.title, c.title, l.duration_ms, l.threshold, p.completed_at, "
-            "p.watched_ms, p.intervals, p.position_ms, p.updated_ms "
-            "FROM vod_progress p JOIN vod_lessons l ON l.id = p.lesson_id "
-            "JOIN vod_courses c ON c.id = l.course_id WHERE p.member_id = ? ORDER BY l.id");
+    sqlite3_stmt *s =
+        yj_db_query(db,
+                    "SELECT l.id, l.title, c.title, l.duration_ms, l.threshold, p.completed_at, "
+                    "p.watched_ms, p.intervals, p.position_ms, p.updated_ms "
+                    "FROM vod_progress p JOIN vod_lessons l ON l.id = p.lesson_id "
+                    "JOIN vod_courses c ON c.id = l.course_id WHERE p.member_id = ? ORDER BY l.id",
+                    "s", member_id);
     if (!s)
         ok = false;
     else {
-        sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
             json_t *l = json_pack(
@@ -347,13 +341,14 @@ json_t *yj_store_vod_member_history(yj_store_t *st, const char *member_id)
         ok = done(db, s, rc);
     }
     if (ok) {
-        s = yj_db_stmt(db, "SELECT lesson_id, at_ms, event, position_ms, from_ms, watched_ms, "
-                           "intervals FROM vod_events WHERE member_id = ? "
-                           "ORDER BY at_ms, id LIMIT 100000");
+        s = yj_db_query(db,
+                        "SELECT lesson_id, at_ms, event, position_ms, from_ms, watched_ms, "
+                        "intervals FROM vod_events WHERE member_id = ? "
+                        "ORDER BY at_ms, id LIMIT 100000",
+                        "s", member_id);
         if (!s)
             ok = false;
         else {
-            sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
             int rc;
             while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                 int64_t id = sqlite3_column_int64(s, 0);

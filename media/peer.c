@@ -334,6 +334,23 @@ static void rtcp_visit(const yj_rtcp_item_t *it, void *ud)
         yj_sub_on_rtcp_item(c->p, it, c->now);
 }
 
+/* Decrypts an inbound SRTP or SRTCP packet in place; its plain length, or
+ * -1 when it was dropped (and counted). The first packet that decrypts
+ * proves the client has the keys, so the DTLS state can go. */
+static int unprotect_in(yj_media_peer_t *p, uint8_t *buf, size_t len, bool rtcp)
+{
+    int n = (int)len;
+    if (!p->srtp_in || (!rtcp && len > YJ_RTP_MAX + 64) ||
+        (rtcp ? yj_srtp_unprotect_rtcp(p->srtp_in, buf, &n)
+              : yj_srtp_unprotect(p->srtp_in, buf, &n))) {
+        yj_peer_count_drop(p, YJ_DROP_SRTP);
+        return -1;
+    }
+    if (p->dtls)
+        drop_dtls(p);
+    return n;
+}
+
 static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
 {
     yj_media_peer_t *p = ud;
@@ -349,17 +366,9 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
         handle_dtls_status(p, yj_dtls_feed(p->dtls, buf, len));
         return;
     case YJ_PKT_RTP: {
-        if (!p->srtp_in || len > YJ_RTP_MAX + 64) {
-            yj_peer_count_drop(p, YJ_DROP_SRTP);
+        int n = unprotect_in(p, buf, len, false);
+        if (n < 0)
             return;
-        }
-        int n = (int)len;
-        if (yj_srtp_unprotect(p->srtp_in, buf, &n)) {
-            yj_peer_count_drop(p, YJ_DROP_SRTP);
-            return;
-        }
-        if (p->dtls)
-            drop_dtls(p);
         yj_rtp_t pkt;
         int why = yj_rtp_parse(buf, (size_t)n, &pkt);
         if (why) {
@@ -370,17 +379,9 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
         return;
     }
     case YJ_PKT_RTCP: {
-        if (!p->srtp_in) {
-            yj_peer_count_drop(p, YJ_DROP_SRTP);
+        int n = unprotect_in(p, buf, len, true);
+        if (n < 0)
             return;
-        }
-        int n = (int)len;
-        if (yj_srtp_unprotect_rtcp(p->srtp_in, buf, &n)) {
-            yj_peer_count_drop(p, YJ_DROP_SRTP);
-            return;
-        }
-        if (p->dtls)
-            drop_dtls(p);
         rtcp_ctx_t c = {.p = p, .now = yj_now_us()};
         if (yj_rtcp_parse(buf, (size_t)n, rtcp_visit, &c) < 0)
             yj_peer_count_drop(p, YJ_DROP_RTCP);

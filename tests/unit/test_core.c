@@ -163,6 +163,15 @@ static void store_transactions_and_ledger(void **state)
     assert_int_equal(yj_store_run(st, 0, "DELETE FROM orgs WHERE code = ?", "s", "3"), 0);
 
     yj_db_t *r = yj_store_reader(st);
+    /* Reads with bound parameters. */
+    sqlite3_stmt *q = yj_db_query(r, "SELECT name FROM orgs WHERE code = ? AND created_at >= ?",
+                                  "sI", "1", (int64_t)0);
+    assert_non_null(q);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "a");
+    sqlite3_reset(q);
+    assert_null(yj_db_query(r, "SELECT 1 WHERE ? = 1", "x", 1));
+    assert_null(yj_db_query(NULL, "SELECT 1", ""));
     sqlite3_stmt *s = yj_db_stmt(r, "SELECT count(*) FROM orgs WHERE code = '3'");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(s, 0), 0);
