@@ -242,11 +242,18 @@ test('the page restarts ICE after a network drop, without leaving the meeting', 
 
     // Media flows again both ways, on the same connection.
     const a0 = await from(steady.page, mp);
+    // The server's answer to the restart must carry new ICE credentials.
+    // Recorded as soon as the page holds it: a server re-offer queued in
+    // TCP during the cut may land afterwards (seen once under load).
+    let newRemote = null;
     await until(async () => {
       const a = await from(steady.page, mp);
       const st = await mobile.page.evaluate(() => window.yjMeet.pc && window.yjMeet.pc.connectionState);
       const cnt = await restarts();
-      return { ok: a.frames > a0.frames + 30 && st === 'connected' && cnt > restarts0, a0, a, st, cnt };
+      const r = ufrag((await descriptions(mobile.page)).remote);
+      if (r && r !== ufrag(before.remote)) newRemote = newRemote || r;
+      return { ok: a.frames > a0.frames + 30 && st === 'connected' && cnt > restarts0 && !!newRemote,
+        a0, a, st, cnt, newRemote };
     }, 'the other member to decode the cut member again, after a restart on the server', 40000)
       .catch(async (e) => { await dump(steady, mobile); throw e; });
     console.log(`media back ${((Date.now() - tr) / 1000).toFixed(1)} s after the restore`);
@@ -261,7 +268,7 @@ test('the page restarts ICE after a network drop, without leaving the meeting', 
     assert.match(d.stderr, new RegExp(`${mp}: ICE restart by the client`));
     const after = await descriptions(mobile.page);
     assert.notEqual(ufrag(after.local), ufrag(before.local), 'the page offered new ICE credentials');
-    assert.notEqual(ufrag(after.remote), ufrag(before.remote), 'the server answered with new ICE credentials');
+    assert.ok(newRemote && newRemote !== ufrag(before.remote), 'the server answered with new ICE credentials');
     assert.match(after.remote, /a=candidate:/, 'the answer carries the server candidates');
     assert.equal(dtls(), 1, 'DTLS was not redone');
     const owners1 = await steady.page.evaluate(() => [...window.yjMeet.trackOwner.entries()]);
