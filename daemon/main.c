@@ -18,7 +18,7 @@
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "core/yj.h"
-#include "portal/http.h"
+#include "http/http.h"
 #include "portal/portal.h"
 #include "signaling/meetings.h"
 #include "signaling/rtc.h"

@@ -8,7 +8,7 @@
 #define YJ_API_H
 
 #include "core/app.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 int yj_api_register(yj_app_t *app, yj_http_t *http);
 

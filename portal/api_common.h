@@ -10,7 +10,7 @@
 
 #include "core/app.h"
 #include "core/store_records.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 #include <jansson.h>
 #include <stdbool.h>

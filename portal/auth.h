@@ -12,7 +12,7 @@
 #define YJ_AUTH_H
 
 #include "core/app.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 /* Registers the /api/v1/session, /tokens, login-code and password routes
  * and installs the auth hook. */

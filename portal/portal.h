@@ -11,7 +11,7 @@
 #define YJ_PORTAL_H
 
 #include "core/app.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 int yj_portal_init(yj_app_t *app, yj_http_t *http);
 int yj_portal_static(yj_app_t *app, yj_http_t *http);

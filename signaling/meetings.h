@@ -16,7 +16,7 @@
 #define YJ_MEETINGS_H
 
 #include "core/app.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 int yj_meetings_init(yj_app_t *app, yj_http_t *http);
 int yj_meetings_start(void);

@@ -26,7 +26,7 @@
 #include "core/app.h"
 #include "core/principal.h"
 #include "media/media.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 #include <stdbool.h>
 

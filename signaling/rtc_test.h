@@ -8,7 +8,7 @@
 #define YJ_RTC_TEST_H
 
 #include "media/media.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 int yj_rtc_test_register(yj_http_t *http, yj_media_t *(*engine)(void));
 /* Closes the test peers (before the engine is freed). */

@@ -20,7 +20,7 @@
 #ifndef YJ_WS_H
 #define YJ_WS_H
 
-#include "portal/http.h"
+#include "http/http.h"
 
 #include <glib.h>
 #include <stdbool.h>

@@ -13,7 +13,7 @@
 #define YJ_VOD_H
 
 #include "core/app.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 #include <stdbool.h>
 #include <stddef.h>

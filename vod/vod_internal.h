@@ -11,7 +11,7 @@
 
 #include "core/app.h"
 #include "core/store_vod.h"
-#include "portal/http.h"
+#include "http/http.h"
 
 #include <glib.h>
 #include <stdbool.h>
