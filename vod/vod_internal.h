@@ -10,7 +10,7 @@
 #define YJ_VOD_INTERNAL_H
 
 #include "core/app.h"
-#include "core/store_vod.h"
+#include "vod/store.h"
 #include "http/http.h"
 
 #include <glib.h>

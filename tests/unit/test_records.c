@@ -3,11 +3,7 @@
  * uniqueness and corrections, subtree checks, moves that rewrite paths,
  * all-or-nothing imports, summaries computed from the ledger, and member
  * field validation. Each test gets a fresh database with the demo data. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "fixture_store.h"
 
 #include "core/crypto.h"
 #include "core/demo.h"
@@ -25,21 +21,17 @@
 #define ZHANG "330102195603120130" /* 33010101 (qingshan) */
 
 typedef struct {
-    char *dir, *path;
-    yj_store_t *st;
+    fixture_store_t fs;
+    yj_store_t *st; /* fs.st */
     yj_org_t district, qingshan, lvshui;
 } fx_t;
 
 static int setup(void **state)
 {
     fx_t *f = g_new0(fx_t, 1);
-    yj_crypto_set_iterations(1000);
-    f->dir = g_dir_make_tmp("yj-records-XXXXXX", NULL);
-    f->path = g_build_filename(f->dir, "t.db", NULL);
+    fixture_store_setup(&f->fs, true);
+    f->st = f->fs.st;
     char *err = NULL;
-    f->st = yj_store_open(f->path, &err);
-    assert_non_null(f->st);
-    assert_int_equal(yj_demo_seed(f->st, &err), 1);
     assert_int_equal(yj_demo_seed(f->st, &err), 0); /* only into an empty store */
     assert_int_equal(yj_store_org_get(f->st, "330100", NULL, &f->district), 0);
     assert_int_equal(yj_store_org_get(f->st, "330101", NULL, &f->qingshan), 0);
@@ -51,15 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    yj_store_close(f->st);
-    g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
-    g_unlink(wal);
-    g_unlink(shm);
-    g_unlink(f->path);
-    g_rmdir(f->dir);
-    g_free(f->path);
-    g_free(f->dir);
+    fixture_store_teardown(&f->fs);
     g_free(f);
     return 0;
 }
