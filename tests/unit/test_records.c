@@ -121,6 +121,59 @@ static void ledger_uniqueness(void **state)
     assert_true(e.at > 0);
 }
 
+/* Inside one write transaction, as signaling/store.c and vod/store.c use
+ * them: a repeated credit is YJ_EEXIST and changes nothing, the
+ * transaction stays usable for the next row, and yj_org_by_code honours
+ * `within`. */
+typedef struct {
+    const char *district; /* path */
+    int64_t first, second;
+    int again, org_in, org_out;
+    yj_org_t org;
+} in_tx_t;
+
+static int credit_in_tx(yj_db_t *db, void *ud)
+{
+    in_tx_t *t = ud;
+    yj_credit_t c = {.member_id = ZHANG,
+                     .kind = "meeting",
+                     .source_id = "meeting:in-tx",
+                     .minutes = 40,
+                     .at = yj_now(),
+                     .by_whom = "system",
+                     .reason = "t"};
+    int rc = yj_ledger_credit(db, &c, &t->first);
+    if (rc)
+        return rc;
+    t->again = yj_ledger_credit(db, &c, NULL);
+    c.source_id = "lesson:in-tx";
+    c.kind = "lesson";
+    c.minutes = 5;
+    if ((rc = yj_ledger_credit(db, &c, &t->second)))
+        return rc;
+    t->org_in = yj_org_by_code(db, "33010101", t->district, &t->org);
+    t->org_out = yj_org_by_code(db, "33010201", t->org.path, &(yj_org_t){0});
+    return 0;
+}
+
+static void ledger_credit_in_transaction(void **state)
+{
+    fx_t *f = *state;
+    int64_t before = member_total(f->st, ZHANG, 0);
+    in_tx_t t = {.district = f->district.path};
+    assert_int_equal(yj_store_write(f->st, credit_in_tx, &t), 0);
+    assert_int_equal(t.again, YJ_EEXIST);
+    assert_true(t.first > 0 && t.second > t.first);
+    assert_int_equal(member_total(f->st, ZHANG, 0), before + 45);
+    yj_ledger_entry_t e;
+    assert_int_equal(yj_store_ledger_get(f->st, t.first, NULL, &e), 0);
+    assert_int_equal(e.minutes, 40);
+    assert_string_equal(e.source_id, "meeting:in-tx");
+    assert_int_equal(t.org_in, 0);
+    assert_string_equal(t.org.code, "33010101");
+    assert_int_equal(t.org_out, YJ_ENOENT);
+}
+
 static void corrections(void **state)
 {
     fx_t *f = *state;
@@ -545,6 +598,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ledger_uniqueness, setup, teardown),
+        cmocka_unit_test_setup_teardown(ledger_credit_in_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(corrections, setup, teardown),
         cmocka_unit_test_setup_teardown(subtree_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(moves_rewrite_paths, setup, teardown),
