@@ -7,12 +7,12 @@
  * survives power loss at the cost of an fsync per commit.
  */
 #include "store.h"
-#include "store_migrations.h"
 #include "log.h"
 #include "metrics.h"
 #include "yj.h"
 
 #include <glib.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <string.h>
@@ -257,42 +257,42 @@ static int user_version(yj_db_t *db)
     return v;
 }
 
-static int migrate(yj_db_t *db, char **err)
+static int migrate(yj_db_t *db, const yj_migration_t *const *m, size_t count, char **err)
 {
     int have = user_version(db);
+    int n = (int)count;
     if (have < 0) {
         *err = g_strdup("cannot read schema version");
         return YJ_EDB;
     }
-    if (have > yj_migrations_count) {
-        *err = g_strdup_printf("database schema %d is newer than this build (%d)", have,
-                               yj_migrations_count);
+    if (have > n) {
+        *err = g_strdup_printf("database schema %d is newer than this build (%d)", have, n);
         return YJ_ESTATE;
     }
-    for (int i = have; i < yj_migrations_count; i++) {
+    for (int i = have; i < n; i++) {
         char *e = NULL;
         char pragma[64];
         g_snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", i + 1);
-        if (exec(db, "BEGIN IMMEDIATE", &e) || exec(db, yj_migrations[i].sql, &e) ||
-            exec(db, pragma, &e) || exec(db, "COMMIT", &e)) {
-            *err = g_strdup_printf("migration %d (%s) failed: %s", i + 1, yj_migrations[i].name,
-                                   e ? e : "?");
+        if (exec(db, "BEGIN IMMEDIATE", &e) || exec(db, m[i]->sql, &e) || exec(db, pragma, &e) ||
+            exec(db, "COMMIT", &e)) {
+            *err = g_strdup_printf("migration %d (%s) failed: %s", i + 1, m[i]->name, e ? e : "?");
             g_free(e);
             exec(db, "ROLLBACK", NULL);
             return YJ_EDB;
         }
-        yj_info("store", "applied migration %d: %s", i + 1, yj_migrations[i].name);
+        yj_info("store", "applied migration %d: %s", i + 1, m[i]->name);
     }
     return 0;
 }
 
-yj_store_t *yj_store_open(const char *path, char **err)
+yj_store_t *yj_store_open(const char *path, const yj_migration_t *const *migrations, size_t n,
+                          char **err)
 {
     char *e = NULL;
     yj_db_t *w = db_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &e);
     if (!w)
         goto err;
-    if (exec(w, "PRAGMA journal_mode=WAL", &e) || migrate(w, &e))
+    if (exec(w, "PRAGMA journal_mode=WAL", &e) || migrate(w, migrations, n, &e))
         goto err;
     yj_store_t *st = g_new0(yj_store_t, 1);
     st->path = g_strdup(path);
@@ -413,9 +413,4 @@ int yj_store_version(yj_store_t *st)
     int v = user_version(st->writer);
     g_mutex_unlock(&st->write_lock);
     return v;
-}
-
-int yj_store_latest_version(void)
-{
-    return yj_migrations_count;
 }

@@ -7,24 +7,44 @@
  * BEGIN IMMEDIATE … COMMIT); reads use one connection per thread, opened
  * lazily. Statements are prepared once per connection and cached by their
  * SQL text pointer (pass string literals), so no SQL is ever built by
- * pasting values. Only core/store*.c files include sqlite3.h.
+ * pasting values. Only store*.c files (any folder) include sqlite3.h: this header
+ * names sqlite3 and sqlite3_stmt but does not declare the API, so a file
+ * that is not a store file cannot call it (scripts/check-layering.sh).
  *
- * The domain modules (store_records.c, store_vod.c, …) are thin functions
- * over these primitives; their prototypes live in their own headers.
+ * The schema belongs to the subsystems: each exports its migrations
+ * (core/store_records.h: yj_records_migrations, signaling/store.h,
+ * vod/store.h) and the daemon passes the ordered list to yj_store_open
+ * (daemon/migrations.c). The domain modules (core/store_records.c,
+ * signaling/store.c, vod/store.c, …) are thin functions over these
+ * primitives; their prototypes live in their own headers.
  */
 #ifndef YJ_STORE_H
 #define YJ_STORE_H
 
-#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* SQLite's handles, opaque here (C11 allows the same typedef twice). */
+typedef struct sqlite3 sqlite3;
+typedef struct sqlite3_stmt sqlite3_stmt;
 
 typedef struct yj_store yj_store_t;
 typedef struct yj_db yj_db_t; /* a connection plus its statement cache */
 
+/* One schema migration, exported by the subsystem that owns its tables. */
+typedef struct {
+    const char *name;
+    const char *sql; /* may hold several statements */
+} yj_migration_t;
+
 /* Opens (creating if needed) the database at path and applies pending
- * migrations, each in its own transaction. NULL on failure with *err set
- * (caller g_free()s). */
-yj_store_t *yj_store_open(const char *path, char **err);
+ * migrations, each in its own transaction. migrations[i] (0-based) brings
+ * the schema to version i+1 (PRAGMA user_version): the list is append-only
+ * across releases, whichever subsystem a new migration belongs to. The
+ * list is borrowed for the call only. NULL on failure with *err set
+ * (caller g_free()s), also when the database is newer than n. */
+yj_store_t *yj_store_open(const char *path, const yj_migration_t *const *migrations, size_t n,
+                          char **err);
 /* Closes every connection. NULL-safe. No other thread may use the store. */
 void yj_store_close(yj_store_t *st);
 
@@ -67,9 +87,6 @@ int yj_store_backup(yj_store_t *st, const char *dest, char **err);
 
 /* Schema version after migrations (PRAGMA user_version). */
 int yj_store_version(yj_store_t *st);
-
-/* Number of migrations this build knows (the newest schema version). */
-int yj_store_latest_version(void);
 
 /* Time now in Unix seconds (wrapped so tests can see one clock). */
 int64_t yj_now(void);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* store_auth.c — SQL for administrators, sessions and sign-in codes. */
 #include "store_auth.h"
+#include "store_records.h"
 #include "yj.h"
 
 #include <glib.h>
+#include <sqlite3.h>
 #include <string.h>
 
 static void copy_text(char *dst, size_t n, const unsigned char *src)
@@ -18,21 +20,18 @@ typedef struct {
 static int admin_add_tx(yj_db_t *db, void *ud)
 {
     admin_add_t *a = ud;
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT id FROM orgs WHERE code = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, a->org_code, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) != SQLITE_ROW)
-        return YJ_ENOENT;
-    int64_t org = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    s = yj_db_stmt(db, "INSERT INTO admins(username, password_hash, org_id, created_at) "
+    yj_org_t org;
+    int rc = yj_org_by_code(db, a->org_code, NULL, &org);
+    if (rc)
+        return rc;
+    sqlite3_stmt *s =
+        yj_db_stmt(db, "INSERT INTO admins(username, password_hash, org_id, created_at) "
                        "VALUES (?, ?, ?, ?)");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_text(s, 1, a->username, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, a->hash, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, org);
+    sqlite3_bind_int64(s, 3, org.id);
     sqlite3_bind_int64(s, 4, yj_now());
     return yj_db_step_done(db, s);
 }

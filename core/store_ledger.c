@@ -15,6 +15,7 @@
 #include "store_records_int.h"
 #include "yj.h"
 
+#include <sqlite3.h>
 #include <string.h>
 #include <time.h>
 
@@ -110,23 +111,26 @@ int yj_store_ledger_get(yj_store_t *st, int64_t entry_id, const char *within,
     return db ? entry_by_id(db, entry_id, within, out) : YJ_EDB;
 }
 
-int yj_records_credit_at(yj_db_t *db, const char *member_id, const char *kind,
-                         const char *source_id, int minutes, int64_t at, const char *by_whom,
-                         const char *reason)
+int yj_ledger_credit(yj_db_t *db, const yj_credit_t *c, int64_t *id)
 {
     sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO ledger(member_id, kind, source_id, minutes, at, "
-                                     "by_whom, reason) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                                     "by_whom, reason, corrects) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s)
         return YJ_EDB;
-    sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, kind, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, source_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 4, minutes);
-    sqlite3_bind_int64(s, 5, at);
-    sqlite3_bind_text(s, 6, by_whom, -1, SQLITE_TRANSIENT);
-    if (reason && *reason)
-        sqlite3_bind_text(s, 7, reason, -1, SQLITE_TRANSIENT);
-    return yj_db_step_done(db, s);
+    sqlite3_bind_text(s, 1, c->member_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, c->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, c->source_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, c->minutes);
+    sqlite3_bind_int64(s, 5, c->at);
+    sqlite3_bind_text(s, 6, c->by_whom, -1, SQLITE_TRANSIENT);
+    if (c->reason && *c->reason)
+        sqlite3_bind_text(s, 7, c->reason, -1, SQLITE_TRANSIENT);
+    if (c->corrects)
+        sqlite3_bind_int64(s, 8, c->corrects);
+    int rc = yj_db_step_done(db, s);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(yj_db_handle(db));
+    return rc;
 }
 
 typedef struct {
@@ -161,11 +165,19 @@ static int credit_tx(yj_db_t *db, void *ud)
     int rc = member_path(db, a->member_id, a->within);
     if (rc)
         return rc;
-    rc = yj_records_credit_at(db, a->member_id, a->kind, a->source_id, a->minutes, yj_now(),
-                              a->by_whom, a->reason);
+    int64_t id = 0;
+    rc = yj_ledger_credit(db,
+                          &(yj_credit_t){.member_id = a->member_id,
+                                         .kind = a->kind,
+                                         .source_id = a->source_id,
+                                         .minutes = a->minutes,
+                                         .at = yj_now(),
+                                         .by_whom = a->by_whom,
+                                         .reason = a->reason},
+                          &id);
     if (rc || !a->out)
         return rc;
-    return entry_by_id(db, sqlite3_last_insert_rowid(yj_db_handle(db)), NULL, a->out);
+    return entry_by_id(db, id, NULL, a->out);
 }
 
 int yj_store_credit_add(yj_store_t *st, const char *member_id, const char *kind,
@@ -223,21 +235,20 @@ static int correct_tx(yj_db_t *db, void *ud)
     char source[64];
     g_snprintf(source, sizeof source, "correction:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, e.id,
                n + 1);
-    s = yj_db_stmt(db, "INSERT INTO ledger(member_id, kind, source_id, minutes, at, by_whom, "
-                       "reason, corrects) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, e.member_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, e.kind, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, source, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 4, a->minutes);
-    sqlite3_bind_int64(s, 5, yj_now());
-    sqlite3_bind_text(s, 6, a->by_whom, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 7, a->reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 8, e.id);
-    if ((rc = yj_db_step_done(db, s)))
+    int64_t id = 0;
+    rc = yj_ledger_credit(db,
+                          &(yj_credit_t){.member_id = e.member_id,
+                                         .kind = e.kind,
+                                         .source_id = source,
+                                         .minutes = a->minutes,
+                                         .at = yj_now(),
+                                         .by_whom = a->by_whom,
+                                         .reason = a->reason,
+                                         .corrects = e.id},
+                          &id);
+    if (rc)
         return rc;
-    return entry_by_id(db, sqlite3_last_insert_rowid(yj_db_handle(db)), NULL, a->out);
+    return entry_by_id(db, id, NULL, a->out);
 }
 
 int yj_store_ledger_correct(yj_store_t *st, int64_t entry_id, int minutes, const char *by_whom,

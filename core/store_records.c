@@ -15,6 +15,7 @@
 #include "principal.h"
 #include "yj.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
@@ -80,8 +81,8 @@ static void org_row(sqlite3_stmt *s, yj_org_t *o)
     o->member_count = sqlite3_column_int64(s, 5);
 }
 
-/* Looks up an org by code on db; YJ_ENOENT when missing or out of reach. */
-static int org_by_code(yj_db_t *db, const char *code, const char *within, yj_org_t *out)
+/* The only lookup of an organisation by code (store_records.h). */
+int yj_org_by_code(yj_db_t *db, const char *code, const char *within, yj_org_t *out)
 {
     sqlite3_stmt *s = yj_db_stmt(db, ORG_SELECT "WHERE o.code = ?");
     if (!s)
@@ -96,25 +97,10 @@ static int org_by_code(yj_db_t *db, const char *code, const char *within, yj_org
     return rc;
 }
 
-int yj_records_org_id(yj_db_t *db, const char *code, int64_t *id)
-{
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT id FROM orgs WHERE code = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    int rc = YJ_ENOENT;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-        rc = 0;
-    }
-    sqlite3_reset(s);
-    return rc;
-}
-
 int yj_store_org_get(yj_store_t *st, const char *code, const char *within, yj_org_t *out)
 {
     yj_db_t *db = yj_store_reader(st);
-    return db ? org_by_code(db, code, within, out) : YJ_EDB;
+    return db ? yj_org_by_code(db, code, within, out) : YJ_EDB;
 }
 
 int yj_store_org_list(yj_store_t *st, const char *root_path, GArray *out)
@@ -154,7 +140,7 @@ static int org_create_tx(yj_db_t *db, void *ud)
     org_op_t *a = ud;
     yj_org_t parent = {0};
     if (a->parent_code) {
-        int rc = org_by_code(db, a->parent_code, a->within, &parent);
+        int rc = yj_org_by_code(db, a->parent_code, a->within, &parent);
         if (rc)
             return rc;
         if (parent.depth + 1 >= YJ_ORG_MAX_DEPTH)
@@ -184,7 +170,7 @@ static int org_create_tx(yj_db_t *db, void *ud)
     sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 2, id);
     rc = yj_db_step_done(db, s);
-    return rc ? rc : org_by_code(db, a->code, NULL, a->out);
+    return rc ? rc : yj_org_by_code(db, a->code, NULL, a->out);
 }
 
 int yj_store_org_create(yj_store_t *st, const char *code, const char *name, const char *parent_code,
@@ -251,7 +237,7 @@ static int org_update_tx(yj_db_t *db, void *ud)
     org_op_t *a = ud;
     yj_org_t org;
     *a->bad_field = "code";
-    int rc = org_by_code(db, a->code, a->within, &org);
+    int rc = yj_org_by_code(db, a->code, a->within, &org);
     if (rc)
         return rc;
     if (a->name) {
@@ -266,7 +252,7 @@ static int org_update_tx(yj_db_t *db, void *ud)
     if (a->parent_code) {
         *a->bad_field = "parent_code";
         yj_org_t parent;
-        if ((rc = org_by_code(db, a->parent_code, a->within, &parent)))
+        if ((rc = yj_org_by_code(db, a->parent_code, a->within, &parent)))
             return rc;
         if (a->within && strcmp(org.path, a->within) == 0)
             return YJ_EPERM;
@@ -276,7 +262,7 @@ static int org_update_tx(yj_db_t *db, void *ud)
             return rc;
     }
     *a->bad_field = NULL;
-    return org_by_code(db, a->code, NULL, a->out);
+    return yj_org_by_code(db, a->code, NULL, a->out);
 }
 
 int yj_store_org_update(yj_store_t *st, const char *code, const char *name, const char *parent_code,
@@ -311,7 +297,7 @@ static int org_delete_tx(yj_db_t *db, void *ud)
 {
     org_op_t *a = ud;
     yj_org_t org;
-    int rc = org_by_code(db, a->code, a->within, &org);
+    int rc = yj_org_by_code(db, a->code, a->within, &org);
     if (rc)
         return rc;
     if (a->within && strcmp(org.path, a->within) == 0)
@@ -464,7 +450,7 @@ static int member_create_tx(yj_db_t *db, void *ud)
     member_op_t *a = ud;
     yj_org_t org;
     *a->bad_field = "org_code";
-    int rc = org_by_code(db, a->in->org_code, a->within, &org);
+    int rc = yj_org_by_code(db, a->in->org_code, a->within, &org);
     if (rc)
         return rc;
     *a->bad_field = "id_number";
@@ -497,7 +483,7 @@ static int member_update_tx(yj_db_t *db, void *ud)
     if (a->in->set & YJ_MF_ORG_CODE) {
         yj_org_t org;
         *a->bad_field = "org_code";
-        if ((rc = org_by_code(db, a->in->org_code, a->within, &org)))
+        if ((rc = yj_org_by_code(db, a->in->org_code, a->within, &org)))
             return rc;
         org_id = org.id;
     }
@@ -654,7 +640,7 @@ static int import_tx(yj_db_t *db, void *ud)
         if (!slot) {
             slot = g_new0(org_slot_t, 1);
             yj_org_t o;
-            int orc = org_by_code(db, code, a->within, &o);
+            int orc = yj_org_by_code(db, code, a->within, &o);
             if (orc && orc != YJ_ENOENT) {
                 g_free(slot);
                 rc = orc;

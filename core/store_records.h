@@ -32,6 +32,11 @@
 #define YJ_SOURCE_ID_MAX 128
 #define YJ_CREDIT_MAX_MINUTES 6000
 
+/* The records domain's migrations (orgs, members, admins, sessions,
+ * ledger), oldest first; the daemon lists them first. Append only. */
+extern const yj_migration_t yj_records_migrations[];
+extern const size_t yj_records_migrations_count;
+
 typedef struct {
     int64_t id;
     char code[YJ_CODE_MAX + 1];
@@ -216,17 +221,40 @@ int yj_store_member_record(yj_store_t *st, const char *id_number, const char *wi
 int yj_store_org_summary(yj_store_t *st, const char *org_path, int year, int limit,
                          int64_t *member_count, int64_t *minutes, GArray *ranking);
 
-/* ---- for the demo seed (inside its transaction) ---- */
+/* ---- on a connection, inside the caller's transaction ----
+ * For other subsystems' store files (signaling/store.c, vod/store.c) and
+ * the demo seed: each runs inside whatever transaction db is in, so a
+ * subsystem can credit the ledger atomically with its own rows. */
 
-/* The id of the org with this code; 0 or YJ_ENOENT. */
-int yj_records_org_id(yj_db_t *db, const char *code, int64_t *id);
+/* The only lookup of an organisation by code: fills *out (member_count
+ * included). 0, YJ_ENOENT when missing or outside `within` (NULL: no
+ * limit), YJ_EDB. */
+int yj_org_by_code(yj_db_t *db, const char *code, const char *within, yj_org_t *out);
+
+/* One ledger row. Strings are borrowed for the call. */
+typedef struct {
+    const char *member_id;
+    const char *kind;      /* meeting, lesson, broadcast, manual */
+    const char *source_id; /* with member and kind: the event, credited once */
+    int minutes;           /* > 0, or != 0 for a correction */
+    int64_t at;            /* Unix seconds */
+    const char *by_whom;
+    const char *reason; /* NULL or "": none */
+    int64_t corrects;   /* 0, or the id of the row this one corrects */
+} yj_credit_t;
+
+/* The only place a ledger row is written. Appends c on db and, when id is
+ * not NULL, stores the new row's id there. Returns 0, YJ_EEXIST when
+ * (member, kind, source_id) was credited before (or another constraint
+ * fails: unknown member, minutes out of range) — the statement then
+ * changes nothing and the caller's transaction stays usable — or YJ_EDB.
+ * Validating kind and range for untrusted input is the caller's job
+ * (yj_store_credit_add). */
+int yj_ledger_credit(yj_db_t *db, const yj_credit_t *c, int64_t *id);
+
 /* Inserts a member with an optional password hash; in must be finished. */
 int yj_records_member_insert(yj_db_t *db, const yj_member_input_t *in, int64_t org_id,
                              const char *password_hash);
-/* Appends a ledger row at a given time. 0 or YJ_EEXIST. */
-int yj_records_credit_at(yj_db_t *db, const char *member_id, const char *kind,
-                         const char *source_id, int minutes, int64_t at, const char *by_whom,
-                         const char *reason);
 
 /* Local-time year of a Unix time, and the Unix time of 1 January 00:00 of
  * a year (local time). */

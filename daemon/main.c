@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "core/yj.h"
+#include "daemon/migrations.h"
 #include "http/http.h"
 #include "portal/portal.h"
 #include "signaling/meetings.h"
@@ -90,7 +91,7 @@ static int open_store(void)
     app.data_dir = dir;
     g_autofree char *db = g_build_filename(dir, "yuanjiao.db", NULL);
     char *err = NULL;
-    app.store = yj_store_open(db, &err);
+    app.store = yj_daemon_store_open(db, &err);
     if (!app.store) {
         int r = fail("%s", err);
         g_free(err);

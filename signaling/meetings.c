@@ -20,7 +20,7 @@
 #include "rtc.h"
 #include "core/log.h"
 #include "core/store_auth.h"
-#include "core/store_meetings.h"
+#include "signaling/store.h"
 #include "core/yj.h"
 
 #include <string.h>

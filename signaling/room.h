@@ -10,7 +10,7 @@
  * which run their work there and wait.
  *
  * Attendance: a member's join and leave are written to the store when they
- * happen (core/store_meetings.h); every heartbeat_seconds each non-empty
+ * happen (signaling/store.h); every heartbeat_seconds each non-empty
  * room writes its "alive" time. When the last participant leaves, a grace
  * timer starts; if nobody comes back within grace_seconds the meeting ends
  * at the time the last one left. The host (or an admin) may end it at once.

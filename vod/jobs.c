@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * jobs.c — the bounded transcoding job pool.
+ * jobs.c — transcoding jobs: vod's persistent job table run on core's
+ * background pool (core/jobs.h).
  *
- * A GThreadPool of [vod] jobs threads (default 1) runs jobs from the
- * persistent vod_jobs table. A job transcodes into lessons/<id>.tmp/,
+ * A pool of [vod] jobs threads (default 1; yj_jobs_*{pool="vod"} in
+ * /metrics) runs jobs from the persistent vod_jobs table (vod/store.c),
+ * which stays the truth: the pool only holds job ids. A job transcodes into lessons/<id>.tmp/,
  * renames the folder to lessons/<id>/ and only then, in one transaction,
  * marks the lesson ready and deletes the job row. So after a crash at any
  * point the lesson is either still "processing" with its job pending
  * (rerun from scratch at the next start; the half-made .tmp folder is
  * swept) or ready with complete files — never half made. A job that
  * crashed the daemon three times is marked failed instead of looping.
- * Pool threads run at a lower CPU priority (nice 10) so transcoding never
- * starves HTTP and media threads.
+ * The pool's threads run at a lower CPU priority (nice 10); a job yields
+ * to live work between percent steps (yj_job_yield) and stops at the
+ * next packet when the pool stops (yj_job_cancel_flag).
  */
 #include "vod_internal.h"
 #include "core/log.h"
@@ -20,14 +23,15 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #define MAX_ATTEMPTS 3
 
+/* Longest a job waits in one step for live work to leave it the CPU. */
+#define YIELD_MAX_MS 1000
+
 typedef struct {
     yj_vod_t *v;
+    yj_job_t *job;
     int64_t lesson;
     int last;
     gint64 last_at;
@@ -36,6 +40,9 @@ typedef struct {
 static void on_progress(int percent, void *ud)
 {
     progress_ctx_t *p = ud;
+    /* Between units of work: let live meetings have the CPU first. */
+    if (percent != p->last)
+        yj_job_yield(p->job, YIELD_MAX_MS);
     gint64 now = g_get_monotonic_time();
     /* At most one write a second, and only when the number moves. */
     if (percent == p->last || (now - p->last_at < G_USEC_PER_SEC && percent < 100))
@@ -62,7 +69,7 @@ static bool find_job(yj_vod_t *v, int64_t id, yj_vod_job_t *out)
     return found;
 }
 
-static void run_job(yj_vod_t *v, int64_t job_id)
+static void run_job(yj_vod_t *v, yj_job_t *pj, int64_t job_id)
 {
     yj_vod_job_t job = {0};
     if (!find_job(v, job_id, &job))
@@ -103,7 +110,7 @@ static void run_job(yj_vod_t *v, int64_t job_id)
         rc = YJ_EIO;
         goto fail;
     }
-    progress_ctx_t pc = {v, job.lesson_id, -1, 0};
+    progress_ctx_t pc = {v, pj, job.lesson_id, -1, 0};
     yj_transcode_opts_t o = {
         .source = job.source,
         .outdir = tmp,
@@ -111,7 +118,7 @@ static void run_job(yj_vod_t *v, int64_t job_id)
         .preset = v->preset,
         .progress = on_progress,
         .ud = &pc,
-        .cancel = &v->stopping,
+        .cancel = yj_job_cancel_flag(pj),
     };
     rc = yj_vod_transcode(&o, &res, err, sizeof err);
     if (rc)
@@ -145,7 +152,7 @@ static void run_job(yj_vod_t *v, int64_t job_id)
     goto out;
 fail:
     yj_vod_rm_tree(tmp);
-    if (g_atomic_int_get(&v->stopping)) {
+    if (yj_job_stopping(pj)) {
         yj_info("vod", "job %" G_GINT64_FORMAT " interrupted by shutdown; it reruns at start",
                 job.id);
         goto out;
@@ -161,18 +168,27 @@ out:
     g_free(job.source);
 }
 
-static void pool_fn(gpointer data, gpointer user)
+/* A queued job: its id and the library it belongs to. */
+typedef struct {
+    yj_vod_t *v;
+    int64_t id;
+} queued_t;
+
+static void job_fn(yj_job_t *pj, void *data)
 {
-    yj_vod_t *v = user;
-    int64_t id = *(int64_t *)data;
-    g_free(data);
-    /* Background work: lower this thread's priority (Linux: per thread). */
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-    if (!g_atomic_int_get(&v->stopping))
-        run_job(v, id);
-    g_mutex_lock(&v->lock);
-    g_hash_table_remove(v->queued, &id);
-    g_mutex_unlock(&v->lock);
+    queued_t *q = data;
+    run_job(q->v, pj, q->id);
+}
+
+/* Runs after the job, or instead of it when the pool stops first: the id
+ * may be queued again (it is still in the table if it did not finish). */
+static void queued_free(void *data)
+{
+    queued_t *q = data;
+    g_mutex_lock(&q->v->lock);
+    g_hash_table_remove(q->v->queued, &q->id);
+    g_mutex_unlock(&q->v->lock);
+    g_free(q);
 }
 
 void yj_vod_jobs_push(yj_vod_t *v, int64_t job_id)
@@ -183,23 +199,23 @@ void yj_vod_jobs_push(yj_vod_t *v, int64_t job_id)
         int64_t *k = g_new(int64_t, 1);
         *k = job_id;
         g_hash_table_add(v->queued, k);
-        int64_t *d = g_new(int64_t, 1);
-        *d = job_id;
-        g_thread_pool_push(v->pool, d, NULL);
+        queued_t *q = g_new(queued_t, 1);
+        q->v = v;
+        q->id = job_id;
+        /* Under v->lock, so yj_vod_jobs_stop cannot free the pool
+         * meanwhile; and the push is never refused (which would call
+         * queued_free, taking the lock): the pool only stops after stop
+         * has taken it out of v->pool under this lock. */
+        yj_jobs_push(v->pool, job_fn, q, queued_free);
     }
     g_mutex_unlock(&v->lock);
 }
 
 int yj_vod_jobs_start(yj_vod_t *v)
 {
-    GError *e = NULL;
-    g_atomic_int_set(&v->stopping, 0);
-    GThreadPool *pool = g_thread_pool_new_full(pool_fn, v, g_free, v->jobs, FALSE, &e);
-    if (!pool) {
-        yj_error("vod", "cannot start the job pool: %s", e->message);
-        g_error_free(e);
+    yj_jobs_t *pool = yj_jobs_new("vod", v->jobs);
+    if (!pool)
         return YJ_ENOMEM;
-    }
     g_mutex_lock(&v->lock);
     v->pool = pool;
     g_mutex_unlock(&v->lock);
@@ -218,13 +234,11 @@ int yj_vod_jobs_start(yj_vod_t *v)
 void yj_vod_jobs_stop(yj_vod_t *v)
 {
     g_mutex_lock(&v->lock);
-    GThreadPool *pool = v->pool;
+    yj_jobs_t *pool = v->pool;
     v->pool = NULL;
     g_mutex_unlock(&v->lock);
-    if (!pool)
-        return;
-    g_atomic_int_set(&v->stopping, 1);
-    /* Drop queued jobs (they stay in the table), wait for running ones,
-     * which notice `stopping` at their next packet. */
-    g_thread_pool_free(pool, TRUE, TRUE);
+    /* Drops queued jobs (they stay in the table and rerun at the next
+     * start) and waits for running ones, which see the cancel flag at
+     * their next packet. NULL-safe. */
+    yj_jobs_free(pool);
 }

@@ -107,7 +107,7 @@ static int fail(tc_t *t, const char *what, int averr)
 
 static bool cancelled(tc_t *t)
 {
-    return t->o->cancel && g_atomic_int_get(t->o->cancel);
+    return t->o->cancel && __atomic_load_n(t->o->cancel, __ATOMIC_SEQ_CST);
 }
 
 /* ------------------------------------------------------------------ */

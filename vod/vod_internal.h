@@ -10,7 +10,8 @@
 #define YJ_VOD_INTERNAL_H
 
 #include "core/app.h"
-#include "core/store_vod.h"
+#include "core/jobs.h"
+#include "vod/store.h"
 #include "http/http.h"
 
 #include <glib.h>
@@ -35,8 +36,7 @@ typedef struct {
     size_t chunk_max;   /* bytes per upload PUT */
     bool demo_lesson;
 
-    GThreadPool *pool;        /* transcoding jobs (started in _start) */
-    int stopping;             /* atomic: jobs give up at the next packet */
+    yj_jobs_t *pool;          /* transcoding jobs on core's pool (started in _start) */
     GMutex lock;              /* guards busy_uploads and running */
     GHashTable *busy_uploads; /* upload ids with a PUT in flight */
     GHashTable *queued;       /* job ids queued or running (int64 keys) */
@@ -125,7 +125,7 @@ typedef struct {
     const char *preset;
     void (*progress)(int percent, void *ud);
     void *ud;
-    int *cancel; /* atomic flag; non-zero stops the job */
+    const int *cancel; /* atomic flag; non-zero stops the job */
 } yj_transcode_opts_t;
 
 typedef struct {

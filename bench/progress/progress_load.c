@@ -18,7 +18,8 @@
  * run.sh sets everything up. A benchmark, not a test: it never fails CI.
  */
 #include "core/store.h"
-#include "core/store_vod.h"
+#include "daemon/migrations.h"
+#include "vod/store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -202,7 +203,7 @@ static int verify(void)
 {
     usleep(300000);
     char *err = NULL;
-    yj_store_t *st = yj_store_open(db_path, &err);
+    yj_store_t *st = yj_daemon_store_open(db_path, &err);
     if (!st) {
         fprintf(stderr, "cannot open %s: %s\n", db_path, err);
         return 1;

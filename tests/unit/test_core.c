@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_core.c — config, crypto, store (migrations, transactions, ledger
  * append-only rule) and metrics rendering. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "fixture_store.h"
 
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/metrics.h"
 #include "core/store.h"
 #include "core/yj.h"
+#include "signaling/store.h"
+#include "vod/store.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -103,12 +101,11 @@ static int run_sql(yj_db_t *db, void *ud)
 static void store_transactions_and_ledger(void **state)
 {
     (void)state;
-    char *dir = g_dir_make_tmp("yj-store-XXXXXX", NULL);
-    char *path = g_build_filename(dir, "t.db", NULL);
+    fixture_store_t fs;
+    fixture_store_setup(&fs, false);
+    yj_store_t *st = fs.st;
     char *err = NULL;
-    yj_store_t *st = yj_store_open(path, &err);
-    assert_non_null(st);
-    assert_int_equal(yj_store_version(st), yj_store_latest_version());
+    assert_int_equal(yj_store_version(st), (int)yj_daemon_migrations_count);
 
     tx_t org = {"INSERT INTO orgs(code, name, path, created_at) VALUES ('1', 'a', '/1/', 0)", 0};
     assert_int_equal(yj_store_write(st, run_sql, &org), 0);
@@ -186,23 +183,87 @@ static void store_transactions_and_ledger(void **state)
     assert_int_equal(sqlite3_column_int(s, 0), 1);
     sqlite3_reset(s);
 
-    char *copy = g_build_filename(dir, "copy.db", NULL);
+    char *copy = g_build_filename(fs.dir, "copy.db", NULL);
     assert_int_equal(yj_store_backup(st, copy, &err), 0);
     yj_store_close(st);
     yj_store_close(NULL);
 
     /* The copy opens as a complete database at the same version. */
-    st = yj_store_open(copy, &err);
-    assert_non_null(st);
-    r = yj_store_reader(st);
+    fs.st = yj_daemon_store_open(copy, &err);
+    assert_non_null(fs.st);
+    assert_int_equal(yj_store_version(fs.st), (int)yj_daemon_migrations_count);
+    r = yj_store_reader(fs.st);
     s = yj_db_stmt(r, "SELECT count(*) FROM ledger");
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(s, 0), 1);
     sqlite3_reset(s);
-    yj_store_close(st);
     g_free(copy);
-    g_free(path);
-    g_free(dir);
+    fixture_store_teardown(&fs);
+}
+
+/* 1 if table exists in st's schema, else 0. */
+static int has_table(yj_store_t *st, const char *table)
+{
+    sqlite3_stmt *s = yj_db_query(yj_store_reader(st),
+                                  "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                                  "AND name = ?",
+                                  "s", table);
+    assert_non_null(s);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int n = sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    return n;
+}
+
+/* The daemon's list keeps the on-disk numbering of the releases before
+ * the subsystems owned their migrations (1 records, 2 meetings, 3 vod); a
+ * database made by an older list is brought forward by the newer one and
+ * only by the migrations it lacks; a database newer than the list is
+ * refused and left alone. */
+static void store_migrations_in_order(void **state)
+{
+    (void)state;
+    assert_int_equal(yj_daemon_migrations_count, 3);
+    assert_ptr_equal(yj_daemon_migrations[0], &yj_records_migrations[0]);
+    assert_ptr_equal(yj_daemon_migrations[1], &yj_signaling_migrations[0]);
+    assert_ptr_equal(yj_daemon_migrations[2], &yj_vod_migrations[0]);
+    assert_non_null(strstr(yj_daemon_migrations[1]->name, "meetings"));
+    assert_non_null(strstr(yj_daemon_migrations[2]->name, "vod"));
+
+    fixture_store_t fs;
+    fixture_store_setup(&fs, false);
+    yj_store_close(fs.st);
+    g_unlink(fs.path);
+    char *err = NULL;
+    /* An older build: records and meetings only. */
+    fs.st = yj_store_open(fs.path, yj_daemon_migrations, 2, &err);
+    assert_non_null(fs.st);
+    assert_int_equal(yj_store_version(fs.st), 2);
+    assert_int_equal(has_table(fs.st, "meetings"), 1);
+    assert_int_equal(has_table(fs.st, "vod_lessons"), 0);
+    assert_int_equal(yj_store_run(fs.st, 0,
+                                  "INSERT INTO orgs(code, name, path, created_at) "
+                                  "VALUES ('1', 'a', '/1/', 0)",
+                                  ""),
+                     0);
+    yj_store_close(fs.st);
+    /* This build adds the third and keeps the rows. */
+    fs.st = yj_daemon_store_open(fs.path, &err);
+    assert_non_null(fs.st);
+    assert_int_equal(yj_store_version(fs.st), 3);
+    assert_int_equal(has_table(fs.st, "vod_lessons"), 1);
+    assert_int_equal(has_table(fs.st, "orgs"), 1);
+    yj_store_close(fs.st);
+    /* A build that knows fewer migrations than the file refuses it. */
+    fs.st = yj_store_open(fs.path, yj_daemon_migrations, 1, &err);
+    assert_null(fs.st);
+    assert_non_null(strstr(err, "newer"));
+    g_free(err);
+    err = NULL;
+    fs.st = yj_daemon_store_open(fs.path, &err);
+    assert_non_null(fs.st);
+    assert_int_equal(yj_store_version(fs.st), 3);
+    fixture_store_teardown(&fs);
 }
 
 static void metrics_render(void **state)
@@ -232,6 +293,7 @@ int main(void)
         cmocka_unit_test(config_defaults_and_types),
         cmocka_unit_test(passwords_and_tokens),
         cmocka_unit_test(store_transactions_and_ledger),
+        cmocka_unit_test(store_migrations_in_order),
         cmocka_unit_test(metrics_render),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,11 +3,7 @@
  * uniqueness and corrections, subtree checks, moves that rewrite paths,
  * all-or-nothing imports, summaries computed from the ledger, and member
  * field validation. Each test gets a fresh database with the demo data. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "fixture_store.h"
 
 #include "core/crypto.h"
 #include "core/demo.h"
@@ -25,21 +21,17 @@
 #define ZHANG "330102195603120130" /* 33010101 (qingshan) */
 
 typedef struct {
-    char *dir, *path;
-    yj_store_t *st;
+    fixture_store_t fs;
+    yj_store_t *st; /* fs.st */
     yj_org_t district, qingshan, lvshui;
 } fx_t;
 
 static int setup(void **state)
 {
     fx_t *f = g_new0(fx_t, 1);
-    yj_crypto_set_iterations(1000);
-    f->dir = g_dir_make_tmp("yj-records-XXXXXX", NULL);
-    f->path = g_build_filename(f->dir, "t.db", NULL);
+    fixture_store_setup(&f->fs, true);
+    f->st = f->fs.st;
     char *err = NULL;
-    f->st = yj_store_open(f->path, &err);
-    assert_non_null(f->st);
-    assert_int_equal(yj_demo_seed(f->st, &err), 1);
     assert_int_equal(yj_demo_seed(f->st, &err), 0); /* only into an empty store */
     assert_int_equal(yj_store_org_get(f->st, "330100", NULL, &f->district), 0);
     assert_int_equal(yj_store_org_get(f->st, "330101", NULL, &f->qingshan), 0);
@@ -51,15 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    yj_store_close(f->st);
-    g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
-    g_unlink(wal);
-    g_unlink(shm);
-    g_unlink(f->path);
-    g_rmdir(f->dir);
-    g_free(f->path);
-    g_free(f->dir);
+    fixture_store_teardown(&f->fs);
     g_free(f);
     return 0;
 }
@@ -135,6 +119,59 @@ static void ledger_uniqueness(void **state)
     assert_int_equal(e.minutes, 10);
     assert_int_equal(e.corrects, 0);
     assert_true(e.at > 0);
+}
+
+/* Inside one write transaction, as signaling/store.c and vod/store.c use
+ * them: a repeated credit is YJ_EEXIST and changes nothing, the
+ * transaction stays usable for the next row, and yj_org_by_code honours
+ * `within`. */
+typedef struct {
+    const char *district; /* path */
+    int64_t first, second;
+    int again, org_in, org_out;
+    yj_org_t org;
+} in_tx_t;
+
+static int credit_in_tx(yj_db_t *db, void *ud)
+{
+    in_tx_t *t = ud;
+    yj_credit_t c = {.member_id = ZHANG,
+                     .kind = "meeting",
+                     .source_id = "meeting:in-tx",
+                     .minutes = 40,
+                     .at = yj_now(),
+                     .by_whom = "system",
+                     .reason = "t"};
+    int rc = yj_ledger_credit(db, &c, &t->first);
+    if (rc)
+        return rc;
+    t->again = yj_ledger_credit(db, &c, NULL);
+    c.source_id = "lesson:in-tx";
+    c.kind = "lesson";
+    c.minutes = 5;
+    if ((rc = yj_ledger_credit(db, &c, &t->second)))
+        return rc;
+    t->org_in = yj_org_by_code(db, "33010101", t->district, &t->org);
+    t->org_out = yj_org_by_code(db, "33010201", t->org.path, &(yj_org_t){0});
+    return 0;
+}
+
+static void ledger_credit_in_transaction(void **state)
+{
+    fx_t *f = *state;
+    int64_t before = member_total(f->st, ZHANG, 0);
+    in_tx_t t = {.district = f->district.path};
+    assert_int_equal(yj_store_write(f->st, credit_in_tx, &t), 0);
+    assert_int_equal(t.again, YJ_EEXIST);
+    assert_true(t.first > 0 && t.second > t.first);
+    assert_int_equal(member_total(f->st, ZHANG, 0), before + 45);
+    yj_ledger_entry_t e;
+    assert_int_equal(yj_store_ledger_get(f->st, t.first, NULL, &e), 0);
+    assert_int_equal(e.minutes, 40);
+    assert_string_equal(e.source_id, "meeting:in-tx");
+    assert_int_equal(t.org_in, 0);
+    assert_string_equal(t.org.code, "33010101");
+    assert_int_equal(t.org_out, YJ_ENOENT);
 }
 
 static void corrections(void **state)
@@ -561,6 +598,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ledger_uniqueness, setup, teardown),
+        cmocka_unit_test_setup_teardown(ledger_credit_in_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(corrections, setup, teardown),
         cmocka_unit_test_setup_teardown(subtree_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(moves_rewrite_paths, setup, teardown),

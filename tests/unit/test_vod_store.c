@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_vod_store.c — the course library's SQL (core/store_vod.c): lesson
+/* test_vod_store.c — the course library's SQL (vod/store.c): lesson
  * visibility by organisation, jobs, uploads' offsets, and progress
  * batches: a refused report writes nothing, credit reaches the ledger
  * exactly once, atomically with the progress row. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "fixture_store.h"
 
 #include "core/crypto.h"
 #include "core/demo.h"
 #include "core/store.h"
-#include "core/store_vod.h"
+#include "vod/store.h"
 #include "core/yj.h"
 
 #include <glib.h>
@@ -23,40 +19,19 @@
 #define OTHER "330102198001010026"
 
 typedef struct {
-    char *dir;
-    yj_store_t *st;
+    fixture_store_t fs;
+    yj_store_t *st; /* fs.st */
     int64_t course, lesson, job;
     char path_village[64], path_other[64];
 } fx_t;
 
-static int add_members_tx(yj_db_t *db, void *ud)
-{
-    (void)ud;
-    static const char *rows[][2] = {{MEMBER, "33010101"}, {OTHER, "33010201"}};
-    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-        sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO members(id_number, name, gender, "
-                                         "birth_date, org_id, created_at, updated_at) "
-                                         "SELECT ?, 'x', 'male', '1980-01-01', id, 0, 0 "
-                                         "FROM orgs WHERE code = ?");
-        sqlite3_bind_text(s, 1, rows[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, rows[i][1], -1, SQLITE_STATIC);
-        if (yj_db_step_done(db, s))
-            return YJ_EDB;
-    }
-    return 0;
-}
-
 static int setup(void **state)
 {
     fx_t *f = g_new0(fx_t, 1);
-    f->dir = g_dir_make_tmp("yj-vod-XXXXXX", NULL);
-    g_autofree char *db = g_build_filename(f->dir, "t.db", NULL);
-    char *err = NULL;
-    f->st = yj_store_open(db, &err);
-    assert_non_null(f->st);
-    yj_crypto_set_iterations(1000);
-    assert_int_equal(yj_demo_seed(f->st, &err), 1);
-    assert_int_equal(yj_store_write(f->st, add_members_tx, NULL), 0);
+    fixture_store_setup(&f->fs, true);
+    f->st = f->fs.st;
+    fixture_store_add_member(&f->fs, MEMBER, "x", "33010101", false);
+    fixture_store_add_member(&f->fs, OTHER, "x", "33010201", false);
     int64_t district = 0, village = 0;
     char p[64];
     assert_int_equal(yj_store_vod_org(f->st, "330100", &district, p, sizeof p), 0);
@@ -78,16 +53,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    yj_store_close(f->st);
-    GDir *d = g_dir_open(f->dir, 0, NULL);
-    const char *n;
-    while ((n = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(f->dir, n, NULL);
-        g_unlink(p);
-    }
-    g_dir_close(d);
-    g_rmdir(f->dir);
-    g_free(f->dir);
+    fixture_store_teardown(&f->fs);
     g_free(f);
     return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_vod.c — SQL for the course library; see store_vod.h.
+ * vod/store.c — SQL for the course library and its migrations; see
+ * vod/store.h.
  *
  * Organisation scope is a prefix test on materialised paths ("/1/4/"):
  * "x within root" is written as the index-friendly range
@@ -9,15 +10,17 @@
  * the member's org" as `substr(member_path, 1, length(o.path)) = o.path`.
  * Every statement is a literal with bound parameters.
  */
-#include "store_vod.h"
-#include "crypto.h"
-#include "log.h"
-#include "yj.h"
+#include "vod/store.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "core/store_records.h"
+#include "core/yj.h"
 
 #include <glib.h>
+#include <sqlite3.h>
 #include <string.h>
 
-const char yj_migration_vod_sql[] =
+static const char vod_sql[] =
     "CREATE TABLE vod_courses ("
     "  id INTEGER PRIMARY KEY,"
     "  title TEXT NOT NULL,"
@@ -104,6 +107,11 @@ const char yj_migration_vod_sql[] =
     "  watched_ms INTEGER NOT NULL,"
     "  intervals TEXT NOT NULL);"
     "CREATE INDEX vod_events_member ON vod_events(member_id, lesson_id, at_ms);";
+
+const yj_migration_t yj_vod_migrations[] = {
+    {"vod: courses, lessons, jobs, uploads, progress, events", vod_sql},
+};
+const size_t yj_vod_migrations_count = YJ_ARRAY_LEN(yj_vod_migrations);
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -200,19 +208,14 @@ int yj_store_vod_secret(yj_store_t *st, const char *name, char **value)
 int yj_store_vod_org(yj_store_t *st, const char *code, int64_t *id, char *path, size_t n)
 {
     READER(db);
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT id, path FROM orgs WHERE code = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    int rc = YJ_ENOENT;
-    if (sqlite3_step(s) == SQLITE_ROW) {
+    yj_org_t o;
+    int rc = yj_org_by_code(db, code, NULL, &o);
+    if (rc == 0) {
         if (id)
-            *id = sqlite3_column_int64(s, 0);
+            *id = o.id;
         if (path)
-            g_strlcpy(path, (const char *)sqlite3_column_text(s, 1), n);
-        rc = 0;
+            g_strlcpy(path, o.path, n);
     }
-    sqlite3_reset(s);
     return rc;
 }
 
@@ -1063,18 +1066,17 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     if (complete_now && op->minutes > 0) {
         /* The ledger's UNIQUE (member_id, kind, source_id) makes this
          * exactly-once even if progress rows were ever reset. */
-        s = yj_db_stmt(db, "INSERT INTO ledger(member_id, kind, source_id, minutes, at, by_whom, "
-                           "reason) VALUES (?, 'lesson', 'lesson:' || ?, ?, ?, 'vod', ?)");
-        if (!s) {
-            rc = YJ_EDB;
-            goto out;
-        }
-        sqlite3_bind_text(s, 1, op->member_id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 2, op->lesson_id);
-        sqlite3_bind_int(s, 3, op->minutes);
-        sqlite3_bind_int64(s, 4, now);
-        sqlite3_bind_text(s, 5, op->lesson_title, -1, SQLITE_TRANSIENT);
-        rc = yj_db_step_done(db, s);
+        char source[48];
+        g_snprintf(source, sizeof source, "lesson:%" G_GINT64_FORMAT, op->lesson_id);
+        rc = yj_ledger_credit(db,
+                              &(yj_credit_t){.member_id = op->member_id,
+                                             .kind = "lesson",
+                                             .source_id = source,
+                                             .minutes = op->minutes,
+                                             .at = now,
+                                             .by_whom = "vod",
+                                             .reason = op->lesson_title},
+                              NULL);
         if (rc == 0)
             op->credited = true;
         else if (rc == YJ_EEXIST)

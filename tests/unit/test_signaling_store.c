@@ -1,18 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* test_store_meetings.c — meetings in the store: scheduling checks,
+/* test_signaling_store.c — meetings in the store (signaling/store.c): scheduling checks,
  * invitations (org subtree, individual, migrant across subtrees), attendance
  * written per event, ending with one credit per member above the threshold,
  * idempotence, and recovery of open intervals after a crash. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "fixture_store.h"
 
 #include "core/demo.h"
 #include "core/store.h"
 #include "core/store_auth.h"
-#include "core/store_meetings.h"
+#include "signaling/store.h"
 #include "core/yj.h"
 
 #include <glib.h>
@@ -20,8 +16,8 @@
 #include <string.h>
 
 typedef struct {
-    char *dir, *path;
-    yj_store_t *st;
+    fixture_store_t fs;
+    yj_store_t *st; /* fs.st */
     yj_principal_t district, qingshan;
 } fx_t;
 
@@ -34,34 +30,14 @@ static const char *members[][4] = {
     {"330102199001010055", "新桥戊", "33010202", "0"},
 };
 
-static int add_members_tx(yj_db_t *db, void *ud)
-{
-    (void)ud;
-    for (size_t i = 0; i < YJ_ARRAY_LEN(members); i++) {
-        sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO members(id_number, name, gender, "
-                                         "birth_date, org_id, migrant, created_at, updated_at) "
-                                         "SELECT ?, ?, 'male', '1990-01-01', id, ?, 0, 0 "
-                                         "FROM orgs WHERE code = ?");
-        sqlite3_bind_text(s, 1, members[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, members[i][1], -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 3, atoi(members[i][3]));
-        sqlite3_bind_text(s, 4, members[i][2], -1, SQLITE_STATIC);
-        if (yj_db_step_done(db, s))
-            return YJ_EDB;
-    }
-    return 0;
-}
-
 static int setup(void **state)
 {
     fx_t *f = g_new0(fx_t, 1);
-    f->dir = g_dir_make_tmp("yj-meet-XXXXXX", NULL);
-    f->path = g_build_filename(f->dir, "t.db", NULL);
-    char *err = NULL;
-    f->st = yj_store_open(f->path, &err);
-    assert_non_null(f->st);
-    assert_int_equal(yj_demo_seed(f->st, &err), 1);
-    assert_int_equal(yj_store_write(f->st, add_members_tx, NULL), 0);
+    fixture_store_setup(&f->fs, true);
+    f->st = f->fs.st;
+    for (size_t i = 0; i < YJ_ARRAY_LEN(members); i++)
+        fixture_store_add_member(&f->fs, members[i][0], members[i][1], members[i][2],
+                                 members[i][3][0] == '1');
     assert_int_equal(yj_store_admin_find(f->st, "district", &f->district, NULL), 0);
     assert_int_equal(yj_store_admin_find(f->st, "qingshan", &f->qingshan, NULL), 0);
     *state = f;
@@ -71,15 +47,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    yj_store_close(f->st);
-    g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat(f->path, "-shm", NULL);
-    g_unlink(wal);
-    g_unlink(shm);
-    g_unlink(f->path);
-    g_rmdir(f->dir);
-    g_free(f->path);
-    g_free(f->dir);
+    fixture_store_teardown(&f->fs);
     g_free(f);
     return 0;
 }

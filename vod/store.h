@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_vod.h — the course library's tables: courses, lessons and the
+ * vod/store.h — the course library's tables: courses, lessons and the
  * organisations they are assigned to, transcoding jobs, resumable uploads,
  * per-member progress (merged watched intervals) and playback events.
  *
@@ -17,15 +17,17 @@
 #ifndef YJ_STORE_VOD_H
 #define YJ_STORE_VOD_H
 
-#include "store.h"
+#include "core/store.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The migration that creates these tables (listed in store_migrations.c). */
-extern const char yj_migration_vod_sql[];
+/* The course library's migrations, oldest first; the daemon places each
+ * in the global order (daemon/migrations.c). Append only. */
+extern const yj_migration_t yj_vod_migrations[];
+extern const size_t yj_vod_migrations_count;
 
 /* ---- settings and organisations ---- */
 

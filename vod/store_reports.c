@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_vod_reports.c — read-only queries behind the learning pages and
- * reports (store_vod.h): a member's learning page, per-organisation
+ * vod/store_reports.c — read-only queries behind the learning pages and
+ * reports (vod/store.h): a member's learning page, per-organisation
  * completion and hours, rankings, and a member's playback history for the
  * xAPI export. Hours come from the ledger (kind 'lesson'), never from a
  * stored total, so they always agree with the member's record.
  */
-#include "store_vod.h"
-#include "log.h"
-#include "yj.h"
+#include "vod/store.h"
+#include "core/log.h"
+#include "core/yj.h"
 
 #include <glib.h>
+#include <sqlite3.h>
 #include <string.h>
 
 static json_t *jtext(sqlite3_stmt *s, int i)

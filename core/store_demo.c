@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * demo.c — the demo organisation; see demo.h.
+ * store_demo.c — the demo organisation's rows; see demo.h. A store file
+ * (it writes SQL), so it lives beside the other store*.c files.
  *
  * Members' identity numbers are written as their first 17 digits; the check
  * character is computed at seed time (idnum.h), so every demo number is
@@ -16,6 +17,7 @@
 #include "yj.h"
 
 #include <glib.h>
+#include <sqlite3.h>
 #include <string.h>
 
 typedef struct {
@@ -112,9 +114,9 @@ static int insert_members(yj_db_t *db, const char *hash, char **ids)
             yj_error("demo", "demo member %zu: %s: %s", i, e.field, e.message);
             return rc;
         }
-        int64_t org = 0;
-        if ((rc = yj_records_org_id(db, m->org, &org)) ||
-            (rc = yj_records_member_insert(db, &in, org, hash)))
+        yj_org_t org;
+        if ((rc = yj_org_by_code(db, m->org, NULL, &org)) ||
+            (rc = yj_records_member_insert(db, &in, org.id, hash)))
             return rc;
         ids[i] = g_strdup(id);
     }
@@ -124,9 +126,16 @@ static int insert_members(yj_db_t *db, const char *hash, char **ids)
         /* Within this year, so this year's summary is not empty. */
         int64_t at = MAX(now - (int64_t)c->days_ago * 86400, year0 + (int64_t)i * 60);
         bool manual = strcmp(c->kind, "manual") == 0;
-        int rc = yj_records_credit_at(db, ids[c->member], c->kind, c->source, c->minutes, at,
-                                      manual ? YJ_DEMO_ADMIN : "system",
-                                      manual ? "demo: volunteer service" : NULL);
+        int rc =
+            yj_ledger_credit(db,
+                             &(yj_credit_t){.member_id = ids[c->member],
+                                            .kind = c->kind,
+                                            .source_id = c->source,
+                                            .minutes = c->minutes,
+                                            .at = at,
+                                            .by_whom = manual ? YJ_DEMO_ADMIN : "system",
+                                            .reason = manual ? "demo: volunteer service" : NULL},
+                             NULL);
         if (rc)
             return rc;
     }
@@ -138,15 +147,12 @@ static int insert_org(yj_db_t *db, const demo_org_t *o)
     int64_t parent = 0;
     g_autofree char *ppath = NULL;
     if (o->parent) {
-        sqlite3_stmt *s = yj_db_stmt(db, "SELECT id, path FROM orgs WHERE code = ?");
-        if (!s)
-            return YJ_EDB;
-        sqlite3_bind_text(s, 1, o->parent, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) != SQLITE_ROW)
-            return YJ_ENOENT;
-        parent = sqlite3_column_int64(s, 0);
-        ppath = g_strdup((const char *)sqlite3_column_text(s, 1));
-        sqlite3_reset(s);
+        yj_org_t p;
+        int rc = yj_org_by_code(db, o->parent, NULL, &p);
+        if (rc)
+            return rc;
+        parent = p.id;
+        ppath = g_strdup(p.path);
     }
     /* The path needs the new id: insert with a unique placeholder, then set. */
     sqlite3_stmt *s = yj_db_stmt(db, "INSERT INTO orgs(code, name, parent_id, path, created_at) "
@@ -189,16 +195,12 @@ static int seed_tx(yj_db_t *db, void *ud)
     }
     g_autofree char *hash = yj_password_hash(YJ_DEMO_PASSWORD);
     for (size_t i = 0; i < YJ_ARRAY_LEN(admins); i++) {
-        s = yj_db_stmt(db, "INSERT INTO admins(username, password_hash, org_id, created_at) "
-                           "SELECT ?, ?, id, ? FROM orgs WHERE code = ?");
-        if (!s)
-            return YJ_EDB;
-        sqlite3_bind_text(s, 1, admins[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, yj_now());
-        sqlite3_bind_text(s, 4, admins[i][1], -1, SQLITE_STATIC);
-        int rc = yj_db_step_done(db, s);
-        if (rc)
+        yj_org_t org;
+        int rc = yj_org_by_code(db, admins[i][1], NULL, &org);
+        if (rc || (rc = yj_db_run(db,
+                                  "INSERT INTO admins(username, password_hash, org_id, created_at) "
+                                  "VALUES (?, ?, ?, ?)",
+                                  "ssII", admins[i][0], hash, org.id, yj_now())))
             return rc;
     }
     char *ids[YJ_ARRAY_LEN(members)] = {0};

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_migrations.c — the schema, as an ordered list of migrations.
+ * store_records_schema.c — the records domain's schema, as migrations the
+ * daemon lists first (daemon/migrations.c). Other subsystems export their
+ * own (signaling/store.c, vod/store.c); core names none of them.
  *
  * Records model (see docs/ARCHITECTURE.md): organisations form a tree kept
  * as a materialised path of ids ("/1/4/9/") so a subtree test is a prefix
@@ -8,10 +10,8 @@
  * append-only (triggers refuse UPDATE and DELETE) and unique on (member,
  * kind, source_id) so one event is never credited twice.
  */
-#include "store_migrations.h"
-
-extern const char yj_migration_meetings_sql[]; /* core/store_meetings.c */
-extern const char yj_migration_vod_sql[]; /* store_vod.c */
+#include "store_records.h"
+#include "yj.h"
 
 static const char base_sql[] =
     "CREATE TABLE orgs ("
@@ -89,9 +89,7 @@ static const char base_sql[] =
     /* Server-wide secrets (e.g. the HMAC key for signed playback URLs). */
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
-const yj_migration_t yj_migrations[] = {
+const yj_migration_t yj_records_migrations[] = {
     {"records: orgs, members, admins, sessions, ledger", base_sql},
-    {"meetings: meetings, invitations, attendance, results", yj_migration_meetings_sql},
-    {"vod: courses, lessons, jobs, uploads, progress, events", yj_migration_vod_sql},
 };
-const int yj_migrations_count = (int)(sizeof yj_migrations / sizeof yj_migrations[0]);
+const size_t yj_records_migrations_count = YJ_ARRAY_LEN(yj_records_migrations);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* attendance.c — interval union and the credit rule; see attendance.h. */
-#include "attendance.h"
+#include "signaling/attendance.h"
 
 #include <stdlib.h>
 

@@ -1,24 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_meetings.c — SQL for meetings, invitations and attendance; see
- * store_meetings.h for the model and the crash rule.
+ * signaling/store.c — SQL for meetings, invitations and attendance, and
+ * the meetings tables' migrations; see signaling/store.h for the model and
+ * the crash rule.
  *
- * The interval arithmetic is core/attendance.c; this file only moves rows.
- * Every statement is a literal with bound parameters.
+ * The interval arithmetic is signaling/attendance.c; this file only moves
+ * rows. Every statement is a literal with bound parameters.
  *
- * The ledger rows are inserted here, inside the transaction that ends the
- * meeting, rather than through yj_store_credit (core/store_records.h),
- * which runs its own transaction: a crash can then never leave an ended
- * meeting without its credits. Same table, same unique key, same rules.
+ * The ledger rows are written with yj_ledger_credit (core/store_records.h)
+ * inside the transaction that ends the meeting, rather than through
+ * yj_store_credit, which runs its own transaction: a crash can then never
+ * leave an ended meeting without its credits.
  */
-#include "store_meetings.h"
-#include "attendance.h"
-#include "log.h"
-#include "yj.h"
+#include "signaling/store.h"
+#include "signaling/attendance.h"
+#include "core/log.h"
+#include "core/store_records.h"
+#include "core/yj.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
-const char yj_migration_meetings_sql[] =
+static const char meetings_sql[] =
     "CREATE TABLE meetings ("
     "  id INTEGER PRIMARY KEY,"
     "  org_id INTEGER NOT NULL REFERENCES orgs(id),"
@@ -73,6 +76,11 @@ const char yj_migration_meetings_sql[] =
     "  seconds INTEGER NOT NULL,"
     "  minutes INTEGER NOT NULL,"
     "  PRIMARY KEY (meeting_id, member_id)) WITHOUT ROWID;";
+
+const yj_migration_t yj_signaling_migrations[] = {
+    {"meetings: meetings, invitations, attendance, results", meetings_sql},
+};
+const size_t yj_signaling_migrations_count = YJ_ARRAY_LEN(yj_signaling_migrations);
 
 static const struct {
     const char *slug, *name;
@@ -153,20 +161,16 @@ static int bad(create_t *c, int rc, const char *field, const char *value)
     return rc;
 }
 
-/* Looks an org up by code; *path receives its path. 0, YJ_ENOENT. */
+/* Looks an org up by code (yj_org_by_code); *path receives its path. 0,
+ * YJ_ENOENT. */
 static int org_by_code(yj_db_t *db, const char *code, int64_t *id, char *path, size_t n)
 {
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT id, path FROM orgs WHERE code = ?");
-    if (!s)
-        return YJ_EDB;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-    int rc = YJ_ENOENT;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-        g_strlcpy(path, col_text(s, 1), n);
-        rc = 0;
+    yj_org_t o;
+    int rc = yj_org_by_code(db, code, NULL, &o);
+    if (rc == 0) {
+        *id = o.id;
+        g_strlcpy(path, o.path, n);
     }
-    sqlite3_reset(s);
     return rc;
 }
 
@@ -659,14 +663,20 @@ static int settle_member(yj_db_t *db, write_t *w, const char *member, const char
         return rc;
     char source[48];
     g_snprintf(source, sizeof source, "meeting:%" G_GINT64_FORMAT, w->id);
-    /* The ledger's UNIQUE (member_id, kind, source_id) makes this once. */
-    rc = yj_db_run(db,
-                   "INSERT OR IGNORE INTO ledger(member_id, kind, source_id, minutes, at, "
-                   "by_whom, reason) VALUES (?, 'meeting', ?, ?, ?, 'system', ?)",
-                   "ssiIs", member, source, minutes, to, title);
+    /* The ledger's UNIQUE (member_id, kind, source_id) makes this once:
+     * YJ_EEXIST is a credit made by an earlier try. */
+    rc = yj_ledger_credit(db,
+                          &(yj_credit_t){.member_id = member,
+                                         .kind = "meeting",
+                                         .source_id = source,
+                                         .minutes = minutes,
+                                         .at = to,
+                                         .by_whom = "system",
+                                         .reason = title},
+                          NULL);
     if (rc == 0)
-        w->credited += sqlite3_changes(yj_db_handle(db));
-    return rc;
+        w->credited++;
+    return rc == YJ_EEXIST ? 0 : rc;
 }
 
 static int end_tx(yj_db_t *db, void *ud)

@@ -5,7 +5,7 @@
  * the meeting's span, and the credit rule applied to it.
  *
  * No SQL, no clock, no allocation beyond what the caller passes: the store
- * (core/store_meetings.c) feeds rows in, the unit tests feed arrays in.
+ * (signaling/store.c) feeds rows in, the unit tests feed arrays in.
  */
 #ifndef YJ_ATTENDANCE_H
 #define YJ_ATTENDANCE_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * store_meetings.h — SQL for meetings, invitations, attendance intervals and
+ * signaling/store.h — SQL for meetings, invitations, attendance intervals and
  * the end-of-meeting credit.
  *
  * A meeting belongs to one organisation and invites organisations (every
@@ -21,16 +21,18 @@
 #ifndef YJ_STORE_MEETINGS_H
 #define YJ_STORE_MEETINGS_H
 
-#include "principal.h"
-#include "store.h"
+#include "core/principal.h"
+#include "core/store.h"
 
 #include <glib.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The migration that adds the meetings tables (core/store_migrations.c). */
-extern const char yj_migration_meetings_sql[];
+/* The meetings tables' migrations, oldest first; the daemon places each
+ * in the global order (daemon/migrations.c). Append only. */
+extern const yj_migration_t yj_signaling_migrations[];
+extern const size_t yj_signaling_migrations_count;
 
 /* Meeting types: the English slug stored and returned by the API, or the
  * Chinese name (支部党员大会, 支委会, 党小组会, 党课); returns the slug or NULL

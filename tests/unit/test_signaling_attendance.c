@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/attendance.h"
+#include "signaling/attendance.h"
 
 static void union_disjoint_and_overlapping(void **state)
 {
