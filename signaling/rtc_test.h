@@ -10,8 +10,14 @@
 #include "media/media.h"
 #include "http/http.h"
 
-int yj_rtc_test_register(yj_http_t *http, yj_media_t *(*engine)(void));
-/* Closes the test peers (before the engine is freed). */
-void yj_rtc_test_stop(void);
+typedef struct yj_rtc_test yj_rtc_test_t;
+
+/* Registers the test routes on http; engine is borrowed and must outlive
+ * the result. NULL when a route cannot be registered. */
+yj_rtc_test_t *yj_rtc_test_new(yj_http_t *http, yj_media_t *engine);
+/* Closes the test peers (before the engine is freed); more may come. */
+void yj_rtc_test_stop(yj_rtc_test_t *t);
+/* Closes the peers and frees. NULL: no-op. */
+void yj_rtc_test_free(yj_rtc_test_t *t);
 
 #endif

@@ -17,6 +17,8 @@
  * is removed — nothing is added. A good file becomes a lesson in status
  * "processing" plus a pending job, atomically.
  */
+#include "import.h"
+#include "jobs.h"
 #include "vod_internal.h"
 #include "core/crypto.h"
 #include "core/log.h"

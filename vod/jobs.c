@@ -13,6 +13,9 @@
  * Pool threads run at a lower CPU priority (nice 10) so transcoding never
  * starves HTTP and media threads.
  */
+#include "jobs.h"
+#include "demo.h"
+#include "transcode.h"
 #include "vod_internal.h"
 #include "core/log.h"
 #include "core/metrics.h"

@@ -10,6 +10,8 @@
  * organisations; a member sees ready lessons assigned to their own
  * organisation or any ancestor of it. Anything else is a 404, never data.
  */
+#include "library.h"
+#include "serve.h"
 #include "vod_internal.h"
 #include "rules.h"
 #include "core/log.h"
@@ -378,7 +380,7 @@ static int lesson_delete(yj_req_t *req, void *ud)
         return yj_req_reply_errno(req, rc, "id");
     g_autofree char *dir = yj_vod_lesson_dir(v, id);
     yj_vod_rm_tree(dir);
-    yj_vod_serve_forget(id);
+    yj_vod_serve_forget(v, id);
     yj_info("vod", "lesson %" G_GINT64_FORMAT " deleted by %s", id,
             yj_req_principal(req)->username);
     return yj_req_reply_data(req, 204, NULL, "", 0);

@@ -21,8 +21,9 @@
  * cannot set headers: the session cookie authenticates it and the body is
  * read as JSON whatever its Content-Type says.
  */
-#include "vod_internal.h"
+#include "progress.h"
 #include "rules.h"
+#include "vod_internal.h"
 #include "core/metrics.h"
 #include "core/yj.h"
 
@@ -110,45 +111,42 @@ typedef struct {
     bool done;
 } pending_t;
 
-static GMutex gc_lock;
-static GCond gc_cond;
-static GPtrArray *gc_queue; /* pending_t* waiting for a transaction */
-static bool gc_leader;      /* a transaction is running */
+/* Group commit: yj_vod_t's gc_* fields, guarded by gc_lock. */
 
 /* Applies op together with whatever other reports are waiting; returns
  * the transaction's result (op->result holds the report's own). */
 static int apply_grouped(yj_vod_t *v, yj_vod_progress_op_t *op)
 {
     pending_t me = {op, 0, false};
-    g_mutex_lock(&gc_lock);
-    if (!gc_queue)
-        gc_queue = g_ptr_array_new();
-    g_ptr_array_add(gc_queue, &me);
+    g_mutex_lock(&v->gc_lock);
+    if (!v->gc_queue)
+        v->gc_queue = g_ptr_array_new();
+    g_ptr_array_add(v->gc_queue, &me);
     while (!me.done) {
-        if (gc_leader) {
-            g_cond_wait(&gc_cond, &gc_lock);
+        if (v->gc_leader) {
+            g_cond_wait(&v->gc_cond, &v->gc_lock);
             continue;
         }
-        gc_leader = true;
-        guint n = MIN(gc_queue->len, MAX_BATCH);
+        v->gc_leader = true;
+        guint n = MIN(v->gc_queue->len, MAX_BATCH);
         pending_t *batch[MAX_BATCH];
-        memcpy(batch, gc_queue->pdata, n * sizeof(pending_t *));
-        g_ptr_array_remove_range(gc_queue, 0, n);
-        g_mutex_unlock(&gc_lock);
+        memcpy(batch, v->gc_queue->pdata, n * sizeof(pending_t *));
+        g_ptr_array_remove_range(v->gc_queue, 0, n);
+        g_mutex_unlock(&v->gc_lock);
         yj_vod_progress_op_t ops[MAX_BATCH];
         for (guint i = 0; i < n; i++)
             ops[i] = *batch[i]->op;
         int rc = yj_store_vod_progress_apply(v->store, ops, n, decide, NULL);
-        g_mutex_lock(&gc_lock);
+        g_mutex_lock(&v->gc_lock);
         for (guint i = 0; i < n; i++) {
             *batch[i]->op = ops[i];
             batch[i]->rc = rc;
             batch[i]->done = true;
         }
-        gc_leader = false;
-        g_cond_broadcast(&gc_cond);
+        v->gc_leader = false;
+        g_cond_broadcast(&v->gc_cond);
     }
-    g_mutex_unlock(&gc_lock);
+    g_mutex_unlock(&v->gc_lock);
     return me.rc;
 }
 

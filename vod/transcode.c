@@ -23,10 +23,14 @@
  * is opened with the safe options (local file, known containers only) and
  * the cancel flag is checked at every packet.
  */
-#include "vod_internal.h"
+#include "transcode.h"
+#include "hls.h"
+#include "import.h"
 #include "core/log.h"
 #include "core/yj.h"
 
+#include <glib.h>
+#include <jansson.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
