@@ -249,6 +249,25 @@ static void release(yj_vod_t *v, const char *id)
     g_mutex_unlock(&v->lock);
 }
 
+int yj_vod_import_parse_offset(const char *s, int64_t *off)
+{
+    char *end = NULL;
+    long long v = s && *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : -1;
+    if (v < 0 || !end || *end)
+        return YJ_EINVAL;
+    *off = v;
+    return 0;
+}
+
+int yj_vod_import_check_chunk(int64_t off, size_t len, int64_t received, int64_t size)
+{
+    if (off != received)
+        return YJ_ESTATE;
+    if (received < 0 || received > size || len > (uint64_t)(size - received))
+        return YJ_EINVAL;
+    return 0;
+}
+
 /* PUT /api/v1/uploads/{id}?offset=N — body: the next bytes */
 static int upload_put(yj_req_t *req, void *ud)
 {
@@ -256,21 +275,20 @@ static int upload_put(yj_req_t *req, void *ud)
     yj_vod_upload_t u;
     if (own_upload(v, req, &u))
         return 0;
-    const char *os = yj_req_query(req, "offset");
-    char *end = NULL;
-    long long off = os && *os >= '0' && *os <= '9' ? strtoll(os, &end, 10) : -1;
-    if (off < 0 || !end || *end)
+    int64_t off = 0;
+    if (yj_vod_import_parse_offset(yj_req_query(req, "offset"), &off))
         return yj_req_reply_error(req, 400, "invalid_offset", "offset",
                                   "offset=N (bytes already sent) is required");
     size_t len = 0;
     const void *data = yj_req_body(req, &len);
-    if (off != u.received) {
+    int chk = yj_vod_import_check_chunk(off, len, u.received, u.size);
+    if (chk == YJ_ESTATE) {
         json_t *e = json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "offset_mismatch", "field",
                               "offset", "message", "the upload continues from the received offset",
                               "received", (json_int_t)u.received);
         return yj_req_reply_json(req, 409, e);
     }
-    if ((int64_t)len > u.size - u.received)
+    if (chk)
         return yj_req_reply_error(
             req, 400, "too_much_data", "body",
             "the chunk goes past the declared size (%" G_GINT64_FORMAT " bytes)", u.size);

@@ -17,6 +17,16 @@
 /* Registers import.c's routes on http (user data: v). 0 or YJ_EINVAL. */
 int yj_vod_import_register(yj_vod_t *v, yj_http_t *http);
 
+/* The resumable upload's ?offset=N (import.c, PUT /api/v1/uploads/{id}):
+ * decimal digits only, no sign or space. 0 with *off set, or YJ_EINVAL
+ * (400 invalid_offset). Exposed for tests/unit and tests/fuzz. */
+int yj_vod_import_parse_offset(const char *s, int64_t *off);
+/* May a chunk of len bytes at off be written to an upload of size bytes
+ * that has received bytes? 0: yes, and off + len <= size; YJ_ESTATE: off
+ * is not the received offset (409 offset_mismatch); YJ_EINVAL: the chunk
+ * goes past the declared size (400 too_much_data). */
+int yj_vod_import_check_chunk(int64_t off, size_t len, int64_t received, int64_t size);
+
 /* A probed media file. */
 typedef struct {
     int64_t duration_ms;
