@@ -20,6 +20,7 @@
 struct yj_portal {
     yj_app_t *app;   /* borrowed */
     json_t *openapi; /* owned: the merged OpenAPI document */
+    yj_auth_t *auth; /* owned: sign-in routes and their limiter */
 };
 
 static int healthz(yj_req_t *req, void *ud)
@@ -137,7 +138,8 @@ yj_portal_t *yj_portal_new(yj_app_t *app, yj_http_t *http, char **err)
     rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz, app);
     rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics, app);
     rc |= yj_http_route(http, "GET", "/api/v1/openapi.json", YJ_ROUTE_PUBLIC, 0, openapi, P);
-    rc |= yj_auth_register(app, http);
+    P->auth = yj_auth_new(app, http);
+    rc |= P->auth ? 0 : YJ_EINVAL;
     rc |= yj_api_register(app, http);
     if (rc) {
         *err = g_strdup("cannot register the portal routes");
@@ -160,5 +162,6 @@ void yj_portal_free(yj_portal_t *P)
     if (!P)
         return;
     json_decref(P->openapi);
+    yj_auth_free(P->auth);
     g_free(P);
 }
