@@ -104,7 +104,7 @@ static void send_error(part_t *p, const char *id, const char *code, const char *
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char *text = yj_msg_error_text(code, field, id, "%s", msg);
+    char *text = yj_protocol_msg_error_text(code, field, id, "%s", msg);
     g_free(msg);
     yj_ws_conn_send_text(p->conn, text, strlen(text));
     g_free(text);
@@ -479,7 +479,7 @@ static void on_negotiation_needed(yj_media_peer_t *peer, void *ud)
 /* ------------------------------------------------------------------ */
 /* messages */
 
-static bool resolve_principal(part_t *p, const yj_msg_t *m, yj_principal_t *out)
+static bool resolve_principal(part_t *p, const yj_protocol_msg_t *m, yj_principal_t *out)
 {
     if (m->token) {
         char hash[65];
@@ -524,7 +524,7 @@ static json_t *ice_servers_json(yj_meeting_rooms_t *rs)
     return a;
 }
 
-static void do_join(part_t *p, const yj_msg_t *m)
+static void do_join(part_t *p, const yj_protocol_msg_t *m)
 {
     yj_meeting_rooms_t *rs = p->rooms;
     yj_store_t *st = rs->app->store;
@@ -622,7 +622,7 @@ static void do_join(part_t *p, const yj_msg_t *m)
               json_pack("{s:s,s:o}", "type", "participant_joined", "participant", part_json(p)));
 }
 
-static void do_offer(part_t *p, const yj_msg_t *m)
+static void do_offer(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->peer)
         return send_error(p, m->id, "media_unavailable", NULL,
@@ -644,7 +644,7 @@ static void do_offer(part_t *p, const yj_msg_t *m)
     g_free(err);
 }
 
-static void do_answer(part_t *p, const yj_msg_t *m)
+static void do_answer(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->peer)
         return send_error(p, m->id, "media_unavailable", NULL,
@@ -659,7 +659,7 @@ static void do_answer(part_t *p, const yj_msg_t *m)
     g_free(err);
 }
 
-static void do_candidate(part_t *p, const yj_msg_t *m)
+static void do_candidate(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->peer)
         return send_error(p, m->id, "media_unavailable", NULL,
@@ -670,7 +670,7 @@ static void do_candidate(part_t *p, const yj_msg_t *m)
                    yj_strerror(rc));
 }
 
-static part_t *target_of(part_t *p, const yj_msg_t *m)
+static part_t *target_of(part_t *p, const yj_protocol_msg_t *m)
 {
     part_t *t = g_hash_table_lookup(p->room->parts, m->target);
     if (!t)
@@ -678,7 +678,7 @@ static part_t *target_of(part_t *p, const yj_msg_t *m)
     return t;
 }
 
-static void do_host(part_t *p, const yj_msg_t *m)
+static void do_host(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->host)
         return send_error(p, m->id, "forbidden", "action", "only the host may do this");
@@ -744,9 +744,9 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
         send_error(p, NULL, "rate_limited", NULL, "too many messages; slow down");
         return;
     }
-    yj_msg_t m;
-    yj_msg_error_t err;
-    if (yj_msg_parse(text, len, &m, &err) != 0) {
+    yj_protocol_msg_t m;
+    yj_protocol_msg_error_t err;
+    if (yj_protocol_msg_parse(text, len, &m, &err) != 0) {
         /* Echo a request id when one can still be read. */
         json_t *root = json_loadb(text, len, 0, NULL);
         json_t *idv = json_is_object(root) ? json_object_get(root, "id") : NULL;
@@ -758,7 +758,7 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
     }
     if (m.type != YJ_MSG_JOIN && m.type != YJ_MSG_PING && !p->room) {
         send_error(p, m.id, "not_joined", "type", "join a meeting first");
-        yj_msg_clear(&m);
+        yj_protocol_msg_clear(&m);
         return;
     }
     switch (m.type) {
@@ -818,7 +818,7 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
         break;
     }
     }
-    yj_msg_clear(&m);
+    yj_protocol_msg_clear(&m);
 }
 
 static void on_open(yj_ws_conn_t *c, void *ud)

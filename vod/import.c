@@ -41,13 +41,13 @@
 #define SAFE_FORMATS                                                                               \
     "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,asf,wav,mp3,ogg,h264,hevc,m4v,dv"
 
-void yj_vod_safe_input_options(AVDictionary **opts)
+void yj_vod_import_safe_options(AVDictionary **opts)
 {
     av_dict_set(opts, "protocol_whitelist", "file", 0);
     av_dict_set(opts, "format_whitelist", SAFE_FORMATS, 0);
 }
 
-int yj_vod_probe(const char *path, yj_vod_probe_t *p, char *err, size_t errlen)
+int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
     AVFormatContext *ic = NULL;
@@ -55,7 +55,7 @@ int yj_vod_probe(const char *path, yj_vod_probe_t *p, char *err, size_t errlen)
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
     AVDictionary *opts = NULL;
-    yj_vod_safe_input_options(&opts);
+    yj_vod_import_safe_options(&opts);
     int rc = YJ_EMEDIA;
     int r = avformat_open_input(&ic, path, NULL, &opts);
     av_dict_free(&opts);
@@ -346,7 +346,7 @@ static int upload_delete(yj_req_t *req, void *ud)
 /* Creates the lesson for an already probed file and queues its job;
  * replies 202 with the lesson. */
 static int create_lesson(yj_vod_t *v, yj_req_t *req, json_t *b, const char *source, bool owned,
-                         const char *upload_id, const yj_vod_probe_t *p)
+                         const char *upload_id, const yj_vod_import_probe_t *p)
 {
     json_t *cid = json_object_get(b, "course_id");
     yj_vod_course_t c;
@@ -418,9 +418,9 @@ static int upload_complete(yj_req_t *req, void *ud)
         return 0;
     g_free(spec.org_ids);
     g_autofree char *path = upload_path(v, u.id);
-    yj_vod_probe_t p;
+    yj_vod_import_probe_t p;
     char err[256];
-    if (yj_vod_probe(path, &p, err, sizeof err) != 0) {
+    if (yj_vod_import_probe(path, &p, err, sizeof err) != 0) {
         /* Nothing is added: the upload and its bytes go. */
         yj_store_vod_upload_delete(v->store, u.id);
         g_unlink(path);
@@ -463,9 +463,9 @@ static int import_path(yj_req_t *req, void *ud)
     if (yj_vod_course_for_admin(v, req, json_is_integer(cid) ? json_integer_value(cid) : 0, &c))
         return 0;
     yj_vod_course_clear(&c);
-    yj_vod_probe_t p;
+    yj_vod_import_probe_t p;
     char err[256];
-    if (yj_vod_probe(source, &p, err, sizeof err) != 0)
+    if (yj_vod_import_probe(source, &p, err, sizeof err) != 0)
         return yj_req_reply_error(req, 422, "not_a_video", "path", "%s", err);
     return create_lesson(v, req, b, source, false, NULL, &p);
 }

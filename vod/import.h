@@ -34,16 +34,16 @@ typedef struct {
     bool has_audio;
     char video_codec[32];
     char format[64];
-} yj_vod_probe_t;
+} yj_vod_import_probe_t;
 
 /* Opens path with libavformat (local files only, common containers only),
  * requires a decodable video stream and decodes its first frame. Returns 0
  * or YJ_EMEDIA with a one-line reason in err. */
-int yj_vod_probe(const char *path, yj_vod_probe_t *p, char *err, size_t errlen);
+int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen);
 
 /* libavformat options that keep a hostile file from reaching other files
  * or the network (protocol whitelist, container whitelist). */
 struct AVDictionary;
-void yj_vod_safe_input_options(struct AVDictionary **opts);
+void yj_vod_import_safe_options(struct AVDictionary **opts);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * jobs.h — the transcoding job queue on core/jobs.h's pool (jobs.c).
+ * jobs.h — the persistent transcoding job queue and its thread pool (jobs.c).
  *
  * Internal to vod/ (see vod_internal.h for the convention): other folders
  * include vod/vod.h only.

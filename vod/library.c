@@ -219,7 +219,7 @@ static json_t *lesson_json(yj_vod_t *v, const yj_vod_lesson_t *l, const yj_princ
                           yj_vod_lesson_status_name(l->status), "percent", l->percent, "duration",
                           (double)l->duration_ms / 1000.0, "minutes", l->minutes, "hours",
                           (double)l->minutes / 60.0, "threshold", l->threshold, "needed",
-                          (double)yj_progress_needed_ms(l->duration_ms, l->threshold) / 1000.0,
+                          (double)yj_vod_rules_needed_ms(l->duration_ms, l->threshold) / 1000.0,
                           "orgs", l->orgs, "updated_at", (json_int_t)l->updated_at);
     if (l->error)
         json_object_set_new(o, "error", json_string(l->error));

@@ -30,9 +30,9 @@
 #include <string.h>
 
 typedef struct {
-    const yj_progress_report_t *report;
+    const yj_vod_rules_report_t *report;
     int64_t now_ms;
-    yj_progress_error_t err;
+    yj_vod_rules_error_t err;
     int64_t watched_ms;
     int64_t duration_ms;
     bool completed;
@@ -51,7 +51,7 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
         g_strlcpy(c->err.message, "the lesson is not ready to play", sizeof c->err.message);
         return YJ_ESTATE;
     }
-    yj_progress_state_t prev = {0};
+    yj_vod_rules_state_t prev = {0};
     if (op->prev.exists) {
         prev.exists = true;
         prev.position_ms = op->prev.position_ms;
@@ -60,10 +60,10 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
         if (yj_intervals_from_json(&prev.watched, op->prev.intervals) != 0)
             yj_intervals_clear(&prev.watched); /* unreadable: start over, never crash */
     }
-    yj_progress_state_t next;
+    yj_vod_rules_state_t next;
     bool credit = false;
-    int rc = yj_progress_decide(&prev, c->report, op->duration_ms, op->threshold, c->now_ms, &next,
-                                &credit, &c->err);
+    int rc = yj_vod_rules_decide(&prev, c->report, op->duration_ms, op->threshold, c->now_ms, &next,
+                                 &credit, &c->err);
     yj_intervals_clear(&prev.watched);
     if (rc)
         return rc;
@@ -74,7 +74,7 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
     op->complete = next.completed;
     op->from_ms = c->report->from_ms;
     op->event =
-        c->report->event == YJ_EV_PROGRESS ? NULL : yj_progress_event_name(c->report->event);
+        c->report->event == YJ_EV_PROGRESS ? NULL : yj_vod_rules_event_name(c->report->event);
     c->watched_ms = op->watched_ms;
     c->completed = next.completed;
     yj_intervals_clear(&next.watched);
@@ -158,21 +158,21 @@ static int progress_post(yj_req_t *req, void *ud)
     int64_t id = yj_vod_param_id(req, "id");
     size_t len = 0;
     const char *body = yj_req_body(req, &len);
-    yj_progress_report_t r;
-    yj_progress_error_t perr;
-    if (yj_progress_parse(body, len, &r, &perr) != 0) {
+    yj_vod_rules_report_t r;
+    yj_vod_rules_error_t perr;
+    if (yj_vod_rules_parse(body, len, &r, &perr) != 0) {
         count(R_INVALID);
         return yj_req_reply_error(req, 400, perr.code, perr.field, "%s", perr.message);
     }
     if (id <= 0) {
-        yj_progress_report_clear(&r);
+        yj_vod_rules_report_clear(&r);
         return yj_req_reply_error(req, 404, "not_found", "id", "no such lesson");
     }
     decide_ctx_t c = {.report = &r, .now_ms = yj_vod_now_ms()};
     yj_vod_progress_op_t op = {
         .member_id = me->member_id, .member_path = me->org_path, .lesson_id = id, .ud = &c};
     int rc = apply_grouped(v, &op);
-    yj_progress_report_clear(&r);
+    yj_vod_rules_report_clear(&r);
     if (rc)
         return rc;
     if (op.result == YJ_ENOENT)
@@ -225,7 +225,7 @@ int yj_vod_progress_register(yj_vod_t *v, yj_http_t *http)
 {
     int rc = 0;
     rc |= yj_http_route(http, "POST", "/api/v1/lessons/{id}/progress", YJ_ROUTE_MEMBER,
-                        YJ_PROGRESS_MAX_BODY, progress_post, v);
+                        YJ_VOD_RULES_MAX_BODY, progress_post, v);
     rc |= yj_http_route(http, "GET", "/api/v1/lessons/{id}/progress", YJ_ROUTE_MEMBER, 0,
                         progress_get, v);
     return rc ? YJ_EINVAL : 0;

@@ -94,7 +94,7 @@ static yj_sign_result_t check(yj_vod_t *v, yj_req_t *req, const char *lesson, in
     if (known >= 0)
         return known < now ? YJ_SIGN_EXPIRED : YJ_SIGN_OK;
     yj_sign_result_t s =
-        yj_vod_verify((const unsigned char *)v->key, v->keylen, lesson, who, exp, sig, now);
+        yj_vod_sign_verify((const unsigned char *)v->key, v->keylen, lesson, who, exp, sig, now);
     if (s == YJ_SIGN_OK) {
         int64_t *boxed = g_new(int64_t, 1);
         *boxed = g_ascii_strtoll(exp, NULL, 10);
@@ -192,7 +192,7 @@ static int hls_get(yj_req_t *req, void *ud)
 {
     yj_vod_t *v = ud;
     const char *lesson = yj_req_param(req, "lesson"), *file = yj_req_param(req, "file");
-    if (!yj_vod_file_allowed(file))
+    if (!yj_vod_sign_file_allowed(file))
         return yj_req_reply_error(req, 404, "not_found", NULL, "no such file");
     int64_t now = yj_now();
     yj_sign_result_t s = check(v, req, lesson, now);

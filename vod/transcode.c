@@ -630,7 +630,7 @@ static int plan(tc_t *t)
 static int open_input(tc_t *t)
 {
     AVDictionary *opts = NULL;
-    yj_vod_safe_input_options(&opts);
+    yj_vod_import_safe_options(&opts);
     int rc = avformat_open_input(&t->ic, t->o->source, NULL, &opts);
     av_dict_free(&opts);
     if (rc < 0)

@@ -65,8 +65,8 @@ int yj_vod_rm_tree(const char *path)
 
 char *yj_vod_playback_prefix(yj_vod_t *v, int64_t lesson_id, const char *viewer)
 {
-    return yj_vod_url_prefix((const unsigned char *)v->key, v->keylen, lesson_id, viewer, yj_now(),
-                             v->url_ttl, v->url_bucket);
+    return yj_vod_sign_url_prefix((const unsigned char *)v->key, v->keylen, lesson_id, viewer,
+                                  yj_now(), v->url_ttl, v->url_bucket);
 }
 
 int64_t yj_vod_param_id(yj_req_t *req, const char *name)
@@ -416,8 +416,8 @@ int yj_vod_import_file(yj_vod_t *v, const char *path, bool take_ownership, int64
         g_strlcpy(err, "the course library is not running", errlen);
         return YJ_ESTATE;
     }
-    yj_vod_probe_t p;
-    int rc = yj_vod_probe(path, &p, err, errlen);
+    yj_vod_import_probe_t p;
+    int rc = yj_vod_import_probe(path, &p, err, errlen);
     if (rc)
         return rc;
     yj_vod_lesson_new_t in = {
