@@ -3,6 +3,8 @@
  * rtc_test.h — test-only HTTP signaling for browser tests of server
  * re-offers (see rtc_test.c); registered by rtc.c only when [media]
  * test_pages is configured. Never enabled in production configurations.
+ * It is daemon code (the test-only half of rtc, prefix yj_rtc_test_), not
+ * a unit test: those live in tests/unit/test_*.c.
  */
 #ifndef YJ_RTC_TEST_H
 #define YJ_RTC_TEST_H
