@@ -7,10 +7,18 @@
  *   yuanjiao [options] backup DEST          online copy of the database
  *   yuanjiao [options] routes               list every HTTP route
  *
- * Start-up order: config → store (migrations) → subsystems' init (routes,
- * no threads) → static pages → subsystems' start (threads) → HTTP listen.
- * SIGTERM/SIGINT stop in reverse: HTTP first (in-flight requests finish),
- * then subsystems, then the store is closed cleanly.
+ * The daemon owns every subsystem; there are no global singletons. Start-up
+ * order: config → store (migrations) → HTTP server (not listening) → each
+ * subsystem's _new (its routes, no threads), given what it needs → the
+ * cross-subsystem wiring (callbacks) → static pages → each _start
+ * (threads) → HTTP listen. SIGTERM/SIGINT stop in reverse: HTTP first
+ * (in-flight requests finish), then each subsystem's _stop and _free in
+ * reverse order of creation, then the store is closed cleanly.
+ *
+ * Wiring (the only place subsystems learn of each other):
+ *   rtc       owns the media engine; meetings gets yj_rtc_engine(rtc)
+ *   meetings  is rtc's authorizer (who may WHIP/WHEP into a meeting room)
+ *   meetings  "meeting ended" hooks (yj_meetings_on_ended): recordings
  */
 #include "core/app.h"
 #include "core/crypto.h"
@@ -33,20 +41,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    const char *name;
-    int (*init)(yj_app_t *app, yj_http_t *http); /* routes and state, no threads */
-    int (*start)(void);                          /* may be NULL */
-    void (*stop)(void);                          /* may be NULL; must undo init */
-} subsystem_t;
-
-/* Each subsystem appears once; order is start order. */
-static const subsystem_t subsystems[] = {
-    {"portal", yj_portal_init, NULL, yj_portal_stop},
-    {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
-    {"meetings", yj_meetings_init, yj_meetings_start, yj_meetings_stop},
-    {"vod", yj_vod_init, yj_vod_start, yj_vod_stop},
-};
+/* The subsystems, created in this order and freed in reverse. NULL until
+ * created (every _free and _stop accepts NULL). */
+static struct {
+    yj_portal_t *portal;
+    yj_rtc_t *rtc;
+    yj_meetings_t *meetings;
+    yj_vod_t *vod;
+} sub;
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
 static int opt_port = -1;
@@ -58,10 +60,9 @@ static GOptionEntry entries[] = {
      "DIR"},
     {"http-port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "HTTP port (0: any free port)", "N"},
     {"http-address", 0, 0, G_OPTION_ARG_STRING, &opt_address, "HTTP listen address", "ADDR"},
-    {"log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level, "debug, info, warn or error",
-     "LEVEL"},
-    {"demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo, "Load the demo organisation if the database is empty",
-     NULL},
+    {"log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level, "debug, info, warn or error", "LEVEL"},
+    {"demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
+     "Load the demo organisation if the database is empty", NULL},
     {"org", 0, 0, G_OPTION_ARG_STRING, &opt_org, "Organisation code (admin add)", "CODE"},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -69,7 +70,6 @@ static GOptionEntry entries[] = {
 
 static yj_app_t app;
 static yj_http_t *http;
-static int started; /* subsystems whose init succeeded */
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
@@ -100,18 +100,41 @@ static int open_store(void)
     return 0;
 }
 
+/* rtc's authorizer, answered by meetings (see the wiring above). */
+static bool authorize_media(const char *room, const yj_principal_t *who, yj_rtc_role_t role,
+                            void *ud)
+{
+    (void)role;
+    return yj_meetings_may_use_room(ud, room, who);
+}
+
 static void stop_all(void)
 {
     yj_http_free(http);
     http = NULL;
-    for (int i = started - 1; i >= 0; i--)
-        if (subsystems[i].stop)
-            subsystems[i].stop();
-    started = 0;
+    yj_vod_free(sub.vod);
+    sub.vod = NULL;
+    if (sub.rtc)
+        yj_rtc_set_authorizer(sub.rtc, NULL, NULL);
+    yj_meetings_free(sub.meetings);
+    sub.meetings = NULL;
+    yj_rtc_free(sub.rtc);
+    sub.rtc = NULL;
+    yj_portal_free(sub.portal);
+    sub.portal = NULL;
     yj_store_close(app.store);
     app.store = NULL;
 }
 
+static int init_failed(const char *name, char *err)
+{
+    int r = fail("%s: initialisation failed: %s", name, err ? err : "unknown error");
+    g_free(err);
+    return r;
+}
+
+/* Creates the HTTP server and every subsystem (routes, no threads) and
+ * wires them; what `yuanjiao routes` runs. */
 static int init_all(void)
 {
     yj_http_options_t ho = {
@@ -123,14 +146,29 @@ static int init_all(void)
     http = yj_http_new(&ho);
     app.web_dir = yj_config_string(app.cfg, "portal", "web_dir", YJ_SOURCE_DIR "/portal/web");
     app.npm_dir = yj_config_string(app.cfg, "portal", "npm_dir", YJ_SOURCE_DIR "/node_modules");
-    for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
-        int rc = subsystems[i].init(&app, http);
-        if (rc)
-            return fail("%s: initialisation failed: %s", subsystems[i].name, yj_strerror(rc));
-        started = (int)i + 1;
-    }
+    char *err = NULL;
+    if (!(sub.portal = yj_portal_new(&app, http, &err)))
+        return init_failed("portal", err);
+    if (!(sub.rtc = yj_rtc_new(&app, http, &err)))
+        return init_failed("rtc", err);
+    if (!(sub.meetings = yj_meetings_new(&app, http, yj_rtc_engine(sub.rtc), &err)))
+        return init_failed("meetings", err);
+    yj_rtc_set_authorizer(sub.rtc, authorize_media, sub.meetings);
+    if (!(sub.vod = yj_vod_new(&app, http, &err)))
+        return init_failed("vod", err);
     if (yj_portal_static(&app, http))
         return fail("cannot register the web pages");
+    return 0;
+}
+
+static int start_all(void)
+{
+    if (yj_rtc_start(sub.rtc))
+        return fail("rtc: cannot start");
+    if (yj_meetings_start(sub.meetings))
+        return fail("meetings: cannot start");
+    if (yj_vod_start(sub.vod))
+        return fail("vod: cannot start");
     return 0;
 }
 
@@ -167,11 +205,9 @@ static int serve(void)
             yj_info("main", "loaded the demo organisation");
     }
     app.demo = opt_demo;
-    for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
-        if (subsystems[i].start && subsystems[i].start() != 0) {
-            stop_all();
-            return fail("%s: cannot start", subsystems[i].name);
-        }
+    if (start_all()) {
+        stop_all();
+        return 1;
     }
     /* Handle SIGTERM before announcing the port: a supervisor (or a test)
      * may stop us as soon as it reads the line below. */
@@ -283,7 +319,8 @@ static int cmd_routes(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    GOptionContext *ctx = g_option_context_new("[admin add USER --org CODE | backup DEST | routes]");
+    GOptionContext *ctx =
+        g_option_context_new("[admin add USER --org CODE | backup DEST | routes]");
     g_option_context_set_summary(ctx, "yuanjiao (远教) — distance-education media server: video "
                                       "meetings, IPTV, recordings, course library, records.");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -315,14 +352,14 @@ int main(int argc, char **argv)
         g_snprintf(p, sizeof p, "%d", opt_port);
         yj_config_set(app.cfg, "server", "http_port", p);
     }
-    const char *lvl = opt_log_level ? opt_log_level
-                                    : yj_config_string(app.cfg, "server", "log_level", "info");
+    const char *lvl =
+        opt_log_level ? opt_log_level : yj_config_string(app.cfg, "server", "log_level", "info");
     yj_log_level_t level;
     if (yj_log_parse_level(lvl, &level))
         return fail("unknown log level %s", lvl);
     yj_log_set_level(level);
-    yj_crypto_set_iterations((int)yj_config_int(app.cfg, "auth", "pbkdf2_iterations",
-                                                YJ_PBKDF2_ITERATIONS));
+    yj_crypto_set_iterations(
+        (int)yj_config_int(app.cfg, "auth", "pbkdf2_iterations", YJ_PBKDF2_ITERATIONS));
 
     int rc;
     if (argc >= 2 && strcmp(argv[1], "admin") == 0)

@@ -10,6 +10,7 @@
  * which also writes the access-log line and the metrics.
  */
 #include "http.h"
+#include "range.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/yj.h"
@@ -483,49 +484,6 @@ static void http_date(time_t t, char *out, size_t n)
     strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/* Parses "bytes=A-B", "bytes=A-" or "bytes=-N" against size. Returns 1 for
- * a satisfiable single range, 0 to ignore the header, -1 if unsatisfiable. */
-static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *to)
-{
-    if (strncmp(h, "bytes=", 6) != 0 || strchr(h, ','))
-        return 0;
-    const char *p = h + 6;
-    char *end;
-    if (*p == '-') {
-        errno = 0;
-        unsigned long long n = strtoull(p + 1, &end, 10);
-        if (errno || end == p + 1 || *end)
-            return 0;
-        if (n == 0 || size == 0)
-            return -1;
-        *from = n >= size ? 0 : size - n;
-        *to = size - 1;
-        return 1;
-    }
-    if (*p < '0' || *p > '9')
-        return 0;
-    errno = 0;
-    unsigned long long a = strtoull(p, &end, 10);
-    if (errno || *end != '-')
-        return 0;
-    p = end + 1;
-    unsigned long long b = size ? size - 1 : 0;
-    if (*p) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        b = strtoull(p, &end, 10);
-        if (errno || *end || b < a)
-            return 0;
-        if (b >= size)
-            b = size - 1;
-    }
-    if (a >= size)
-        return -1;
-    *from = a;
-    *to = b;
-    return 1;
-}
-
 int yj_req_reply_file(yj_req_t *req, const char *path, const char *content_type,
                       const char *cache_control)
 {
@@ -560,7 +518,7 @@ int yj_req_reply_file(yj_req_t *req, const char *path, const char *content_type,
     const char *range = yj_req_header(req, "Range");
     const char *if_range = yj_req_header(req, "If-Range");
     int pr = range && (!if_range || strcmp(if_range, etag) == 0 || strcmp(if_range, lm) == 0)
-                 ? parse_range(range, size, &from, &to)
+                 ? yj_http_parse_range(range, size, &from, &to)
                  : 0;
     if (pr < 0) {
         close(fd);

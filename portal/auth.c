@@ -29,35 +29,37 @@ typedef struct {
     int64_t first, next_allowed;
 } attempt_t;
 
-static GMutex limiter_lock;
-static GHashTable *attempts; /* "acct:NAME" / "addr:IP" -> attempt_t* */
+/* The sign-in limiter's state; one per portal (yj_auth_new). */
+struct yj_auth {
+    yj_app_t *app;        /* borrowed */
+    GMutex lock;          /* guards attempts */
+    GHashTable *attempts; /* "acct:NAME" / "addr:IP" -> attempt_t* (owned) */
+};
 
-static int64_t limiter_wait(const char *key)
+static int64_t limiter_wait(yj_auth_t *A, const char *key)
 {
     int64_t now = g_get_real_time() / G_USEC_PER_SEC, wait = 0;
-    g_mutex_lock(&limiter_lock);
-    attempt_t *a = attempts ? g_hash_table_lookup(attempts, key) : NULL;
+    g_mutex_lock(&A->lock);
+    attempt_t *a = g_hash_table_lookup(A->attempts, key);
     if (a && now - a->first > FAIL_WINDOW)
-        g_hash_table_remove(attempts, key);
+        g_hash_table_remove(A->attempts, key);
     else if (a && a->next_allowed > now)
         wait = a->next_allowed - now;
-    g_mutex_unlock(&limiter_lock);
+    g_mutex_unlock(&A->lock);
     return wait;
 }
 
-static void limiter_fail(const char *key, int free_failures)
+static void limiter_fail(yj_auth_t *A, const char *key, int free_failures)
 {
     int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-    g_mutex_lock(&limiter_lock);
-    if (!attempts)
-        attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    if (g_hash_table_size(attempts) > 100000)
-        g_hash_table_remove_all(attempts); /* bounded memory under a spray */
-    attempt_t *a = g_hash_table_lookup(attempts, key);
+    g_mutex_lock(&A->lock);
+    if (g_hash_table_size(A->attempts) > 100000)
+        g_hash_table_remove_all(A->attempts); /* bounded memory under a spray */
+    attempt_t *a = g_hash_table_lookup(A->attempts, key);
     if (!a || now - a->first > FAIL_WINDOW) {
         a = g_new0(attempt_t, 1);
         a->first = now;
-        g_hash_table_replace(attempts, g_strdup(key), a);
+        g_hash_table_replace(A->attempts, g_strdup(key), a);
     }
     a->failures++;
     if (a->failures >= free_failures) {
@@ -65,15 +67,14 @@ static void limiter_fail(const char *key, int free_failures)
         int64_t d = shift >= 10 ? FAIL_WINDOW : (int64_t)1 << shift;
         a->next_allowed = now + (d > FAIL_WINDOW ? FAIL_WINDOW : d);
     }
-    g_mutex_unlock(&limiter_lock);
+    g_mutex_unlock(&A->lock);
 }
 
-static void limiter_clear(const char *key)
+static void limiter_clear(yj_auth_t *A, const char *key)
 {
-    g_mutex_lock(&limiter_lock);
-    if (attempts)
-        g_hash_table_remove(attempts, key);
-    g_mutex_unlock(&limiter_lock);
+    g_mutex_lock(&A->lock);
+    g_hash_table_remove(A->attempts, key);
+    g_mutex_unlock(&A->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -150,7 +151,8 @@ static int too_many(yj_req_t *req, int64_t wait)
 /* POST /api/v1/session */
 static int session_create(yj_req_t *req, void *ud)
 {
-    yj_app_t *app = ud;
+    yj_auth_t *A = ud;
+    yj_app_t *app = A->app;
     json_t *b = yj_req_json_body(req);
     if (!b)
         return 0;
@@ -166,7 +168,7 @@ static int session_create(yj_req_t *req, void *ud)
     char acct_key[128], addr_key[96];
     g_snprintf(acct_key, sizeof acct_key, "acct:%s", account);
     g_snprintf(addr_key, sizeof addr_key, "addr:%s", yj_req_peer(req));
-    int64_t wait = MAX(limiter_wait(acct_key), limiter_wait(addr_key));
+    int64_t wait = MAX(limiter_wait(A, acct_key), limiter_wait(A, addr_key));
     if (wait > 0)
         return too_many(req, wait);
 
@@ -187,13 +189,13 @@ static int session_create(yj_req_t *req, void *ud)
     }
     g_free(hash);
     if (!ok) {
-        limiter_fail(acct_key, FAIL_FREE_ACCOUNT);
-        limiter_fail(addr_key, FAIL_FREE_ADDRESS);
+        limiter_fail(A, acct_key, FAIL_FREE_ACCOUNT);
+        limiter_fail(A, addr_key, FAIL_FREE_ADDRESS);
         yj_info("auth", "failed sign-in for %s from %s", account, yj_req_peer(req));
         return yj_req_reply_error(req, 401, "bad_credentials", NULL,
                                   "wrong account, password or code");
     }
-    limiter_clear(acct_key);
+    limiter_clear(A, acct_key);
     char *token = yj_auth_issue(app, &p, "session", NULL, SESSION_TTL);
     if (!token)
         return YJ_EDB;
@@ -303,11 +305,15 @@ static int password_set(yj_req_t *req, void *ud)
     return yj_req_reply_data(req, 204, NULL, "", 0);
 }
 
-int yj_auth_register(yj_app_t *app, yj_http_t *http)
+yj_auth_t *yj_auth_new(yj_app_t *app, yj_http_t *http)
 {
+    yj_auth_t *A = g_new0(yj_auth_t, 1);
+    A->app = app;
+    g_mutex_init(&A->lock);
+    A->attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     yj_http_set_auth(http, auth_hook, app);
     int rc = 0;
-    rc |= yj_http_route(http, "POST", "/api/v1/session", YJ_ROUTE_PUBLIC, 0, session_create, app);
+    rc |= yj_http_route(http, "POST", "/api/v1/session", YJ_ROUTE_PUBLIC, 0, session_create, A);
     rc |= yj_http_route(http, "GET", "/api/v1/session", YJ_ROUTE_AUTH, 0, session_get, app);
     rc |= yj_http_route(http, "DELETE", "/api/v1/session", YJ_ROUTE_PUBLIC, 0, session_delete,
                         app);
@@ -316,5 +322,18 @@ int yj_auth_register(yj_app_t *app, yj_http_t *http)
                         0, login_code_create, app);
     rc |= yj_http_route(http, "PUT", "/api/v1/me/password", YJ_ROUTE_MEMBER, 0, password_set,
                         app);
-    return rc ? YJ_EINVAL : 0;
+    if (rc) {
+        yj_auth_free(A);
+        return NULL;
+    }
+    return A;
+}
+
+void yj_auth_free(yj_auth_t *A)
+{
+    if (!A)
+        return;
+    g_hash_table_destroy(A->attempts);
+    g_mutex_clear(&A->lock);
+    g_free(A);
 }

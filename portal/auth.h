@@ -14,9 +14,14 @@
 #include "core/app.h"
 #include "http/http.h"
 
+typedef struct yj_auth yj_auth_t;
+
 /* Registers the /api/v1/session, /tokens, login-code and password routes
- * and installs the auth hook. */
-int yj_auth_register(yj_app_t *app, yj_http_t *http);
+ * and installs the auth hook; the result owns the sign-in limiter. app
+ * and http are borrowed and must outlive it. NULL if a route fails. */
+yj_auth_t *yj_auth_new(yj_app_t *app, yj_http_t *http);
+/* NULL: no-op. */
+void yj_auth_free(yj_auth_t *auth);
 
 /* Creates a session for p and returns its secret token (g_free). */
 char *yj_auth_issue(yj_app_t *app, const yj_principal_t *p, const char *kind, const char *label,

@@ -17,22 +17,26 @@
 #include <glib.h>
 #include <string.h>
 
-static json_t *openapi_doc;
+struct yj_portal {
+    yj_app_t *app;   /* borrowed */
+    json_t *openapi; /* owned: the merged OpenAPI document */
+    yj_auth_t *auth; /* owned: sign-in routes and their limiter */
+};
 
 static int healthz(yj_req_t *req, void *ud)
 {
     yj_app_t *app = ud;
-    return yj_req_reply_json(req, 200, json_pack("{s:s,s:s,s:i}", "status", "ok", "version",
-                                                 YJ_VERSION, "schema",
-                                                 yj_store_version(app->store)));
+    return yj_req_reply_json(req, 200,
+                             json_pack("{s:s,s:s,s:i}", "status", "ok", "version", YJ_VERSION,
+                                       "schema", yj_store_version(app->store)));
 }
 
 static int metrics(yj_req_t *req, void *ud)
 {
     (void)ud;
     char *text = yj_metrics_render();
-    int rc = yj_req_reply_data(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-                               strlen(text));
+    int rc =
+        yj_req_reply_data(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
     g_free(text);
     return rc;
 }
@@ -59,8 +63,8 @@ json_t *yj_portal_openapi(yj_app_t *app, char **err)
     g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
     json_t *doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:{},s:{s:{},s:{}}}", "openapi",
                             "3.0.3", "info", "title", "yuanjiao API", "version", YJ_VERSION,
-                            "description", "远教 distance-education media server", "servers",
-                            "url", "/", "paths", "components", "schemas", "securitySchemes");
+                            "description", "远教 distance-education media server", "servers", "url",
+                            "/", "paths", "components", "schemas", "securitySchemes");
     json_t *paths = json_object_get(doc, "paths");
     json_t *comp = json_object_get(doc, "components");
     for (guint i = 0; i < names->len; i++) {
@@ -101,8 +105,8 @@ json_t *yj_portal_openapi(yj_app_t *app, char **err)
 
 static int openapi(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return yj_req_reply_json(req, 200, json_incref(openapi_doc));
+    yj_portal_t *P = ud;
+    return yj_req_reply_json(req, 200, json_incref(P->openapi));
 }
 
 static int web_file(yj_req_t *req, void *ud)
@@ -122,36 +126,42 @@ static int web_file(yj_req_t *req, void *ud)
     return yj_req_reply_file(req, file, NULL, "no-cache");
 }
 
-int yj_portal_init(yj_app_t *app, yj_http_t *http)
+yj_portal_t *yj_portal_new(yj_app_t *app, yj_http_t *http, char **err)
 {
-    char *err = NULL;
-    openapi_doc = yj_portal_openapi(app, &err);
-    if (!openapi_doc) {
-        yj_error("portal", "%s", err);
-        g_free(err);
-        return YJ_EINVAL;
-    }
+    json_t *doc = yj_portal_openapi(app, err);
+    if (!doc)
+        return NULL;
+    yj_portal_t *P = g_new0(yj_portal_t, 1);
+    P->app = app;
+    P->openapi = doc;
     int rc = 0;
-    rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz,
-                        app);
-    rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics,
-                        app);
-    rc |= yj_http_route(http, "GET", "/api/v1/openapi.json", YJ_ROUTE_PUBLIC, 0, openapi, app);
-    rc |= yj_auth_register(app, http);
+    rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz, app);
+    rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics, app);
+    rc |= yj_http_route(http, "GET", "/api/v1/openapi.json", YJ_ROUTE_PUBLIC, 0, openapi, P);
+    P->auth = yj_auth_new(app, http);
+    rc |= P->auth ? 0 : YJ_EINVAL;
     rc |= yj_api_register(app, http);
-    return rc ? YJ_EINVAL : 0;
+    if (rc) {
+        *err = g_strdup("cannot register the portal routes");
+        yj_portal_free(P);
+        return NULL;
+    }
+    return P;
 }
 
 int yj_portal_static(yj_app_t *app, yj_http_t *http)
 {
     int rc = yj_http_route(http, "GET", "/", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
-    rc |= yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file,
-                        app);
+    rc |=
+        yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
     return rc ? YJ_EINVAL : 0;
 }
 
-void yj_portal_stop(void)
+void yj_portal_free(yj_portal_t *P)
 {
-    json_decref(openapi_doc);
-    openapi_doc = NULL;
+    if (!P)
+        return;
+    json_decref(P->openapi);
+    yj_auth_free(P->auth);
+    g_free(P);
 }

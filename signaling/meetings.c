@@ -10,14 +10,13 @@
  *   POST /api/v1/meetings/{id}/start      host or administrator
  *   POST /api/v1/meetings/{id}/end        host or administrator
  *   GET  /api/v1/meetings/{id}/report     invited/present/absent per org
- *   GET  /ws                              WebSocket signaling (ws.c, room.c)
+ *   GET  /ws                              WebSocket signaling (ws.c, meeting_rooms.c)
  *
  * A meeting the caller may not see is a 404, never a 403, so ids cannot be
  * probed.
  */
 #include "meetings.h"
-#include "room.h"
-#include "rtc.h"
+#include "meeting_rooms.h"
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "signaling/store.h"
@@ -25,10 +24,17 @@
 
 #include <string.h>
 
-static struct {
-    yj_app_t *app;
-    yj_rooms_t *rooms;
-} M;
+typedef struct {
+    yj_meeting_ended_fn fn;
+    void *ud;
+} ended_hook_t;
+
+struct yj_meetings {
+    yj_app_t *app;             /* borrowed */
+    yj_meeting_rooms_t *rooms; /* owned; NULL after _stop */
+    GArray *ended;             /* ended_hook_t; filled before _start, then read-only */
+    bool started;
+};
 
 /* ------------------------------------------------------------------ */
 /* helpers */
@@ -44,26 +50,27 @@ static int64_t param_id(yj_req_t *req)
 }
 
 /* Loads the meeting the caller may see, or replies 404 and returns false. */
-static bool visible(yj_req_t *req, yj_meeting_info_t *m)
+static bool visible(yj_meetings_t *M, yj_req_t *req, yj_meeting_info_t *m)
 {
     int64_t id = param_id(req);
     const yj_principal_t *p = yj_req_principal(req);
-    if (!id || yj_store_meeting_info(M.app->store, id, m) != 0 ||
-        !yj_store_meeting_can_join(M.app->store, m, p)) {
+    if (!id || yj_store_meeting_info(M->app->store, id, m) != 0 ||
+        !yj_store_meeting_can_join(M->app->store, m, p)) {
         yj_req_reply_error(req, 404, "not_found", "id", "no such meeting");
         return false;
     }
     return true;
 }
 
-static json_t *meeting_out(int64_t id, const yj_principal_t *p)
+static json_t *meeting_out(yj_meetings_t *M, int64_t id, const yj_principal_t *p)
 {
-    json_t *j = yj_store_meeting_json(M.app->store, id);
+    json_t *j = yj_store_meeting_json(M->app->store, id);
     if (!j)
         return NULL;
-    json_object_set_new(j, "participants", json_integer(yj_rooms_participants(M.rooms, id)));
+    json_object_set_new(j, "participants",
+                        json_integer(yj_meeting_rooms_participants(M->rooms, id)));
     yj_meeting_info_t info;
-    if (p && yj_store_meeting_info(M.app->store, id, &info) == 0)
+    if (p && yj_store_meeting_info(M->app->store, id, &info) == 0)
         json_object_set_new(j, "you_host", json_boolean(yj_meeting_is_host(&info, p)));
     return j;
 }
@@ -143,7 +150,7 @@ static const char *opt_str(json_t *b, const char *key)
 /* POST /api/v1/meetings */
 static int meeting_create(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     const yj_principal_t *me = yj_req_principal(req);
     json_t *b = yj_req_json_body(req);
     if (!b)
@@ -192,7 +199,7 @@ static int meeting_create(yj_req_t *req, void *ud)
     int64_t id = 0;
     const char *field = NULL;
     char *value = NULL;
-    int rc = yj_store_meeting_create(M.app->store, &sp, &id, &field, &value);
+    int rc = yj_store_meeting_create(M->app->store, &sp, &id, &field, &value);
     if (rc == YJ_ENOENT || rc == YJ_EPERM) {
         int r =
             rc == YJ_EPERM
@@ -220,13 +227,13 @@ static int meeting_create(yj_req_t *req, void *ud)
     char loc[64];
     g_snprintf(loc, sizeof loc, "/api/v1/meetings/%" G_GINT64_FORMAT, id);
     yj_req_add_header(req, "Location", loc);
-    return yj_req_reply_json(req, 201, meeting_out(id, me));
+    return yj_req_reply_json(req, 201, meeting_out(M, id, me));
 }
 
 /* GET /api/v1/meetings?status=&limit=&offset= */
 static int meeting_list(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     const char *status = yj_req_query(req, "status");
     if (status && strcmp(status, "scheduled") && strcmp(status, "live") && strcmp(status, "ended"))
         return yj_req_reply_error(req, 400, "invalid", "status",
@@ -237,8 +244,8 @@ static int meeting_list(yj_req_t *req, void *ud)
         return yj_req_reply_error(req, 400, "invalid", "limit", "limit must be 1 to 200");
     if (offset < 0)
         return yj_req_reply_error(req, 400, "invalid", "offset", "offset must be 0 or more");
-    json_t *j =
-        yj_store_meeting_list(M.app->store, yj_req_principal(req), status, (int)limit, (int)offset);
+    json_t *j = yj_store_meeting_list(M->app->store, yj_req_principal(req), status, (int)limit,
+                                      (int)offset);
     if (!j)
         return YJ_EDB;
     size_t i;
@@ -246,7 +253,8 @@ static int meeting_list(yj_req_t *req, void *ud)
     json_array_foreach(json_object_get(j, "meetings"), i, m)
     {
         int64_t id = json_integer_value(json_object_get(m, "id"));
-        json_object_set_new(m, "participants", json_integer(yj_rooms_participants(M.rooms, id)));
+        json_object_set_new(m, "participants",
+                            json_integer(yj_meeting_rooms_participants(M->rooms, id)));
     }
     return yj_req_reply_json(req, 200, j);
 }
@@ -254,11 +262,11 @@ static int meeting_list(yj_req_t *req, void *ud)
 /* GET /api/v1/meetings/{id} */
 static int meeting_get(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     yj_meeting_info_t m;
-    if (!visible(req, &m))
+    if (!visible(M, req, &m))
         return 0;
-    json_t *j = meeting_out(m.id, yj_req_principal(req));
+    json_t *j = meeting_out(M, m.id, yj_req_principal(req));
     return j ? yj_req_reply_json(req, 200, j) : YJ_EDB;
 }
 
@@ -274,34 +282,34 @@ static bool host_only(yj_req_t *req, const yj_meeting_info_t *m)
 /* POST /api/v1/meetings/{id}/start */
 static int meeting_start(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     yj_meeting_info_t m;
-    if (!visible(req, &m) || !host_only(req, &m))
+    if (!visible(M, req, &m) || !host_only(req, &m))
         return 0;
-    int rc = yj_store_meeting_start(M.app->store, m.id, yj_now());
+    int rc = yj_store_meeting_start(M->app->store, m.id, yj_now());
     if (rc == YJ_ESTATE)
         return yj_req_reply_error(req, 409, "meeting_ended", NULL, "this meeting has ended");
     if (rc)
         return rc;
-    return yj_req_reply_json(req, 200, meeting_out(m.id, yj_req_principal(req)));
+    return yj_req_reply_json(req, 200, meeting_out(M, m.id, yj_req_principal(req)));
 }
 
 /* POST /api/v1/meetings/{id}/end */
 static int meeting_end(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     yj_meeting_info_t m;
-    if (!visible(req, &m) || !host_only(req, &m))
+    if (!visible(M, req, &m) || !host_only(req, &m))
         return 0;
     int credited = 0;
-    int rc = yj_rooms_end(M.rooms, m.id,
-                          yj_req_principal(req)->kind == YJ_PRINCIPAL_ADMIN ? "admin" : "host",
-                          &credited);
+    int rc = yj_meeting_rooms_end(
+        M->rooms, m.id, yj_req_principal(req)->kind == YJ_PRINCIPAL_ADMIN ? "admin" : "host",
+        &credited);
     if (rc == YJ_ESTATE)
         return yj_req_reply_error(req, 409, "meeting_ended", NULL, "this meeting has ended");
     if (rc)
         return rc;
-    json_t *j = meeting_out(m.id, yj_req_principal(req));
+    json_t *j = meeting_out(M, m.id, yj_req_principal(req));
     json_object_set_new(j, "credited", json_integer(credited));
     return yj_req_reply_json(req, 200, j);
 }
@@ -309,20 +317,20 @@ static int meeting_end(yj_req_t *req, void *ud)
 /* GET /api/v1/meetings/{id}/report */
 static int meeting_report(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     yj_meeting_info_t m;
-    if (!visible(req, &m) || !host_only(req, &m))
+    if (!visible(M, req, &m) || !host_only(req, &m))
         return 0;
-    json_t *j = yj_store_meeting_report(M.app->store, m.id, yj_now());
+    json_t *j = yj_store_meeting_report(M->app->store, m.id, yj_now());
     return j ? yj_req_reply_json(req, 200, j) : YJ_EDB;
 }
 
 /* GET /ws */
 static int ws_route(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    void *data = yj_rooms_conn_data(M.rooms, yj_req_principal(req));
-    return yj_ws_handshake(yj_rooms_ws(M.rooms), req, data, g_free);
+    yj_meetings_t *M = ud;
+    void *data = yj_meeting_rooms_conn_data(M->rooms, yj_req_principal(req));
+    return yj_ws_handshake(yj_meeting_rooms_ws(M->rooms), req, data, g_free);
 }
 
 /* GET /meet/{meeting_id} — the meeting page (it reads the id from its URL).
@@ -330,17 +338,17 @@ static int ws_route(yj_req_t *req, void *ud)
  * segment that is not a number is one of them. */
 static int meet_page(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_meetings_t *M = ud;
     const char *seg = yj_req_param(req, "meeting_id");
     bool number = seg && *seg;
     for (const char *c = seg; number && *c; c++)
         number = g_ascii_isdigit(*c);
     if (!number) {
         /* The router refuses "." and ".." segments; a segment has no '/'. */
-        g_autofree char *file = g_build_filename(M.app->web_dir, "meet", seg, NULL);
+        g_autofree char *file = g_build_filename(M->app->web_dir, "meet", seg, NULL);
         return yj_req_reply_file(req, file, NULL, "no-cache");
     }
-    g_autofree char *file = g_build_filename(M.app->web_dir, "meet.html", NULL);
+    g_autofree char *file = g_build_filename(M->app->web_dir, "meet.html", NULL);
     return yj_req_reply_file(req, file, "text/html; charset=utf-8", "no-cache");
 }
 
@@ -351,22 +359,20 @@ static int meet_page(yj_req_t *req, void *ud)
  * the meeting's invited members, its host and administrators of its
  * organisation's subtree, while it has not ended. Other rooms (broadcasts,
  * tests) are for administrators only. [HTTP thread] */
-static bool authorize(const char *room_id, const yj_principal_t *who, yj_rtc_role_t role, void *ud)
+bool yj_meetings_may_use_room(yj_meetings_t *M, const char *room_id, const yj_principal_t *who)
 {
-    (void)role;
-    (void)ud;
-    int64_t meeting = yj_rooms_meeting_of(room_id);
+    int64_t meeting = yj_meeting_rooms_meeting_of(room_id);
     if (!meeting)
         return who->kind == YJ_PRINCIPAL_ADMIN;
-    return M.rooms && yj_rooms_may_enter(M.rooms, meeting, who);
+    return M->rooms && yj_meeting_rooms_may_enter(M->rooms, meeting, who);
 }
 
-static void demo_meeting(void)
+static void demo_meeting(yj_meetings_t *M)
 {
-    if (yj_store_meeting_count(M.app->store) != 0)
+    if (yj_store_meeting_count(M->app->store) != 0)
         return;
     yj_principal_t district;
-    if (yj_store_admin_find(M.app->store, "district", &district, NULL) != 0)
+    if (yj_store_admin_find(M->app->store, "district", &district, NULL) != 0)
         return;
     const char *orgs[] = {"330100"};
     yj_meeting_spec_t sp = {
@@ -382,20 +388,39 @@ static void demo_meeting(void)
         .by = &district,
     };
     int64_t id = 0;
-    int rc = yj_store_meeting_create(M.app->store, &sp, &id, NULL, NULL);
+    int rc = yj_store_meeting_create(M->app->store, &sp, &id, NULL, NULL);
     if (rc)
         yj_warn("meetings", "cannot create the demo meeting: %s", yj_strerror(rc));
     else
         yj_info("meetings", "demo meeting %" G_GINT64_FORMAT " at /meet/%" G_GINT64_FORMAT, id, id);
 }
 
-int yj_meetings_init(yj_app_t *app, yj_http_t *http)
+/* The rooms' end-of-meeting notice, fanned out to the hooks. [ws thread] */
+static void meeting_ended(int64_t meeting, void *ud)
 {
-    M.app = app;
-    yj_rooms_options_t ro = {
+    yj_meetings_t *M = ud;
+    for (guint i = 0; i < M->ended->len; i++) {
+        ended_hook_t *h = &g_array_index(M->ended, ended_hook_t, i);
+        h->fn(meeting, h->ud);
+    }
+}
+
+int yj_meetings_on_ended(yj_meetings_t *M, yj_meeting_ended_fn fn, void *ud)
+{
+    if (!fn || M->started)
+        return YJ_ESTATE;
+    ended_hook_t h = {fn, ud};
+    g_array_append_val(M->ended, h);
+    return 0;
+}
+
+yj_meetings_t *yj_meetings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media, char **err)
+{
+    yj_meeting_rooms_options_t ro = {
         .grace_seconds = (int)yj_config_int(app->cfg, "meetings", "grace_seconds", 300),
         .heartbeat_seconds = (int)yj_config_int(app->cfg, "meetings", "heartbeat_seconds", 15),
         .ice_servers = yj_config_string(app->cfg, "meetings", "ice_servers", ""),
+        .on_ended = meeting_ended,
     };
     yj_ws_options_t wo = {
         .max_message = (size_t)yj_config_int(app->cfg, "meetings", "max_message_bytes", 65536),
@@ -404,48 +429,66 @@ int yj_meetings_init(yj_app_t *app, yj_http_t *http)
     };
     if (ro.grace_seconds < 0 || ro.heartbeat_seconds < 1 || wo.max_message < 1024 ||
         wo.max_message > (64u << 20) || wo.ping_seconds < 1 || wo.idle_seconds <= wo.ping_seconds) {
-        yj_error("meetings", "[meetings] needs grace_seconds >= 0, heartbeat_seconds >= 1, "
-                             "max_message_bytes 1024..67108864, ws_idle_seconds > ws_ping_seconds");
-        return YJ_EINVAL;
+        *err = g_strdup("[meetings] needs grace_seconds >= 0, heartbeat_seconds >= 1, "
+                        "max_message_bytes 1024..67108864, ws_idle_seconds > ws_ping_seconds");
+        return NULL;
     }
-    M.rooms = yj_rooms_new(app, &ro, &wo);
-    /* The engine belongs to the rtc subsystem, initialised before us and
-     * stopped after us; without it, signaling works without media. */
-    yj_rooms_set_media(M.rooms, yj_rtc_engine());
-    if (!yj_rtc_engine())
+    yj_meetings_t *M = g_new0(yj_meetings_t, 1);
+    M->app = app;
+    M->ended = g_array_new(FALSE, FALSE, sizeof(ended_hook_t));
+    ro.on_ended_ud = M;
+    M->rooms = yj_meeting_rooms_new(app, &ro, &wo);
+    /* The engine belongs to the rtc subsystem, created before us and freed
+     * after us; without it, signaling works without media. */
+    yj_meeting_rooms_set_media(M->rooms, media);
+    if (!media)
         yj_warn("meetings", "no media engine: meetings run without audio and video");
     int rc = 0;
-    rc |= yj_http_route(http, "POST", "/api/v1/meetings", YJ_ROUTE_ADMIN, 0, meeting_create, NULL);
-    rc |= yj_http_route(http, "GET", "/api/v1/meetings", YJ_ROUTE_AUTH, 0, meeting_list, NULL);
-    rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}", YJ_ROUTE_AUTH, 0, meeting_get, NULL);
+    rc |= yj_http_route(http, "POST", "/api/v1/meetings", YJ_ROUTE_ADMIN, 0, meeting_create, M);
+    rc |= yj_http_route(http, "GET", "/api/v1/meetings", YJ_ROUTE_AUTH, 0, meeting_list, M);
+    rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}", YJ_ROUTE_AUTH, 0, meeting_get, M);
     rc |= yj_http_route(http, "POST", "/api/v1/meetings/{id}/start", YJ_ROUTE_AUTH, 0,
-                        meeting_start, NULL);
-    rc |= yj_http_route(http, "POST", "/api/v1/meetings/{id}/end", YJ_ROUTE_AUTH, 0, meeting_end,
-                        NULL);
+                        meeting_start, M);
+    rc |=
+        yj_http_route(http, "POST", "/api/v1/meetings/{id}/end", YJ_ROUTE_AUTH, 0, meeting_end, M);
     rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}/report", YJ_ROUTE_AUTH, 0,
-                        meeting_report, NULL);
-    rc |= yj_http_route(http, "GET", "/ws", YJ_ROUTE_PUBLIC, 0, ws_route, NULL);
+                        meeting_report, M);
+    rc |= yj_http_route(http, "GET", "/ws", YJ_ROUTE_PUBLIC, 0, ws_route, M);
     rc |= yj_http_route(http, "GET", "/meet/{meeting_id}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
-                        meet_page, NULL);
-    return rc ? YJ_EINVAL : 0;
+                        meet_page, M);
+    if (rc) {
+        *err = g_strdup("cannot register the meetings routes");
+        yj_meetings_free(M);
+        return NULL;
+    }
+    return M;
 }
 
-int yj_meetings_start(void)
+int yj_meetings_start(yj_meetings_t *M)
 {
-    int rc = yj_rooms_start(M.rooms);
+    int rc = yj_meeting_rooms_start(M->rooms);
     if (rc)
         return rc;
-    yj_rtc_set_authorizer(authorize, NULL);
-    if (M.app->demo)
-        demo_meeting();
+    M->started = true;
+    if (M->app->demo)
+        demo_meeting(M);
     return 0;
 }
 
-void yj_meetings_stop(void)
+void yj_meetings_stop(yj_meetings_t *M)
 {
-    if (M.rooms && M.app)
-        yj_rtc_set_authorizer(NULL, NULL);
-    yj_rooms_free(M.rooms);
-    M.rooms = NULL;
-    M.app = NULL;
+    if (!M)
+        return;
+    /* Closes every connection; live meetings are recovered at next start. */
+    yj_meeting_rooms_free(M->rooms);
+    M->rooms = NULL;
+}
+
+void yj_meetings_free(yj_meetings_t *M)
+{
+    if (!M)
+        return;
+    yj_meetings_stop(M);
+    g_array_free(M->ended, TRUE);
+    g_free(M);
 }

@@ -17,10 +17,10 @@
 #include <stdarg.h>
 #include <string.h>
 
-static int fail(yj_msg_t *m, yj_msg_error_t *err, const char *code, const char *field,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int fail(yj_msg_t *m, yj_msg_error_t *err, const char *code, const char *field,
-                const char *fmt, ...)
+static int fail(yj_protocol_msg_t *m, yj_protocol_msg_error_t *err, const char *code,
+                const char *field, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(yj_protocol_msg_t *m, yj_protocol_msg_error_t *err, const char *code,
+                const char *field, const char *fmt, ...)
 {
     err->code = code;
     err->field = field;
@@ -28,11 +28,11 @@ static int fail(yj_msg_t *m, yj_msg_error_t *err, const char *code, const char *
     va_start(ap, fmt);
     g_vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
-    yj_msg_clear(m);
+    yj_protocol_msg_clear(m);
     return YJ_EINVAL;
 }
 
-void yj_msg_clear(yj_msg_t *m)
+void yj_protocol_msg_clear(yj_protocol_msg_t *m)
 {
     if (!m)
         return;
@@ -40,7 +40,7 @@ void yj_msg_clear(yj_msg_t *m)
     memset(m, 0, sizeof *m);
 }
 
-bool yj_pid_valid(const char *pid)
+bool yj_protocol_pid_valid(const char *pid)
 {
     if (!pid || pid[0] != 'p')
         return false;
@@ -54,8 +54,8 @@ bool yj_pid_valid(const char *pid)
 }
 
 /* Optional string field of at most max bytes; "present but wrong" fails. */
-static int opt_string(json_t *o, const char *key, size_t max, const char **out, yj_msg_t *m,
-                      yj_msg_error_t *err)
+static int opt_string(json_t *o, const char *key, size_t max, const char **out,
+                      yj_protocol_msg_t *m, yj_protocol_msg_error_t *err)
 {
     json_t *v = json_object_get(o, key);
     *out = NULL;
@@ -71,8 +71,8 @@ static int opt_string(json_t *o, const char *key, size_t max, const char **out, 
     return 0;
 }
 
-static int req_string(json_t *o, const char *key, size_t max, const char **out, yj_msg_t *m,
-                      yj_msg_error_t *err)
+static int req_string(json_t *o, const char *key, size_t max, const char **out,
+                      yj_protocol_msg_t *m, yj_protocol_msg_error_t *err)
 {
     int rc = opt_string(o, key, max, out, m, err);
     if (rc)
@@ -82,7 +82,8 @@ static int req_string(json_t *o, const char *key, size_t max, const char **out, 
     return 0;
 }
 
-static int opt_bool(json_t *o, const char *key, int *out, yj_msg_t *m, yj_msg_error_t *err)
+static int opt_bool(json_t *o, const char *key, int *out, yj_protocol_msg_t *m,
+                    yj_protocol_msg_error_t *err)
 {
     json_t *v = json_object_get(o, key);
     *out = -1;
@@ -94,7 +95,7 @@ static int opt_bool(json_t *o, const char *key, int *out, yj_msg_t *m, yj_msg_er
     return 0;
 }
 
-static int check_sdp(const char *sdp, yj_msg_t *m, yj_msg_error_t *err)
+static int check_sdp(const char *sdp, yj_protocol_msg_t *m, yj_protocol_msg_error_t *err)
 {
     if (strncmp(sdp, "v=0\r\n", 5) != 0 && strncmp(sdp, "v=0\n", 4) != 0)
         return fail(m, err, "bad_sdp", "sdp", "SDP must start with the line v=0");
@@ -114,7 +115,8 @@ static int check_sdp(const char *sdp, yj_msg_t *m, yj_msg_error_t *err)
     return 0;
 }
 
-int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
+int yj_protocol_msg_parse(const char *text, size_t len, yj_protocol_msg_t *m,
+                          yj_protocol_msg_error_t *err)
 {
     memset(m, 0, sizeof *m);
     memset(err, 0, sizeof *err);
@@ -161,7 +163,7 @@ int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
             (rc = opt_bool(root, "audio_only", &ao, m, err)))
             return rc;
         m->audio_only = ao == 1;
-        if (m->replaces && !yj_pid_valid(m->replaces))
+        if (m->replaces && !yj_protocol_pid_valid(m->replaces))
             return fail(m, err, "bad_message", "replaces", "replaces must be a participant id");
         if (m->device && !g_utf8_validate(m->device, -1, NULL))
             return fail(m, err, "bad_message", "device", "device is not UTF-8");
@@ -216,7 +218,7 @@ int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
         m->height = (int)json_integer_value(h);
         if ((rc = opt_string(root, "pid", 24, &m->target, m, err)))
             return rc;
-        if (m->target && !yj_pid_valid(m->target))
+        if (m->target && !yj_protocol_pid_valid(m->target))
             return fail(m, err, "bad_message", "pid", "pid must be a participant id");
     } else if (strcmp(type, "host") == 0) {
         m->type = YJ_MSG_HOST;
@@ -237,7 +239,7 @@ int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
         if (m->action != YJ_HOST_END) {
             if ((rc = req_string(root, "pid", 24, &m->target, m, err)))
                 return rc;
-            if (!yj_pid_valid(m->target))
+            if (!yj_protocol_pid_valid(m->target))
                 return fail(m, err, "bad_message", "pid", "pid must be a participant id");
         }
         m->kind = 0;
@@ -262,7 +264,8 @@ int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err)
     return 0;
 }
 
-char *yj_msg_error_text(const char *code, const char *field, const char *id, const char *fmt, ...)
+char *yj_protocol_msg_error_text(const char *code, const char *field, const char *id,
+                                 const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -29,7 +29,7 @@ typedef enum {
     YJ_MSG_VIEW,
     YJ_MSG_LEAVE,
     YJ_MSG_PING,
-} yj_msg_type_t;
+} yj_protocol_msg_type_t;
 
 typedef enum {
     YJ_HOST_MUTE,
@@ -39,9 +39,9 @@ typedef enum {
 } yj_host_action_t;
 
 /* A parsed client message. Strings point into the parsed JSON, which the
- * message owns until yj_msg_clear. */
+ * message owns until yj_protocol_msg_clear. */
 typedef struct {
-    yj_msg_type_t type;
+    yj_protocol_msg_type_t type;
     const char *id; /* optional request id, echoed in the reply/error */
     /* join */
     int64_t meeting;
@@ -64,25 +64,26 @@ typedef struct {
     const char *target; /* pid (host: mute, remove, lower_hand; view) */
     int kind;           /* mute: 0 audio, 1 video */
     json_t *root;
-} yj_msg_t;
+} yj_protocol_msg_t;
 
 typedef struct {
     const char *code;  /* "bad_json", "bad_message", "unknown_type", "bad_sdp" … */
     const char *field; /* the offending field, or NULL */
     char message[256]; /* English, names the problem */
-} yj_msg_error_t;
+} yj_protocol_msg_error_t;
 
 /* Parses and validates text[0..len). Returns 0 with *m filled (free with
- * yj_msg_clear), or YJ_EINVAL with *err filled and *m cleared. */
-int yj_msg_parse(const char *text, size_t len, yj_msg_t *m, yj_msg_error_t *err);
-void yj_msg_clear(yj_msg_t *m);
+ * yj_protocol_msg_clear), or YJ_EINVAL with *err filled and *m cleared. */
+int yj_protocol_msg_parse(const char *text, size_t len, yj_protocol_msg_t *m,
+                          yj_protocol_msg_error_t *err);
+void yj_protocol_msg_clear(yj_protocol_msg_t *m);
 
 /* {"type":"error","code":…,"message":…[,"field":…][,"id":…]} as compact
  * JSON text (g_free). */
-char *yj_msg_error_text(const char *code, const char *field, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+char *yj_protocol_msg_error_text(const char *code, const char *field, const char *id,
+                                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A participant id: "p" followed by 1–20 digits. */
-bool yj_pid_valid(const char *pid);
+bool yj_protocol_pid_valid(const char *pid);
 
 #endif

@@ -5,7 +5,7 @@
  * principal that created it (only they may PATCH or DELETE it). A session
  * whose connection fails is closed from the main loop, never from inside a
  * media callback. This file speaks HTTP and SDP-as-text only; every media
- * decision is media/'s.
+ * decision is media/'s. All state lives in one yj_rtc_t the daemon owns.
  */
 #include "rtc.h"
 #include "rtc_test.h"
@@ -28,14 +28,20 @@ typedef struct {
     gint closing;
 } session_t;
 
-static yj_app_t *app;
-static yj_media_t *engine;
-static GMutex lock;
-static GHashTable *sessions; /* id -> session_t* */
-static yj_rtc_authorize_fn authorizer;
-static void *authorizer_ud;
-static char *test_pages;
-static int max_load;            /* [media] max_load_percent; 0: no admission limit */
+struct yj_rtc {
+    yj_app_t *app;        /* borrowed */
+    yj_media_t *engine;   /* owned; freed by yj_rtc_free */
+    GMutex lock;          /* guards sessions and the authorizer */
+    GHashTable *sessions; /* id -> session_t* (owned) */
+    yj_rtc_authorize_fn authorizer;
+    void *authorizer_ud;
+    char *test_pages;
+    yj_rtc_test_t *test; /* [media] test_pages only */
+    int max_load;        /* [media] max_load_percent; 0: no admission limit */
+    gint64 last_warn;    /* last admission warning (atomics: HTTP threads) */
+};
+
+/* Process-wide metric (the registry is process-wide). */
 static yj_counter_t *m_refused; /* WHEP viewers refused at capacity */
 
 static bool default_authorizer(const char *room, const yj_principal_t *who, yj_rtc_role_t role,
@@ -47,26 +53,26 @@ static bool default_authorizer(const char *room, const yj_principal_t *who, yj_r
     return who && who->kind != YJ_PRINCIPAL_NONE;
 }
 
-void yj_rtc_set_authorizer(yj_rtc_authorize_fn fn, void *ud)
+void yj_rtc_set_authorizer(yj_rtc_t *R, yj_rtc_authorize_fn fn, void *ud)
 {
-    g_mutex_lock(&lock);
-    authorizer = fn ? fn : default_authorizer;
-    authorizer_ud = fn ? ud : NULL;
-    g_mutex_unlock(&lock);
+    g_mutex_lock(&R->lock);
+    R->authorizer = fn ? fn : default_authorizer;
+    R->authorizer_ud = fn ? ud : NULL;
+    g_mutex_unlock(&R->lock);
 }
 
-static bool authorize(const char *room, const yj_principal_t *who, yj_rtc_role_t role)
+static bool authorize(yj_rtc_t *R, const char *room, const yj_principal_t *who, yj_rtc_role_t role)
 {
-    g_mutex_lock(&lock);
-    yj_rtc_authorize_fn fn = authorizer ? authorizer : default_authorizer;
-    void *ud = authorizer_ud;
-    g_mutex_unlock(&lock);
+    g_mutex_lock(&R->lock);
+    yj_rtc_authorize_fn fn = R->authorizer ? R->authorizer : default_authorizer;
+    void *ud = R->authorizer_ud;
+    g_mutex_unlock(&R->lock);
     return fn(room, who, role, ud);
 }
 
-yj_media_t *yj_rtc_engine(void)
+yj_media_t *yj_rtc_engine(yj_rtc_t *R)
 {
-    return engine;
+    return R ? R->engine : NULL;
 }
 
 static void owner_key(const yj_principal_t *p, char *out, size_t size)
@@ -83,13 +89,13 @@ static void session_free(session_t *s)
 }
 
 /* Removes and closes a session (blocking media call; not on a worker). */
-static void end_session(const char *id)
+static void end_session(yj_rtc_t *R, const char *id)
 {
-    g_mutex_lock(&lock);
-    session_t *s = sessions ? g_hash_table_lookup(sessions, id) : NULL;
+    g_mutex_lock(&R->lock);
+    session_t *s = g_hash_table_lookup(R->sessions, id);
     if (s)
-        g_hash_table_steal(sessions, id);
-    g_mutex_unlock(&lock);
+        g_hash_table_steal(R->sessions, id);
+    g_mutex_unlock(&R->lock);
     if (!s)
         return;
     yj_info("rtc", "%s session %s in room %s ended", s->whep ? "WHEP" : "WHIP", s->id, s->room);
@@ -97,21 +103,30 @@ static void end_session(const char *id)
     session_free(s);
 }
 
+typedef struct {
+    yj_rtc_t *rtc;
+    char id[32];
+} close_t;
+
 static gboolean close_later(gpointer data)
 {
-    end_session(data);
+    close_t *c = data;
+    end_session(c->rtc, c->id);
     return G_SOURCE_REMOVE;
 }
 
 static void on_state(yj_media_peer_t *p, yj_media_peer_state_t st, void *ud)
 {
-    (void)ud;
     if (st != YJ_PEER_FAILED)
         return;
     yj_info("rtc", "session %s failed (no ICE path, DTLS error or consent lost)",
             yj_media_peer_id(p));
-    /* Not from inside the media callback: let the main loop close it. */
-    g_idle_add_full(G_PRIORITY_DEFAULT, close_later, g_strdup(yj_media_peer_id(p)), g_free);
+    /* Not from inside the media callback: let the main loop close it (the
+     * main loop stops before yj_rtc_free, so ud outlives the source). */
+    close_t *c = g_new0(close_t, 1);
+    c->rtc = ud;
+    g_strlcpy(c->id, yj_media_peer_id(p), sizeof c->id);
+    g_idle_add_full(G_PRIORITY_DEFAULT, close_later, c, g_free);
 }
 
 static bool content_type_is(yj_req_t *req, const char *want)
@@ -123,16 +138,16 @@ static bool content_type_is(yj_req_t *req, const char *want)
     return g_ascii_strncasecmp(ct, want, n) == 0 && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
 }
 
-static int create(yj_req_t *req, bool whep)
+static int create(yj_rtc_t *R, yj_req_t *req, bool whep)
 {
     const char *room_id = yj_req_param(req, "room");
     const yj_principal_t *who = yj_req_principal(req);
-    if (!engine)
+    if (!R->engine)
         return yj_req_reply_error(req, 503, "unavailable", NULL, "media is not running");
     if (!content_type_is(req, "application/sdp"))
         return yj_req_reply_error(req, 415, "unsupported_media_type", "Content-Type",
                                   "send the SDP offer as application/sdp");
-    if (!authorize(room_id, who, whep ? YJ_RTC_WATCH : YJ_RTC_PUBLISH))
+    if (!authorize(R, room_id, who, whep ? YJ_RTC_WATCH : YJ_RTC_PUBLISH))
         return yj_req_reply_error(req, 403, "forbidden", "room", "you may not %s room %s",
                                   whep ? "watch" : "publish into", room_id);
     size_t len;
@@ -140,7 +155,7 @@ static int create(yj_req_t *req, bool whep)
     if (!body || len == 0)
         return yj_req_reply_error(req, 400, "invalid_sdp", "body", "the SDP offer is empty");
     char *offer = g_strndup(body, len);
-    yj_media_room_t *room = yj_media_room_get(engine, room_id);
+    yj_media_room_t *room = yj_media_room_get(R->engine, room_id);
     if (!room) {
         g_free(offer);
         return yj_req_reply_error(req, 400, "invalid_room", "room",
@@ -148,19 +163,19 @@ static int create(yj_req_t *req, bool whep)
     }
     /* Admission: a viewer the workers have no time for would make every
      * viewer lose packets. Publishers and meeting members always come in. */
-    int load = whep && max_load ? yj_media_load_percent(engine) : 0;
-    if (whep && max_load && load >= max_load) {
+    int load = whep && R->max_load ? yj_media_load_percent(R->engine) : 0;
+    if (whep && R->max_load && load >= R->max_load) {
         yj_media_room_unref(room);
         g_free(offer);
         yj_counter_add(m_refused, 1);
-        static gint64 last_warn; /* HTTP threads: atomics */
-        gint64 now = g_get_monotonic_time(), prev = __atomic_load_n(&last_warn, __ATOMIC_RELAXED);
+        gint64 now = g_get_monotonic_time(),
+               prev = __atomic_load_n(&R->last_warn, __ATOMIC_RELAXED);
         /* a storm of refusals: one line per 10 s */
         if (now - prev > 10000000 &&
-            __atomic_compare_exchange_n(&last_warn, &prev, now, false, __ATOMIC_RELAXED,
+            __atomic_compare_exchange_n(&R->last_warn, &prev, now, false, __ATOMIC_RELAXED,
                                         __ATOMIC_RELAXED)) {
             yj_warn("rtc", "refusing WHEP viewers: media workers %d%% busy (max_load_percent=%d)",
-                    load, max_load);
+                    load, R->max_load);
         }
         yj_req_add_header(req, "Retry-After", "10");
         return yj_req_reply_error(req, 503, "at_capacity", NULL,
@@ -176,7 +191,7 @@ static int create(yj_req_t *req, bool whep)
     s->whep = whep;
     yj_media_peer_callbacks_t cb = {.on_state = on_state};
     s->peer = yj_media_peer_new(
-        room, s->id, whep ? YJ_MEDIA_SUBSCRIBE | YJ_MEDIA_STATIC : YJ_MEDIA_PUBLISH, &cb, NULL);
+        room, s->id, whep ? YJ_MEDIA_SUBSCRIBE | YJ_MEDIA_STATIC : YJ_MEDIA_PUBLISH, &cb, R);
     yj_media_room_unref(room);
     if (!s->peer) {
         g_free(offer);
@@ -194,14 +209,14 @@ static int create(yj_req_t *req, bool whep)
         g_free(err);
         return r;
     }
-    g_mutex_lock(&lock);
-    g_hash_table_insert(sessions, s->id, s);
-    g_mutex_unlock(&lock);
+    g_mutex_lock(&R->lock);
+    g_hash_table_insert(R->sessions, s->id, s);
+    g_mutex_unlock(&R->lock);
     char loc[160];
     g_snprintf(loc, sizeof loc, "/%s/%s/%s", whep ? "whep" : "whip", room_id, s->id);
     yj_req_add_header(req, "Location", loc);
     yj_req_add_header(req, "ETag", "\"1\"");
-    const char *stun = yj_config_string(app->cfg, "media", "stun_server", "");
+    const char *stun = yj_config_string(R->app->cfg, "media", "stun_server", "");
     if (*stun) {
         char link[300];
         g_snprintf(link, sizeof link, "<stun:%s>; rel=\"ice-server\"", stun);
@@ -216,31 +231,29 @@ static int create(yj_req_t *req, bool whep)
 
 static int whip_post(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return create(req, false);
+    return create(ud, req, false);
 }
 
 static int whep_post(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return create(req, true);
+    return create(ud, req, true);
 }
 
 /* The session's peer (a new reference: yj_media_peer_unref) for the
  * request's room/session, checked for ownership. On failure a reply has
  * been queued and NULL is returned. */
-static yj_media_peer_t *find(yj_req_t *req, bool whep, char *id_out)
+static yj_media_peer_t *find(yj_rtc_t *R, yj_req_t *req, bool whep, char *id_out)
 {
     const char *room = yj_req_param(req, "room");
     const char *id = yj_req_param(req, "session");
     char owner[96];
     owner_key(yj_req_principal(req), owner, sizeof owner);
-    g_mutex_lock(&lock);
-    session_t *s = sessions ? g_hash_table_lookup(sessions, id) : NULL;
+    g_mutex_lock(&R->lock);
+    session_t *s = g_hash_table_lookup(R->sessions, id);
     bool ok = s && s->whep == whep && strcmp(s->room, room) == 0;
     bool mine = ok && strcmp(s->owner, owner) == 0;
     yj_media_peer_t *p = ok && mine ? yj_media_peer_ref(s->peer) : NULL;
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&R->lock);
     if (!ok) {
         yj_req_reply_error(req, 404, "not_found", "session", "no such session");
         return NULL;
@@ -253,13 +266,13 @@ static yj_media_peer_t *find(yj_req_t *req, bool whep, char *id_out)
     return p;
 }
 
-static int patch(yj_req_t *req, bool whep)
+static int patch(yj_rtc_t *R, yj_req_t *req, bool whep)
 {
     char id[32];
     if (!content_type_is(req, "application/trickle-ice-sdpfrag"))
         return yj_req_reply_error(req, 415, "unsupported_media_type", "Content-Type",
                                   "send application/trickle-ice-sdpfrag");
-    yj_media_peer_t *p = find(req, whep, id);
+    yj_media_peer_t *p = find(R, req, whep, id);
     if (!p)
         return 0;
     size_t len;
@@ -285,58 +298,51 @@ static int patch(yj_req_t *req, bool whep)
 
 static int whip_patch(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return patch(req, false);
+    return patch(ud, req, false);
 }
 
 static int whep_patch(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return patch(req, true);
+    return patch(ud, req, true);
 }
 
-static int del(yj_req_t *req, bool whep)
+static int del(yj_rtc_t *R, yj_req_t *req, bool whep)
 {
     char id[32];
-    yj_media_peer_t *p = find(req, whep, id);
+    yj_media_peer_t *p = find(R, req, whep, id);
     if (!p)
         return 0;
     yj_media_peer_unref(p);
-    end_session(id);
+    end_session(R, id);
     return yj_req_reply_json(req, 200, json_pack("{s:s}", "status", "ended"));
 }
 
 static int whip_delete(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return del(req, false);
+    return del(ud, req, false);
 }
 
 static int whep_delete(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return del(req, true);
+    return del(ud, req, true);
 }
 
 /* Test-only pages ([media] test_pages): same-origin WHIP/WHEP clients. */
 static int test_page(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_rtc_t *R = ud;
     const char *path = yj_req_param(req, "path");
-    if (!test_pages || !path || strstr(path, "..") || path[0] == '/')
+    if (!R->test_pages || !path || strstr(path, "..") || path[0] == '/')
         return yj_req_reply_error(req, 404, "not_found", NULL, "no such page");
-    char *file = g_build_filename(test_pages, path, NULL);
+    char *file = g_build_filename(R->test_pages, path, NULL);
     int rc = yj_req_reply_file(req, file, yj_mime_type(file), "no-store");
     g_free(file);
     return rc;
 }
 
-int yj_rtc_init(yj_app_t *a, yj_http_t *http)
+yj_rtc_t *yj_rtc_new(yj_app_t *app, yj_http_t *http, char **err)
 {
-    app = a;
-    yj_config_t *cfg = a->cfg;
-    if (!sessions)
-        sessions = g_hash_table_new(g_str_hash, g_str_equal);
+    yj_config_t *cfg = app->cfg;
     yj_media_config_t mc = {
         .workers = (int)yj_config_int(cfg, "media", "workers", 0),
         .port_min = (int)yj_config_int(cfg, "media", "port_min", 0),
@@ -350,74 +356,89 @@ int yj_rtc_init(yj_app_t *a, yj_http_t *http)
         .max_publish_kbps = (int)yj_config_int(cfg, "media", "max_publish_kbps", 2500),
         .nack_cache_ms = (int)yj_config_int(cfg, "media", "nack_cache_ms", 1000),
     };
-    max_load = (int)yj_config_int(cfg, "media", "max_load_percent", 0);
+    int max_load = (int)yj_config_int(cfg, "media", "max_load_percent", 0);
     if (max_load < 0 || max_load > 100) {
-        yj_error("rtc", "media: max_load_percent must be 0 (no limit) to 100, not %d", max_load);
-        return YJ_EINVAL;
+        *err = g_strdup_printf("media: max_load_percent must be 0 (no limit) to 100, not %d",
+                               max_load);
+        return NULL;
     }
     if (!m_refused)
         m_refused = yj_metrics_counter("yj_rtc_viewers_refused_total",
                                        "WHEP viewers refused because the media workers were at "
                                        "max_load_percent");
-    const char *tp = yj_config_string(cfg, "media", "test_pages", "");
-    g_free(test_pages);
-    test_pages = *tp ? g_strdup(tp) : NULL;
-    char *err = NULL;
-    engine = yj_media_new(&mc, &err);
+    char *merr = NULL;
+    yj_media_t *engine = yj_media_new(&mc, &merr);
     if (!engine) {
-        yj_error("rtc", "%s", err ? err : "cannot create the media engine");
-        g_free(err);
-        return YJ_EINVAL;
+        *err = g_strdup(merr ? merr : "cannot create the media engine");
+        g_free(merr);
+        return NULL;
     }
+    yj_rtc_t *R = g_new0(yj_rtc_t, 1);
+    R->app = app;
+    R->engine = engine;
+    R->max_load = max_load;
+    g_mutex_init(&R->lock);
+    R->sessions = g_hash_table_new(g_str_hash, g_str_equal);
+    const char *tp = yj_config_string(cfg, "media", "test_pages", "");
+    R->test_pages = *tp ? g_strdup(tp) : NULL;
     int rc = 0;
-    rc |= yj_http_route(http, "POST", "/whip/{room}", YJ_ROUTE_AUTH, SDP_MAX_BODY, whip_post, NULL);
+    rc |= yj_http_route(http, "POST", "/whip/{room}", YJ_ROUTE_AUTH, SDP_MAX_BODY, whip_post, R);
     rc |= yj_http_route(http, "PATCH", "/whip/{room}/{session}", YJ_ROUTE_AUTH, SDP_MAX_BODY,
-                        whip_patch, NULL);
-    rc |= yj_http_route(http, "DELETE", "/whip/{room}/{session}", YJ_ROUTE_AUTH, 0, whip_delete,
-                        NULL);
-    rc |= yj_http_route(http, "POST", "/whep/{room}", YJ_ROUTE_AUTH, SDP_MAX_BODY, whep_post, NULL);
+                        whip_patch, R);
+    rc |= yj_http_route(http, "DELETE", "/whip/{room}/{session}", YJ_ROUTE_AUTH, 0, whip_delete, R);
+    rc |= yj_http_route(http, "POST", "/whep/{room}", YJ_ROUTE_AUTH, SDP_MAX_BODY, whep_post, R);
     rc |= yj_http_route(http, "PATCH", "/whep/{room}/{session}", YJ_ROUTE_AUTH, SDP_MAX_BODY,
-                        whep_patch, NULL);
-    rc |= yj_http_route(http, "DELETE", "/whep/{room}/{session}", YJ_ROUTE_AUTH, 0, whep_delete,
-                        NULL);
-    if (test_pages) {
-        rc |= yj_rtc_test_register(http, yj_rtc_engine);
+                        whep_patch, R);
+    rc |= yj_http_route(http, "DELETE", "/whep/{room}/{session}", YJ_ROUTE_AUTH, 0, whep_delete, R);
+    if (R->test_pages) {
+        R->test = yj_rtc_test_new(http, R->engine);
+        rc |= R->test ? 0 : YJ_EINVAL;
         rc |= yj_http_route(http, "GET", "/rtc-test/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
-                            test_page, NULL);
+                            test_page, R);
     }
-    return rc ? YJ_EINVAL : 0;
+    if (rc) {
+        *err = g_strdup("cannot register the WHIP/WHEP routes");
+        yj_rtc_free(R);
+        return NULL;
+    }
+    return R;
 }
 
-int yj_rtc_start(void)
+int yj_rtc_start(yj_rtc_t *R)
 {
-    return engine ? yj_media_start(engine) : YJ_ESTATE;
+    return yj_media_start(R->engine);
 }
 
-void yj_rtc_stop(void)
+void yj_rtc_stop(yj_rtc_t *R)
 {
-    yj_rtc_test_stop();
-    /* Close every session, then the engine (which closes any other peer). */
+    if (!R)
+        return;
+    yj_rtc_test_stop(R->test);
+    /* Close every session; the engine (and any other peer) goes in _free. */
     for (;;) {
         char id[32] = "";
-        g_mutex_lock(&lock);
+        g_mutex_lock(&R->lock);
         GHashTableIter it;
         gpointer k, v;
-        if (sessions) {
-            g_hash_table_iter_init(&it, sessions);
-            if (g_hash_table_iter_next(&it, &k, &v))
-                g_strlcpy(id, k, sizeof id);
-        }
-        g_mutex_unlock(&lock);
+        g_hash_table_iter_init(&it, R->sessions);
+        if (g_hash_table_iter_next(&it, &k, &v))
+            g_strlcpy(id, k, sizeof id);
+        g_mutex_unlock(&R->lock);
         if (!id[0])
             break;
-        end_session(id);
+        end_session(R, id);
     }
-    yj_media_free(engine);
-    engine = NULL;
-    if (sessions) {
-        g_hash_table_destroy(sessions);
-        sessions = NULL;
-    }
-    g_free(test_pages);
-    test_pages = NULL;
+}
+
+void yj_rtc_free(yj_rtc_t *R)
+{
+    if (!R)
+        return;
+    yj_rtc_stop(R);
+    yj_rtc_test_free(R->test);
+    yj_media_free(R->engine);
+    g_hash_table_destroy(R->sessions);
+    g_mutex_clear(&R->lock);
+    g_free(R->test_pages);
+    g_free(R);
 }

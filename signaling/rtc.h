@@ -13,9 +13,9 @@
  *                    publishers' tracks.
  *
  * Both need a signed-in principal (cookie or Authorization: Bearer) that
- * the authorizer allows for the room. Other signaling code (the meeting
- * WebSocket) reaches the engine through yj_rtc_engine() and installs its
- * own authorizer (invitations) with yj_rtc_set_authorizer().
+ * the authorizer allows for the room. The daemon hands the engine
+ * (yj_rtc_engine) to the meetings subsystem and installs the meetings'
+ * authorizer (invitations) with yj_rtc_set_authorizer.
  *
  * Configuration: the [media] section of yuanjiao.conf (see
  * yuanjiao.conf.example and docs/media.md).
@@ -37,18 +37,24 @@ typedef enum { YJ_RTC_PUBLISH, YJ_RTC_WATCH } yj_rtc_role_t;
 typedef bool (*yj_rtc_authorize_fn)(const char *room_id, const yj_principal_t *who,
                                     yj_rtc_role_t role, void *ud);
 
-/* Subsystem entry points (daemon/main.c): init creates the engine from
- * [media] and registers the routes (no threads); start runs the media
- * workers; stop closes every session and frees the engine. */
-int yj_rtc_init(yj_app_t *app, yj_http_t *http);
-int yj_rtc_start(void);
-void yj_rtc_stop(void);
+typedef struct yj_rtc yj_rtc_t;
 
-/* The engine (NULL before init or after stop). Borrowed. */
-yj_media_t *yj_rtc_engine(void);
+/* Subsystem entry points (daemon/main.c). _new creates the engine from
+ * [media] and registers the routes with the instance as their user data
+ * (no threads); app and http are borrowed and must outlive the result.
+ * NULL with *err (g_free) on bad configuration. _start runs the media
+ * workers; _stop closes every WHIP/WHEP session; _free stops, frees the
+ * engine and the instance (NULL: no-op). */
+yj_rtc_t *yj_rtc_new(yj_app_t *app, yj_http_t *http, char **err);
+int yj_rtc_start(yj_rtc_t *rtc);
+void yj_rtc_stop(yj_rtc_t *rtc);
+void yj_rtc_free(yj_rtc_t *rtc);
+
+/* The engine, owned by rtc (valid until yj_rtc_free). Borrowed. */
+yj_media_t *yj_rtc_engine(yj_rtc_t *rtc);
 
 /* Replaces the authorizer; NULL restores the default (any signed-in
  * principal). ud is borrowed until replaced. Any thread. */
-void yj_rtc_set_authorizer(yj_rtc_authorize_fn fn, void *ud);
+void yj_rtc_set_authorizer(yj_rtc_t *rtc, yj_rtc_authorize_fn fn, void *ud);
 
 #endif

@@ -28,9 +28,11 @@ typedef struct {
     gint nego;
 } tpeer_t;
 
-static GMutex lock;
-static GHashTable *peers; /* "room/id" -> tpeer_t* */
-static yj_media_t *(*get_engine)(void);
+struct yj_rtc_test {
+    GMutex lock;
+    GHashTable *peers;  /* "room/id" -> tpeer_t* (owned) */
+    yj_media_t *engine; /* borrowed from the rtc subsystem */
+};
 
 static void on_nego(yj_media_peer_t *p, void *ud)
 {
@@ -45,13 +47,13 @@ static char *key_of(yj_req_t *req)
 }
 
 /* The peer for the request with a new reference, or NULL. */
-static yj_media_peer_t *lookup(yj_req_t *req, tpeer_t **out)
+static yj_media_peer_t *lookup(yj_rtc_test_t *T, yj_req_t *req, tpeer_t **out)
 {
     char *k = key_of(req);
-    g_mutex_lock(&lock);
-    tpeer_t *t = peers ? g_hash_table_lookup(peers, k) : NULL;
+    g_mutex_lock(&T->lock);
+    tpeer_t *t = T->peers ? g_hash_table_lookup(T->peers, k) : NULL;
     yj_media_peer_t *p = t ? yj_media_peer_ref(t->peer) : NULL;
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&T->lock);
     g_free(k);
     if (out)
         *out = t;
@@ -71,14 +73,14 @@ static const char *sdp_of(yj_req_t *req)
 
 static int peer_offer(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_rtc_test_t *T = ud;
     const char *sdp = sdp_of(req);
     if (!sdp)
         return 0;
     tpeer_t *t = NULL;
-    yj_media_peer_t *p = lookup(req, &t);
+    yj_media_peer_t *p = lookup(T, req, &t);
     if (!p) {
-        yj_media_room_t *room = yj_media_room_get(get_engine(), yj_req_param(req, "room"));
+        yj_media_room_t *room = yj_media_room_get(T->engine, yj_req_param(req, "room"));
         if (!room)
             return yj_req_reply_error(req, 400, "invalid", "room", "bad room");
         t = g_new0(tpeer_t, 1);
@@ -93,9 +95,9 @@ static int peer_offer(yj_req_t *req, void *ud)
             g_free(t);
             return yj_req_reply_error(req, 409, "exists", "id", "cannot create the peer");
         }
-        g_mutex_lock(&lock);
-        g_hash_table_insert(peers, key_of(req), t);
-        g_mutex_unlock(&lock);
+        g_mutex_lock(&T->lock);
+        g_hash_table_insert(T->peers, key_of(req), t);
+        g_mutex_unlock(&T->lock);
         p = yj_media_peer_ref(t->peer);
     }
     char *answer = NULL, *err = NULL;
@@ -113,9 +115,9 @@ static int peer_offer(yj_req_t *req, void *ud)
 
 static int peer_get_offer(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_rtc_test_t *T = ud;
     tpeer_t *t = NULL;
-    yj_media_peer_t *p = lookup(req, &t);
+    yj_media_peer_t *p = lookup(T, req, &t);
     if (!p)
         return yj_req_reply_error(req, 404, "not_found", "id", "no such peer");
     const char *force = yj_req_query(req, "force");
@@ -138,11 +140,11 @@ static int peer_get_offer(yj_req_t *req, void *ud)
 
 static int peer_answer(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_rtc_test_t *T = ud;
     const char *sdp = sdp_of(req);
     if (!sdp)
         return 0;
-    yj_media_peer_t *p = lookup(req, NULL);
+    yj_media_peer_t *p = lookup(T, req, NULL);
     if (!p)
         return yj_req_reply_error(req, 404, "not_found", "id", "no such peer");
     char *err = NULL;
@@ -165,15 +167,15 @@ static void tpeer_free(gpointer d)
 
 static int peer_delete(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_rtc_test_t *T = ud;
     char *k = key_of(req);
-    g_mutex_lock(&lock);
+    g_mutex_lock(&T->lock);
     gpointer stored = NULL, value = NULL;
-    if (peers)
-        g_hash_table_steal_extended(peers, k, &stored, &value);
+    if (T->peers)
+        g_hash_table_steal_extended(T->peers, k, &stored, &value);
     tpeer_t *t = value;
     g_free(stored);
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&T->lock);
     g_free(k);
     if (!t)
         return yj_req_reply_error(req, 404, "not_found", "id", "no such peer");
@@ -183,11 +185,11 @@ static int peer_delete(yj_req_t *req, void *ud)
 
 static int peer_height(yj_req_t *req, void *ud)
 {
-    (void)ud;
+    yj_rtc_test_t *T = ud;
     json_t *j = yj_req_json_body(req);
     if (!j)
         return 0;
-    yj_media_peer_t *p = lookup(req, NULL);
+    yj_media_peer_t *p = lookup(T, req, NULL);
     if (!p)
         return yj_req_reply_error(req, 404, "not_found", "id", "no such peer");
     const char *pub = json_string_value(json_object_get(j, "publisher"));
@@ -201,8 +203,8 @@ static int peer_height(yj_req_t *req, void *ud)
 
 static int room_info(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    yj_media_room_t *room = yj_media_room_get(get_engine(), yj_req_param(req, "room"));
+    yj_rtc_test_t *T = ud;
+    yj_media_room_t *room = yj_media_room_get(T->engine, yj_req_param(req, "room"));
     if (!room)
         return yj_req_reply_error(req, 400, "invalid", "room", "bad room");
     yj_media_track_info_t *t = NULL;
@@ -221,38 +223,49 @@ static int room_info(yj_req_t *req, void *ud)
     return yj_req_reply_json(req, 200, json_pack("{s:o,s:s}", "tracks", arr, "speaker", speaker));
 }
 
-int yj_rtc_test_register(yj_http_t *http, yj_media_t *(*engine)(void))
+yj_rtc_test_t *yj_rtc_test_new(yj_http_t *http, yj_media_t *engine)
 {
-    get_engine = engine;
-    g_mutex_lock(&lock);
-    if (!peers)
-        peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_mutex_unlock(&lock);
+    yj_rtc_test_t *T = g_new0(yj_rtc_test_t, 1);
+    g_mutex_init(&T->lock);
+    T->engine = engine;
+    T->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     const unsigned f = YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC;
-    int rc = yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}", f, 65536, peer_offer, NULL);
+    int rc = yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}", f, 65536, peer_offer, T);
+    rc |= yj_http_route(http, "GET", "/rtc-test/peer/{room}/{id}/offer", f, 0, peer_get_offer, T);
     rc |=
-        yj_http_route(http, "GET", "/rtc-test/peer/{room}/{id}/offer", f, 0, peer_get_offer, NULL);
-    rc |= yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/answer", f, 65536, peer_answer,
-                        NULL);
-    rc |= yj_http_route(http, "DELETE", "/rtc-test/peer/{room}/{id}", f, 0, peer_delete, NULL);
-    rc |= yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/height", f, 4096, peer_height,
-                        NULL);
-    rc |= yj_http_route(http, "GET", "/rtc-test/room/{room}", f, 0, room_info, NULL);
-    return rc ? YJ_EINVAL : 0;
+        yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/answer", f, 65536, peer_answer, T);
+    rc |= yj_http_route(http, "DELETE", "/rtc-test/peer/{room}/{id}", f, 0, peer_delete, T);
+    rc |= yj_http_route(http, "POST", "/rtc-test/peer/{room}/{id}/height", f, 4096, peer_height, T);
+    rc |= yj_http_route(http, "GET", "/rtc-test/room/{room}", f, 0, room_info, T);
+    if (rc) {
+        yj_rtc_test_free(T);
+        return NULL;
+    }
+    return T;
 }
 
-void yj_rtc_test_stop(void)
+void yj_rtc_test_stop(yj_rtc_test_t *T)
 {
-    g_mutex_lock(&lock);
-    GHashTable *h = peers;
-    peers = NULL;
-    g_mutex_unlock(&lock);
-    if (!h)
+    if (!T)
         return;
+    g_mutex_lock(&T->lock);
+    GHashTable *h = T->peers;
+    T->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_mutex_unlock(&T->lock);
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, h);
     while (g_hash_table_iter_next(&it, &k, &v))
         tpeer_free(v);
     g_hash_table_destroy(h);
+}
+
+void yj_rtc_test_free(yj_rtc_test_t *T)
+{
+    if (!T)
+        return;
+    yj_rtc_test_stop(T);
+    g_hash_table_destroy(T->peers);
+    g_mutex_clear(&T->lock);
+    g_free(T);
 }

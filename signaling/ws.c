@@ -62,7 +62,7 @@ struct yj_ws_conn {
     char peer[64];
     void *data;
     GDestroyNotify free_data;
-    yj_ws_parser_t *parser;
+    yj_ws_frame_parser_t *parser;
     GSource *src;
     gpointer tag;
     /* guarded by lock */
@@ -174,7 +174,7 @@ static void upgraded(yj_upgraded_t *up, int sock, const char *extra, size_t extr
     g_free(p);
     g_mutex_init(&c->lock);
     c->out = g_byte_array_new();
-    c->parser = yj_ws_parser_new(s->opt.max_message);
+    c->parser = yj_ws_frame_parser_new(s->opt.max_message);
     if (extra_len) {
         c->extra = g_byte_array_new();
         g_byte_array_append(c->extra, (const guint8 *)extra, (guint)extra_len);
@@ -269,7 +269,7 @@ void yj_ws_conn_unref(yj_ws_conn_t *c)
         c->free_data(c->data);
     if (c->fd >= 0)
         close(c->fd);
-    yj_ws_parser_free(c->parser);
+    yj_ws_frame_parser_free(c->parser);
     g_byte_array_free(c->out, TRUE);
     if (c->extra)
         g_byte_array_free(c->extra, TRUE);
@@ -328,7 +328,7 @@ static gboolean want_out_cb(gpointer ud);
 static int queue_frame_locked(yj_ws_conn_t *c, uint8_t opcode, const void *data, size_t len)
 {
     uint8_t h[14];
-    size_t hl = yj_ws_header_write(h, opcode, true, len, NULL);
+    size_t hl = yj_ws_frame_header_write(h, opcode, true, len, NULL);
     bool was_empty = c->out->len == 0;
     g_byte_array_append(c->out, h, (guint)hl);
     if (len)
@@ -477,7 +477,7 @@ static bool drain_parser(yj_ws_conn_t *c)
     for (int i = 0; i < 1024; i++) {
         if (c->state == ST_CLOSED)
             return false;
-        if (!yj_ws_parser_next(c->parser, &ev))
+        if (!yj_ws_frame_parser_next(c->parser, &ev))
             return true;
         if (ev.type == YJ_WS_EV_ERROR) {
             g_mutex_lock(&c->lock);
@@ -517,7 +517,7 @@ static gboolean conn_dispatch(GSource *src, GSourceFunc cb, gpointer ud)
             ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
             if (n > 0) {
                 c->last_rx = g_get_monotonic_time();
-                yj_ws_parser_feed(c->parser, buf, (size_t)n);
+                yj_ws_frame_parser_feed(c->parser, buf, (size_t)n);
                 if (!drain_parser(c))
                     goto out;
                 continue;
@@ -568,7 +568,7 @@ static gboolean tcp_attach(gpointer ud)
     if (s->cb.on_open)
         s->cb.on_open(c, s->ud);
     if (c->extra) {
-        yj_ws_parser_feed(c->parser, c->extra->data, c->extra->len);
+        yj_ws_frame_parser_feed(c->parser, c->extra->data, c->extra->len);
         g_byte_array_free(c->extra, TRUE);
         c->extra = NULL;
         drain_parser(c);

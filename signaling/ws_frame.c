@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
-struct yj_ws_parser {
+struct yj_ws_frame_parser {
     size_t max_message;
     GByteArray *in; /* received, unparsed bytes start at pos */
     size_t pos;
@@ -18,7 +18,7 @@ struct yj_ws_parser {
     const char *fail_reason;
 };
 
-int yj_ws_header_parse(const uint8_t *buf, size_t len, yj_ws_header_t *h)
+int yj_ws_frame_header_parse(const uint8_t *buf, size_t len, yj_ws_frame_header_t *h)
 {
     if (len < 2)
         return 0;
@@ -55,8 +55,8 @@ int yj_ws_header_parse(const uint8_t *buf, size_t len, yj_ws_header_t *h)
     return (int)n;
 }
 
-size_t yj_ws_header_write(uint8_t out[14], uint8_t opcode, bool fin, uint64_t len,
-                          const uint8_t mask[4])
+size_t yj_ws_frame_header_write(uint8_t out[14], uint8_t opcode, bool fin, uint64_t len,
+                                const uint8_t mask[4])
 {
     size_t n = 2;
     out[0] = (uint8_t)((fin ? 0x80 : 0) | (opcode & 0x0f));
@@ -81,13 +81,13 @@ size_t yj_ws_header_write(uint8_t out[14], uint8_t opcode, bool fin, uint64_t le
     return n;
 }
 
-void yj_ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset)
+void yj_ws_frame_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset)
 {
     for (size_t i = 0; i < len; i++)
         data[i] ^= mask[(offset + i) & 3];
 }
 
-bool yj_utf8_valid(const uint8_t *s, size_t len)
+bool yj_ws_frame_utf8_valid(const uint8_t *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
@@ -127,15 +127,15 @@ bool yj_utf8_valid(const uint8_t *s, size_t len)
     return true;
 }
 
-bool yj_ws_close_code_valid(unsigned code)
+bool yj_ws_frame_close_code_valid(unsigned code)
 {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
            (code >= 3000 && code <= 4999);
 }
 
-yj_ws_parser_t *yj_ws_parser_new(size_t max_message)
+yj_ws_frame_parser_t *yj_ws_frame_parser_new(size_t max_message)
 {
-    yj_ws_parser_t *p = g_new0(yj_ws_parser_t, 1);
+    yj_ws_frame_parser_t *p = g_new0(yj_ws_frame_parser_t, 1);
     p->max_message = max_message;
     p->in = g_byte_array_new();
     p->msg = g_byte_array_new();
@@ -143,7 +143,7 @@ yj_ws_parser_t *yj_ws_parser_new(size_t max_message)
     return p;
 }
 
-void yj_ws_parser_free(yj_ws_parser_t *p)
+void yj_ws_frame_parser_free(yj_ws_frame_parser_t *p)
 {
     if (!p)
         return;
@@ -153,7 +153,7 @@ void yj_ws_parser_free(yj_ws_parser_t *p)
     g_free(p);
 }
 
-void yj_ws_parser_feed(yj_ws_parser_t *p, const void *data, size_t len)
+void yj_ws_frame_parser_feed(yj_ws_frame_parser_t *p, const void *data, size_t len)
 {
     if (p->failed || len == 0)
         return;
@@ -165,12 +165,12 @@ void yj_ws_parser_feed(yj_ws_parser_t *p, const void *data, size_t len)
     g_byte_array_append(p->in, data, (guint)len);
 }
 
-size_t yj_ws_parser_buffered(const yj_ws_parser_t *p)
+size_t yj_ws_frame_parser_buffered(const yj_ws_frame_parser_t *p)
 {
     return p->in->len - p->pos;
 }
 
-static bool fail(yj_ws_parser_t *p, yj_ws_event_t *ev, unsigned code, const char *reason)
+static bool fail(yj_ws_frame_parser_t *p, yj_ws_event_t *ev, unsigned code, const char *reason)
 {
     if (!p->failed) {
         p->failed = true;
@@ -187,7 +187,7 @@ static bool fail(yj_ws_parser_t *p, yj_ws_event_t *ev, unsigned code, const char
     return true;
 }
 
-bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev)
+bool yj_ws_frame_parser_next(yj_ws_frame_parser_t *p, yj_ws_event_t *ev)
 {
     if (p->failed)
         return fail(p, ev, 0, NULL);
@@ -195,8 +195,8 @@ bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev)
     for (;;) {
         const uint8_t *buf = p->in->data + p->pos;
         size_t avail = p->in->len - p->pos;
-        yj_ws_header_t h;
-        int hl = yj_ws_header_parse(buf, avail, &h);
+        yj_ws_frame_header_t h;
+        int hl = yj_ws_frame_header_parse(buf, avail, &h);
         if (hl < 0)
             return fail(p, ev, YJ_WS_CLOSE_PROTOCOL, "invalid frame length");
         if (hl == 0) {
@@ -232,7 +232,7 @@ bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev)
             return false;
         uint8_t *payload = p->in->data + p->pos + hl;
         size_t plen = (size_t)h.length;
-        yj_ws_mask(payload, plen, h.mask, 0);
+        yj_ws_frame_mask(payload, plen, h.mask, 0);
         p->pos += (size_t)hl + plen;
 
         memset(ev, 0, sizeof *ev);
@@ -251,9 +251,9 @@ bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev)
             ev->code = YJ_WS_CLOSE_NO_STATUS;
             if (plen >= 2) {
                 ev->code = ((unsigned)p->control[0] << 8) | p->control[1];
-                if (!yj_ws_close_code_valid(ev->code))
+                if (!yj_ws_frame_close_code_valid(ev->code))
                     return fail(p, ev, YJ_WS_CLOSE_PROTOCOL, "invalid close code");
-                if (!yj_utf8_valid(p->control + 2, plen - 2))
+                if (!yj_ws_frame_utf8_valid(p->control + 2, plen - 2))
                     return fail(p, ev, YJ_WS_CLOSE_BAD_DATA, "close reason is not UTF-8");
                 ev->data = p->control + 2;
                 ev->len = plen - 2;
@@ -263,7 +263,7 @@ bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev)
         uint8_t op = h.opcode == YJ_WS_OP_CONT ? p->msg_opcode : h.opcode;
         if (h.fin && p->msg->len == 0) {
             /* Unfragmented: hand out the payload in place. */
-            if (op == YJ_WS_OP_TEXT && !yj_utf8_valid(payload, plen))
+            if (op == YJ_WS_OP_TEXT && !yj_ws_frame_utf8_valid(payload, plen))
                 return fail(p, ev, YJ_WS_CLOSE_BAD_DATA, "text message is not UTF-8");
             p->msg_opcode = 0;
             ev->type = op == YJ_WS_OP_TEXT ? YJ_WS_EV_TEXT : YJ_WS_EV_BINARY;
@@ -276,7 +276,7 @@ bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev)
         if (!h.fin)
             continue;
         p->msg_opcode = 0;
-        if (op == YJ_WS_OP_TEXT && !yj_utf8_valid(p->msg->data, p->msg->len))
+        if (op == YJ_WS_OP_TEXT && !yj_ws_frame_utf8_valid(p->msg->data, p->msg->len))
             return fail(p, ev, YJ_WS_CLOSE_BAD_DATA, "text message is not UTF-8");
         /* Hand out the assembled message: swap it with the (empty) ready
          * buffer, which is cleared at the next call. */

@@ -55,27 +55,27 @@ typedef struct {
     uint8_t mask[4];
     uint64_t length;   /* payload length */
     size_t header_len; /* 2..14 bytes */
-} yj_ws_header_t;
+} yj_ws_frame_header_t;
 
 /* Decodes a frame header from buf[0..len). Returns the header length (>0)
  * when complete, 0 when more bytes are needed, or -1 when the length field
  * is invalid (64-bit length with the top bit set). No other check. */
-int yj_ws_header_parse(const uint8_t *buf, size_t len, yj_ws_header_t *h);
+int yj_ws_frame_header_parse(const uint8_t *buf, size_t len, yj_ws_frame_header_t *h);
 
 /* Writes a frame header for a payload of len bytes; mask NULL for server
  * frames (unmasked). Returns the header length (2..14) written to out. */
-size_t yj_ws_header_write(uint8_t out[14], uint8_t opcode, bool fin, uint64_t len,
-                          const uint8_t mask[4]);
+size_t yj_ws_frame_header_write(uint8_t out[14], uint8_t opcode, bool fin, uint64_t len,
+                                const uint8_t mask[4]);
 
 /* XORs data with the mask, starting at payload offset `offset`. */
-void yj_ws_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset);
+void yj_ws_frame_mask(uint8_t *data, size_t len, const uint8_t mask[4], uint64_t offset);
 
 /* True when data[0..len) is valid UTF-8 (no overlong forms, no surrogates,
  * nothing above U+10FFFF; NUL bytes allowed). */
-bool yj_utf8_valid(const uint8_t *data, size_t len);
+bool yj_ws_frame_utf8_valid(const uint8_t *data, size_t len);
 
 /* True when code may appear in a close frame a peer sends. */
-bool yj_ws_close_code_valid(unsigned code);
+bool yj_ws_frame_close_code_valid(unsigned code);
 
 typedef enum {
     YJ_WS_EV_TEXT,   /* a complete text message (valid UTF-8) */
@@ -89,27 +89,27 @@ typedef enum {
 typedef struct {
     yj_ws_event_type_t type;
     const uint8_t *data; /* payload (or close reason); valid until the next
-                            yj_ws_parser_* call */
+                            yj_ws_frame_parser_* call */
     size_t len;
     unsigned code;      /* CLOSE / ERROR */
     const char *reason; /* ERROR: static English text */
 } yj_ws_event_t;
 
-typedef struct yj_ws_parser yj_ws_parser_t;
+typedef struct yj_ws_frame_parser yj_ws_frame_parser_t;
 
 /* A server-side parser for messages of at most max_message bytes. */
-yj_ws_parser_t *yj_ws_parser_new(size_t max_message);
-void yj_ws_parser_free(yj_ws_parser_t *p);
+yj_ws_frame_parser_t *yj_ws_frame_parser_new(size_t max_message);
+void yj_ws_frame_parser_free(yj_ws_frame_parser_t *p);
 
 /* Appends received bytes (copied). */
-void yj_ws_parser_feed(yj_ws_parser_t *p, const void *data, size_t len);
+void yj_ws_frame_parser_feed(yj_ws_frame_parser_t *p, const void *data, size_t len);
 
 /* Takes the next event from what was fed: returns true and fills *ev, or
  * false when more bytes are needed. After an ERROR every call returns that
  * error again. */
-bool yj_ws_parser_next(yj_ws_parser_t *p, yj_ws_event_t *ev);
+bool yj_ws_frame_parser_next(yj_ws_frame_parser_t *p, yj_ws_event_t *ev);
 
 /* Bytes buffered but not yet consumed (for limits and tests). */
-size_t yj_ws_parser_buffered(const yj_ws_parser_t *p);
+size_t yj_ws_frame_parser_buffered(const yj_ws_frame_parser_t *p);
 
 #endif

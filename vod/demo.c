@@ -7,9 +7,11 @@
  * with a tone that beeps at every second, 1280x720 at 25 fps, H.264 +
  * AAC in MPEG-TS. The clip then goes through the real import path.
  */
-#include "vod_internal.h"
+#include "demo.h"
 #include "core/yj.h"
 
+#include <glib.h>
+#include <stdbool.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>

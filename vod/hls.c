@@ -10,9 +10,11 @@
  * last (hls.js ignores it when video renditions exist; Safari uses it on
  * a very poor link).
  */
-#include "vod_internal.h"
+#include "hls.h"
 #include "core/yj.h"
 
+#include <glib.h>
+#include <jansson.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>

@@ -17,6 +17,8 @@
  * is removed — nothing is added. A good file becomes a lesson in status
  * "processing" plus a pending job, atomically.
  */
+#include "import.h"
+#include "jobs.h"
 #include "vod_internal.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -39,13 +41,13 @@
 #define SAFE_FORMATS                                                                               \
     "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,asf,wav,mp3,ogg,h264,hevc,m4v,dv"
 
-void yj_vod_safe_input_options(AVDictionary **opts)
+void yj_vod_import_safe_options(AVDictionary **opts)
 {
     av_dict_set(opts, "protocol_whitelist", "file", 0);
     av_dict_set(opts, "format_whitelist", SAFE_FORMATS, 0);
 }
 
-int yj_vod_probe(const char *path, yj_vod_probe_t *p, char *err, size_t errlen)
+int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen)
 {
     memset(p, 0, sizeof *p);
     AVFormatContext *ic = NULL;
@@ -53,7 +55,7 @@ int yj_vod_probe(const char *path, yj_vod_probe_t *p, char *err, size_t errlen)
     AVPacket *pkt = av_packet_alloc();
     AVFrame *frame = av_frame_alloc();
     AVDictionary *opts = NULL;
-    yj_vod_safe_input_options(&opts);
+    yj_vod_import_safe_options(&opts);
     int rc = YJ_EMEDIA;
     int r = avformat_open_input(&ic, path, NULL, &opts);
     av_dict_free(&opts);
@@ -247,6 +249,25 @@ static void release(yj_vod_t *v, const char *id)
     g_mutex_unlock(&v->lock);
 }
 
+int yj_vod_import_parse_offset(const char *s, int64_t *off)
+{
+    char *end = NULL;
+    long long v = s && *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : -1;
+    if (v < 0 || !end || *end)
+        return YJ_EINVAL;
+    *off = v;
+    return 0;
+}
+
+int yj_vod_import_check_chunk(int64_t off, size_t len, int64_t received, int64_t size)
+{
+    if (off != received)
+        return YJ_ESTATE;
+    if (received < 0 || received > size || len > (uint64_t)(size - received))
+        return YJ_EINVAL;
+    return 0;
+}
+
 /* PUT /api/v1/uploads/{id}?offset=N — body: the next bytes */
 static int upload_put(yj_req_t *req, void *ud)
 {
@@ -254,21 +275,20 @@ static int upload_put(yj_req_t *req, void *ud)
     yj_vod_upload_t u;
     if (own_upload(v, req, &u))
         return 0;
-    const char *os = yj_req_query(req, "offset");
-    char *end = NULL;
-    long long off = os && *os >= '0' && *os <= '9' ? strtoll(os, &end, 10) : -1;
-    if (off < 0 || !end || *end)
+    int64_t off = 0;
+    if (yj_vod_import_parse_offset(yj_req_query(req, "offset"), &off))
         return yj_req_reply_error(req, 400, "invalid_offset", "offset",
                                   "offset=N (bytes already sent) is required");
     size_t len = 0;
     const void *data = yj_req_body(req, &len);
-    if (off != u.received) {
+    int chk = yj_vod_import_check_chunk(off, len, u.received, u.size);
+    if (chk == YJ_ESTATE) {
         json_t *e = json_pack("{s:{s:s,s:s,s:s,s:I}}", "error", "code", "offset_mismatch", "field",
                               "offset", "message", "the upload continues from the received offset",
                               "received", (json_int_t)u.received);
         return yj_req_reply_json(req, 409, e);
     }
-    if ((int64_t)len > u.size - u.received)
+    if (chk)
         return yj_req_reply_error(
             req, 400, "too_much_data", "body",
             "the chunk goes past the declared size (%" G_GINT64_FORMAT " bytes)", u.size);
@@ -326,7 +346,7 @@ static int upload_delete(yj_req_t *req, void *ud)
 /* Creates the lesson for an already probed file and queues its job;
  * replies 202 with the lesson. */
 static int create_lesson(yj_vod_t *v, yj_req_t *req, json_t *b, const char *source, bool owned,
-                         const char *upload_id, const yj_vod_probe_t *p)
+                         const char *upload_id, const yj_vod_import_probe_t *p)
 {
     json_t *cid = json_object_get(b, "course_id");
     yj_vod_course_t c;
@@ -398,9 +418,9 @@ static int upload_complete(yj_req_t *req, void *ud)
         return 0;
     g_free(spec.org_ids);
     g_autofree char *path = upload_path(v, u.id);
-    yj_vod_probe_t p;
+    yj_vod_import_probe_t p;
     char err[256];
-    if (yj_vod_probe(path, &p, err, sizeof err) != 0) {
+    if (yj_vod_import_probe(path, &p, err, sizeof err) != 0) {
         /* Nothing is added: the upload and its bytes go. */
         yj_store_vod_upload_delete(v->store, u.id);
         g_unlink(path);
@@ -443,9 +463,9 @@ static int import_path(yj_req_t *req, void *ud)
     if (yj_vod_course_for_admin(v, req, json_is_integer(cid) ? json_integer_value(cid) : 0, &c))
         return 0;
     yj_vod_course_clear(&c);
-    yj_vod_probe_t p;
+    yj_vod_import_probe_t p;
     char err[256];
-    if (yj_vod_probe(source, &p, err, sizeof err) != 0)
+    if (yj_vod_import_probe(source, &p, err, sizeof err) != 0)
         return yj_req_reply_error(req, 422, "not_a_video", "path", "%s", err);
     return create_lesson(v, req, b, source, false, NULL, &p);
 }

@@ -16,6 +16,9 @@
  * to live work between percent steps (yj_job_yield) and stops at the
  * next packet when the pool stops (yj_job_cancel_flag).
  */
+#include "jobs.h"
+#include "demo.h"
+#include "transcode.h"
 #include "vod_internal.h"
 #include "core/log.h"
 #include "core/metrics.h"

@@ -10,6 +10,8 @@
  * organisations; a member sees ready lessons assigned to their own
  * organisation or any ancestor of it. Anything else is a 404, never data.
  */
+#include "library.h"
+#include "serve.h"
 #include "vod_internal.h"
 #include "rules.h"
 #include "core/log.h"
@@ -217,7 +219,7 @@ static json_t *lesson_json(yj_vod_t *v, const yj_vod_lesson_t *l, const yj_princ
                           yj_vod_lesson_status_name(l->status), "percent", l->percent, "duration",
                           (double)l->duration_ms / 1000.0, "minutes", l->minutes, "hours",
                           (double)l->minutes / 60.0, "threshold", l->threshold, "needed",
-                          (double)yj_progress_needed_ms(l->duration_ms, l->threshold) / 1000.0,
+                          (double)yj_vod_rules_needed_ms(l->duration_ms, l->threshold) / 1000.0,
                           "orgs", l->orgs, "updated_at", (json_int_t)l->updated_at);
     if (l->error)
         json_object_set_new(o, "error", json_string(l->error));
@@ -378,7 +380,7 @@ static int lesson_delete(yj_req_t *req, void *ud)
         return yj_req_reply_errno(req, rc, "id");
     g_autofree char *dir = yj_vod_lesson_dir(v, id);
     yj_vod_rm_tree(dir);
-    yj_vod_serve_forget(id);
+    yj_vod_serve_forget(v, id);
     yj_info("vod", "lesson %" G_GINT64_FORMAT " deleted by %s", id,
             yj_req_principal(req)->username);
     return yj_req_reply_data(req, 204, NULL, "", 0);

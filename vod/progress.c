@@ -21,17 +21,18 @@
  * cannot set headers: the session cookie authenticates it and the body is
  * read as JSON whatever its Content-Type says.
  */
-#include "vod_internal.h"
+#include "progress.h"
 #include "rules.h"
+#include "vod_internal.h"
 #include "core/metrics.h"
 #include "core/yj.h"
 
 #include <string.h>
 
 typedef struct {
-    const yj_progress_report_t *report;
+    const yj_vod_rules_report_t *report;
     int64_t now_ms;
-    yj_progress_error_t err;
+    yj_vod_rules_error_t err;
     int64_t watched_ms;
     int64_t duration_ms;
     bool completed;
@@ -50,7 +51,7 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
         g_strlcpy(c->err.message, "the lesson is not ready to play", sizeof c->err.message);
         return YJ_ESTATE;
     }
-    yj_progress_state_t prev = {0};
+    yj_vod_rules_state_t prev = {0};
     if (op->prev.exists) {
         prev.exists = true;
         prev.position_ms = op->prev.position_ms;
@@ -59,10 +60,10 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
         if (yj_intervals_from_json(&prev.watched, op->prev.intervals) != 0)
             yj_intervals_clear(&prev.watched); /* unreadable: start over, never crash */
     }
-    yj_progress_state_t next;
+    yj_vod_rules_state_t next;
     bool credit = false;
-    int rc = yj_progress_decide(&prev, c->report, op->duration_ms, op->threshold, c->now_ms, &next,
-                                &credit, &c->err);
+    int rc = yj_vod_rules_decide(&prev, c->report, op->duration_ms, op->threshold, c->now_ms, &next,
+                                 &credit, &c->err);
     yj_intervals_clear(&prev.watched);
     if (rc)
         return rc;
@@ -73,7 +74,7 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
     op->complete = next.completed;
     op->from_ms = c->report->from_ms;
     op->event =
-        c->report->event == YJ_EV_PROGRESS ? NULL : yj_progress_event_name(c->report->event);
+        c->report->event == YJ_EV_PROGRESS ? NULL : yj_vod_rules_event_name(c->report->event);
     c->watched_ms = op->watched_ms;
     c->completed = next.completed;
     yj_intervals_clear(&next.watched);
@@ -110,45 +111,42 @@ typedef struct {
     bool done;
 } pending_t;
 
-static GMutex gc_lock;
-static GCond gc_cond;
-static GPtrArray *gc_queue; /* pending_t* waiting for a transaction */
-static bool gc_leader;      /* a transaction is running */
+/* Group commit: yj_vod_t's gc_* fields, guarded by gc_lock. */
 
 /* Applies op together with whatever other reports are waiting; returns
  * the transaction's result (op->result holds the report's own). */
 static int apply_grouped(yj_vod_t *v, yj_vod_progress_op_t *op)
 {
     pending_t me = {op, 0, false};
-    g_mutex_lock(&gc_lock);
-    if (!gc_queue)
-        gc_queue = g_ptr_array_new();
-    g_ptr_array_add(gc_queue, &me);
+    g_mutex_lock(&v->gc_lock);
+    if (!v->gc_queue)
+        v->gc_queue = g_ptr_array_new();
+    g_ptr_array_add(v->gc_queue, &me);
     while (!me.done) {
-        if (gc_leader) {
-            g_cond_wait(&gc_cond, &gc_lock);
+        if (v->gc_leader) {
+            g_cond_wait(&v->gc_cond, &v->gc_lock);
             continue;
         }
-        gc_leader = true;
-        guint n = MIN(gc_queue->len, MAX_BATCH);
+        v->gc_leader = true;
+        guint n = MIN(v->gc_queue->len, MAX_BATCH);
         pending_t *batch[MAX_BATCH];
-        memcpy(batch, gc_queue->pdata, n * sizeof(pending_t *));
-        g_ptr_array_remove_range(gc_queue, 0, n);
-        g_mutex_unlock(&gc_lock);
+        memcpy(batch, v->gc_queue->pdata, n * sizeof(pending_t *));
+        g_ptr_array_remove_range(v->gc_queue, 0, n);
+        g_mutex_unlock(&v->gc_lock);
         yj_vod_progress_op_t ops[MAX_BATCH];
         for (guint i = 0; i < n; i++)
             ops[i] = *batch[i]->op;
         int rc = yj_store_vod_progress_apply(v->store, ops, n, decide, NULL);
-        g_mutex_lock(&gc_lock);
+        g_mutex_lock(&v->gc_lock);
         for (guint i = 0; i < n; i++) {
             *batch[i]->op = ops[i];
             batch[i]->rc = rc;
             batch[i]->done = true;
         }
-        gc_leader = false;
-        g_cond_broadcast(&gc_cond);
+        v->gc_leader = false;
+        g_cond_broadcast(&v->gc_cond);
     }
-    g_mutex_unlock(&gc_lock);
+    g_mutex_unlock(&v->gc_lock);
     return me.rc;
 }
 
@@ -160,21 +158,21 @@ static int progress_post(yj_req_t *req, void *ud)
     int64_t id = yj_vod_param_id(req, "id");
     size_t len = 0;
     const char *body = yj_req_body(req, &len);
-    yj_progress_report_t r;
-    yj_progress_error_t perr;
-    if (yj_progress_parse(body, len, &r, &perr) != 0) {
+    yj_vod_rules_report_t r;
+    yj_vod_rules_error_t perr;
+    if (yj_vod_rules_parse(body, len, &r, &perr) != 0) {
         count(R_INVALID);
         return yj_req_reply_error(req, 400, perr.code, perr.field, "%s", perr.message);
     }
     if (id <= 0) {
-        yj_progress_report_clear(&r);
+        yj_vod_rules_report_clear(&r);
         return yj_req_reply_error(req, 404, "not_found", "id", "no such lesson");
     }
     decide_ctx_t c = {.report = &r, .now_ms = yj_vod_now_ms()};
     yj_vod_progress_op_t op = {
         .member_id = me->member_id, .member_path = me->org_path, .lesson_id = id, .ud = &c};
     int rc = apply_grouped(v, &op);
-    yj_progress_report_clear(&r);
+    yj_vod_rules_report_clear(&r);
     if (rc)
         return rc;
     if (op.result == YJ_ENOENT)
@@ -227,7 +225,7 @@ int yj_vod_progress_register(yj_vod_t *v, yj_http_t *http)
 {
     int rc = 0;
     rc |= yj_http_route(http, "POST", "/api/v1/lessons/{id}/progress", YJ_ROUTE_MEMBER,
-                        YJ_PROGRESS_MAX_BODY, progress_post, v);
+                        YJ_VOD_RULES_MAX_BODY, progress_post, v);
     rc |= yj_http_route(http, "GET", "/api/v1/lessons/{id}/progress", YJ_ROUTE_MEMBER, 0,
                         progress_get, v);
     return rc ? YJ_EINVAL : 0;

@@ -7,6 +7,7 @@
  * Years and quarters are calendar periods in the server's local time zone
  * (Asia/Shanghai in deployment). Hours are lesson credits from the ledger.
  */
+#include "reports.h"
 #include "vod_internal.h"
 #include "core/yj.h"
 

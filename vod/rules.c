@@ -22,12 +22,12 @@ static const char *const event_names[] = {
     [YJ_EV_SEEK] = "seek",         [YJ_EV_ENDED] = "ended", [YJ_EV_HIDE] = "hide",
 };
 
-const char *yj_progress_event_name(yj_progress_event_t ev)
+const char *yj_vod_rules_event_name(yj_vod_rules_event_t ev)
 {
     return (unsigned)ev < YJ_ARRAY_LEN(event_names) ? event_names[ev] : NULL;
 }
 
-int yj_progress_event_parse(const char *name)
+int yj_vod_rules_event_parse(const char *name)
 {
     for (size_t i = 0; name && i < YJ_ARRAY_LEN(event_names); i++)
         if (strcmp(name, event_names[i]) == 0)
@@ -35,9 +35,10 @@ int yj_progress_event_parse(const char *name)
     return -1;
 }
 
-static int fail(yj_progress_error_t *err, const char *field, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(yj_progress_error_t *err, const char *field, const char *code, const char *fmt, ...)
+static int fail(yj_vod_rules_error_t *err, const char *field, const char *code, const char *fmt,
+                ...) __attribute__((format(printf, 4, 5)));
+static int fail(yj_vod_rules_error_t *err, const char *field, const char *code, const char *fmt,
+                ...)
 {
     g_strlcpy(err->field, field, sizeof err->field);
     g_strlcpy(err->code, code, sizeof err->code);
@@ -60,21 +61,21 @@ static bool seconds(json_t *v, int64_t *ms)
     return true;
 }
 
-void yj_progress_report_clear(yj_progress_report_t *r)
+void yj_vod_rules_report_clear(yj_vod_rules_report_t *r)
 {
     if (r)
         yj_intervals_clear(&r->intervals);
 }
 
-int yj_progress_parse(const char *body, size_t len, yj_progress_report_t *out,
-                      yj_progress_error_t *err)
+int yj_vod_rules_parse(const char *body, size_t len, yj_vod_rules_report_t *out,
+                       yj_vod_rules_error_t *err)
 {
     memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
     out->from_ms = -1;
-    if (len > YJ_PROGRESS_MAX_BODY)
+    if (len > YJ_VOD_RULES_MAX_BODY)
         return fail(err, "", "too_large", "a progress report is at most %d bytes",
-                    YJ_PROGRESS_MAX_BODY);
+                    YJ_VOD_RULES_MAX_BODY);
     json_error_t je;
     json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (!o)
@@ -110,13 +111,13 @@ int yj_progress_parse(const char *body, size_t len, yj_progress_report_t *out,
     }
     v = json_object_get(o, "event");
     if (v) {
-        int ev = json_is_string(v) ? yj_progress_event_parse(json_string_value(v)) : -1;
+        int ev = json_is_string(v) ? yj_vod_rules_event_parse(json_string_value(v)) : -1;
         if (ev < 0) {
             rc = fail(err, "event", "invalid_event",
                       "event must be one of progress, play, pause, seek, ended, hide");
             goto out;
         }
-        out->event = (yj_progress_event_t)ev;
+        out->event = (yj_vod_rules_event_t)ev;
     }
     v = json_object_get(o, "intervals");
     if (v && !json_is_array(v)) {
@@ -124,9 +125,9 @@ int yj_progress_parse(const char *body, size_t len, yj_progress_report_t *out,
                   "intervals must be an array of [start, end] pairs in seconds");
         goto out;
     }
-    if (json_array_size(v) > YJ_PROGRESS_MAX_INTERVALS) {
+    if (json_array_size(v) > YJ_VOD_RULES_MAX_INTERVALS) {
         rc = fail(err, "intervals", "too_many_intervals",
-                  "at most %d intervals per report; report more often", YJ_PROGRESS_MAX_INTERVALS);
+                  "at most %d intervals per report; report more often", YJ_VOD_RULES_MAX_INTERVALS);
         goto out;
     }
     size_t i;
@@ -152,26 +153,26 @@ int yj_progress_parse(const char *body, size_t len, yj_progress_report_t *out,
 out:
     json_decref(o);
     if (rc)
-        yj_progress_report_clear(out);
+        yj_vod_rules_report_clear(out);
     return rc;
 }
 
-int64_t yj_progress_needed_ms(int64_t duration_ms, double threshold)
+int64_t yj_vod_rules_needed_ms(int64_t duration_ms, double threshold)
 {
     if (threshold <= 0 || threshold > 1)
         threshold = 0.9;
     return (int64_t)ceil((double)duration_ms * threshold - 1e-6);
 }
 
-int yj_progress_decide(const yj_progress_state_t *prev, const yj_progress_report_t *r,
-                       int64_t duration_ms, double threshold, int64_t now_ms,
-                       yj_progress_state_t *next, bool *credit, yj_progress_error_t *err)
+int yj_vod_rules_decide(const yj_vod_rules_state_t *prev, const yj_vod_rules_report_t *r,
+                        int64_t duration_ms, double threshold, int64_t now_ms,
+                        yj_vod_rules_state_t *next, bool *credit, yj_vod_rules_error_t *err)
 {
     memset(err, 0, sizeof *err);
     *credit = false;
     if (duration_ms <= 0)
         return fail(err, "", "not_ready", "the lesson has no media yet");
-    int64_t limit = duration_ms + YJ_PROGRESS_EDGE_MS;
+    int64_t limit = duration_ms + YJ_VOD_RULES_EDGE_MS;
     if (r->position_ms > limit)
         return fail(err, "position", "position_out_of_range",
                     "position %.1f s is past the end of the lesson (%.1f s)",
@@ -185,7 +186,7 @@ int yj_progress_decide(const yj_progress_state_t *prev, const yj_progress_report
                         (double)r->intervals.v[i].end / 1000, (double)duration_ms / 1000);
     }
 
-    yj_progress_state_t n = {0};
+    yj_vod_rules_state_t n = {0};
     n.exists = true;
     if (prev && prev->exists)
         yj_intervals_copy(&n.watched, &prev->watched);
@@ -203,7 +204,7 @@ int yj_progress_decide(const yj_progress_state_t *prev, const yj_progress_report
     int64_t elapsed = 0;
     if (prev && prev->exists && now_ms > prev->updated_ms)
         elapsed = now_ms - prev->updated_ms;
-    int64_t allowed = 2 * elapsed + YJ_PROGRESS_SLACK_MS;
+    int64_t allowed = 2 * elapsed + YJ_VOD_RULES_SLACK_MS;
     if (added > allowed) {
         yj_intervals_clear(&n.watched);
         return fail(err, "intervals", "impossible_progress",
@@ -215,7 +216,7 @@ int yj_progress_decide(const yj_progress_state_t *prev, const yj_progress_report
     n.updated_ms = now_ms;
     n.completed = prev && prev->exists && prev->completed;
     if (!n.completed &&
-        yj_intervals_total(&n.watched) >= yj_progress_needed_ms(duration_ms, threshold)) {
+        yj_intervals_total(&n.watched) >= yj_vod_rules_needed_ms(duration_ms, threshold)) {
         n.completed = true;
         *credit = true;
     }

@@ -10,7 +10,7 @@
  *    slack, clamped);
  *  - newly watched time (what the report adds to the union) is at most
  *    twice the wall time since the previous accepted report plus a small
- *    allowance (YJ_PROGRESS_SLACK_MS) for the first report and jitter;
+ *    allowance (YJ_VOD_RULES_SLACK_MS) for the first report and jitter;
  *  - the union of watched intervals reaching threshold × duration earns
  *    the lesson's credit once; the position alone earns nothing, so
  *    seeking to the end earns nothing and watching a part twice counts
@@ -26,10 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define YJ_PROGRESS_SLACK_MS 15000    /* allowance beyond 2 × wall time */
-#define YJ_PROGRESS_EDGE_MS 1000      /* tolerated overshoot past the end */
-#define YJ_PROGRESS_MAX_INTERVALS 200 /* per report */
-#define YJ_PROGRESS_MAX_BODY 16384
+#define YJ_VOD_RULES_SLACK_MS 15000    /* allowance beyond 2 × wall time */
+#define YJ_VOD_RULES_EDGE_MS 1000      /* tolerated overshoot past the end */
+#define YJ_VOD_RULES_MAX_INTERVALS 200 /* per report */
+#define YJ_VOD_RULES_MAX_BODY 16384
 
 typedef enum {
     YJ_EV_PROGRESS, /* periodic heartbeat while playing */
@@ -38,21 +38,21 @@ typedef enum {
     YJ_EV_SEEK,
     YJ_EV_ENDED,
     YJ_EV_HIDE, /* page hidden / closed (sendBeacon) */
-} yj_progress_event_t;
+} yj_vod_rules_event_t;
 
 typedef struct {
     int64_t position_ms; /* where the player is now */
     int64_t from_ms;     /* seek: where it jumped from; -1 if absent */
-    yj_progress_event_t event;
+    yj_vod_rules_event_t event;
     yj_intervals_t intervals; /* watched since the last report, merged */
     size_t raw_count;         /* intervals as sent, before merging */
-} yj_progress_report_t;
+} yj_vod_rules_report_t;
 
 typedef struct {
     char field[32]; /* "position", "intervals[3]", … */
     char code[40];  /* machine-readable: "invalid_interval", … */
     char message[200];
-} yj_progress_error_t;
+} yj_vod_rules_error_t;
 
 /* What is stored per member and lesson. */
 typedef struct {
@@ -61,30 +61,30 @@ typedef struct {
     int64_t position_ms;
     int64_t updated_ms; /* wall time of the last accepted report (ms) */
     bool completed;     /* credit already earned */
-} yj_progress_state_t;
+} yj_vod_rules_state_t;
 
 /* Parses a report body (JSON object {position, intervals, event, from}).
  * Positions and interval ends are seconds (numbers). On success returns 0
- * and fills *out (the caller frees with yj_progress_report_clear); on
+ * and fills *out (the caller frees with yj_vod_rules_report_clear); on
  * failure returns YJ_EINVAL and fills *err. */
-int yj_progress_parse(const char *body, size_t len, yj_progress_report_t *out,
-                      yj_progress_error_t *err);
-void yj_progress_report_clear(yj_progress_report_t *r);
+int yj_vod_rules_parse(const char *body, size_t len, yj_vod_rules_report_t *out,
+                       yj_vod_rules_error_t *err);
+void yj_vod_rules_report_clear(yj_vod_rules_report_t *r);
 
 /* Short name of an event ("pause") and back; NULL / -1 when unknown. */
-const char *yj_progress_event_name(yj_progress_event_t ev);
-int yj_progress_event_parse(const char *name);
+const char *yj_vod_rules_event_name(yj_vod_rules_event_t ev);
+int yj_vod_rules_event_parse(const char *name);
 
 /* Applies report r to prev at wall time now_ms for a lesson of duration_ms
  * with completion threshold (0 < threshold <= 1). On success returns 0,
  * fills *next (caller clears next->watched) and sets *credit when this
  * report makes the union reach the threshold for the first time. On a
  * refused report returns YJ_EINVAL with *err filled and *next untouched. */
-int yj_progress_decide(const yj_progress_state_t *prev, const yj_progress_report_t *r,
-                       int64_t duration_ms, double threshold, int64_t now_ms,
-                       yj_progress_state_t *next, bool *credit, yj_progress_error_t *err);
+int yj_vod_rules_decide(const yj_vod_rules_state_t *prev, const yj_vod_rules_report_t *r,
+                        int64_t duration_ms, double threshold, int64_t now_ms,
+                        yj_vod_rules_state_t *next, bool *credit, yj_vod_rules_error_t *err);
 
 /* Milliseconds of watched union needed for credit (ceil). */
-int64_t yj_progress_needed_ms(int64_t duration_ms, double threshold);
+int64_t yj_vod_rules_needed_ms(int64_t duration_ms, double threshold);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * serve.c — GET /hls/{lesson}/{who}/{exp}/{sig}/{file}: playlists,
+ * serve.c — GET /hls/{lesson}/{who}/{exp}/{sig}/{file}: v->serve_playlists,
  * segments and the poster, straight from the lesson's folder.
  *
  * A request is checked with one HMAC (sign.c) and a whitelist of file
@@ -17,8 +17,9 @@
  * "expired", and any other file name (.., encoded variants, other files)
  * 404. Deleting a lesson drops its cached playlists (yj_vod_serve_forget).
  */
-#include "vod_internal.h"
+#include "serve.h"
 #include "sign.h"
+#include "vod_internal.h"
 #include "core/yj.h"
 
 #include <fcntl.h>
@@ -37,10 +38,6 @@ typedef struct {
     char etag[64], lm[64];
 } playlist_t;
 
-static GMutex lock;
-static GHashTable *playlists; /* "lesson/file" -> playlist_t* */
-static GHashTable *verified;  /* "lesson/who/exp/sig" -> exp (int64, boxed) */
-
 static void playlist_free(gpointer p)
 {
     playlist_t *pl = p;
@@ -48,39 +45,40 @@ static void playlist_free(gpointer p)
     g_free(pl);
 }
 
-static void ensure_tables(void)
+/* The caches (yj_vod_t's serve_*, guarded by serve_lock). */
+static void ensure_tables(yj_vod_t *v)
 {
-    if (!playlists) {
-        playlists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, playlist_free);
-        verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    if (!v->serve_playlists) {
+        v->serve_playlists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, playlist_free);
+        v->serve_verified = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     }
 }
 
-void yj_vod_serve_forget(int64_t lesson_id)
+void yj_vod_serve_forget(yj_vod_t *v, int64_t lesson_id)
 {
     char prefix[32];
     g_snprintf(prefix, sizeof prefix, "%" G_GINT64_FORMAT "/", lesson_id);
-    g_mutex_lock(&lock);
-    if (playlists) {
+    g_mutex_lock(&v->serve_lock);
+    if (v->serve_playlists) {
         GHashTableIter it;
         gpointer k;
-        g_hash_table_iter_init(&it, playlists);
+        g_hash_table_iter_init(&it, v->serve_playlists);
         while (g_hash_table_iter_next(&it, &k, NULL))
             if (g_str_has_prefix(k, prefix))
                 g_hash_table_iter_remove(&it);
     }
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&v->serve_lock);
 }
 
-void yj_vod_serve_clear(void)
+void yj_vod_serve_clear(yj_vod_t *v)
 {
-    g_mutex_lock(&lock);
-    if (playlists) {
-        g_hash_table_destroy(playlists);
-        g_hash_table_destroy(verified);
-        playlists = verified = NULL;
+    g_mutex_lock(&v->serve_lock);
+    if (v->serve_playlists) {
+        g_hash_table_destroy(v->serve_playlists);
+        g_hash_table_destroy(v->serve_verified);
+        v->serve_playlists = v->serve_verified = NULL;
     }
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&v->serve_lock);
 }
 
 static yj_sign_result_t check(yj_vod_t *v, yj_req_t *req, const char *lesson, int64_t now)
@@ -88,24 +86,24 @@ static yj_sign_result_t check(yj_vod_t *v, yj_req_t *req, const char *lesson, in
     const char *who = yj_req_param(req, "who"), *exp = yj_req_param(req, "exp"),
                *sig = yj_req_param(req, "sig");
     g_autofree char *key = g_strjoin("/", lesson, who, exp, sig, NULL);
-    g_mutex_lock(&lock);
-    ensure_tables();
-    int64_t *e = g_hash_table_lookup(verified, key);
+    g_mutex_lock(&v->serve_lock);
+    ensure_tables(v);
+    int64_t *e = g_hash_table_lookup(v->serve_verified, key);
     int64_t known = e ? *e : -1;
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&v->serve_lock);
     if (known >= 0)
         return known < now ? YJ_SIGN_EXPIRED : YJ_SIGN_OK;
     yj_sign_result_t s =
-        yj_vod_verify((const unsigned char *)v->key, v->keylen, lesson, who, exp, sig, now);
+        yj_vod_sign_verify((const unsigned char *)v->key, v->keylen, lesson, who, exp, sig, now);
     if (s == YJ_SIGN_OK) {
         int64_t *boxed = g_new(int64_t, 1);
         *boxed = g_ascii_strtoll(exp, NULL, 10);
-        g_mutex_lock(&lock);
-        ensure_tables();
-        if (g_hash_table_size(verified) >= MAX_CACHED)
-            g_hash_table_remove_all(verified);
-        g_hash_table_replace(verified, g_steal_pointer(&key), boxed);
-        g_mutex_unlock(&lock);
+        g_mutex_lock(&v->serve_lock);
+        ensure_tables(v);
+        if (g_hash_table_size(v->serve_verified) >= MAX_CACHED)
+            g_hash_table_remove_all(v->serve_verified);
+        g_hash_table_replace(v->serve_verified, g_steal_pointer(&key), boxed);
+        g_mutex_unlock(&v->serve_lock);
     }
     return s;
 }
@@ -144,9 +142,9 @@ static int reply_playlist(yj_vod_t *v, yj_req_t *req, const char *lesson, const 
                           int64_t exp, int64_t now)
 {
     g_autofree char *key = g_strjoin("/", lesson, file, NULL);
-    g_mutex_lock(&lock);
-    ensure_tables();
-    playlist_t *pl = g_hash_table_lookup(playlists, key);
+    g_mutex_lock(&v->serve_lock);
+    ensure_tables(v);
+    playlist_t *pl = g_hash_table_lookup(v->serve_playlists, key);
     char *data = NULL;
     size_t len = 0;
     char etag[64] = "", lm[64] = "";
@@ -156,7 +154,7 @@ static int reply_playlist(yj_vod_t *v, yj_req_t *req, const char *lesson, const 
         memcpy(etag, pl->etag, sizeof etag);
         memcpy(lm, pl->lm, sizeof lm);
     }
-    g_mutex_unlock(&lock);
+    g_mutex_unlock(&v->serve_lock);
     if (!data) {
         g_autofree char *path = g_build_filename(v->lessons_dir, lesson, file, NULL);
         playlist_t *fresh = load_playlist(path);
@@ -166,12 +164,12 @@ static int reply_playlist(yj_vod_t *v, yj_req_t *req, const char *lesson, const 
         len = fresh->len;
         memcpy(etag, fresh->etag, sizeof etag);
         memcpy(lm, fresh->lm, sizeof lm);
-        g_mutex_lock(&lock);
-        ensure_tables();
-        if (g_hash_table_size(playlists) >= MAX_CACHED)
-            g_hash_table_remove_all(playlists);
-        g_hash_table_replace(playlists, g_steal_pointer(&key), fresh);
-        g_mutex_unlock(&lock);
+        g_mutex_lock(&v->serve_lock);
+        ensure_tables(v);
+        if (g_hash_table_size(v->serve_playlists) >= MAX_CACHED)
+            g_hash_table_remove_all(v->serve_playlists);
+        g_hash_table_replace(v->serve_playlists, g_steal_pointer(&key), fresh);
+        g_mutex_unlock(&v->serve_lock);
     }
     char cc[64];
     g_snprintf(cc, sizeof cc, "public, max-age=%" G_GINT64_FORMAT, MAX(exp - now, 0));
@@ -194,7 +192,7 @@ static int hls_get(yj_req_t *req, void *ud)
 {
     yj_vod_t *v = ud;
     const char *lesson = yj_req_param(req, "lesson"), *file = yj_req_param(req, "file");
-    if (!yj_vod_file_allowed(file))
+    if (!yj_vod_sign_file_allowed(file))
         return yj_req_reply_error(req, 404, "not_found", NULL, "no such file");
     int64_t now = yj_now();
     yj_sign_result_t s = check(v, req, lesson, now);

@@ -12,7 +12,8 @@
 #include <glib.h>
 #include <string.h>
 
-void yj_vod_viewer_tag(const unsigned char *key, size_t keylen, const char *viewer, char out[17])
+void yj_vod_sign_viewer_tag(const unsigned char *key, size_t keylen, const char *viewer,
+                            char out[17])
 {
     g_autofree char *msg = g_strconcat("viewer:", viewer, NULL);
     g_autofree char *mac = yj_hmac_b64(key, keylen, msg);
@@ -27,15 +28,15 @@ char *yj_vod_sign(const unsigned char *key, size_t keylen, int64_t lesson, const
     return yj_hmac_b64(key, keylen, msg);
 }
 
-char *yj_vod_url_prefix(const unsigned char *key, size_t keylen, int64_t lesson, const char *viewer,
-                        int64_t now, int64_t ttl, int64_t bucket)
+char *yj_vod_sign_url_prefix(const unsigned char *key, size_t keylen, int64_t lesson,
+                             const char *viewer, int64_t now, int64_t ttl, int64_t bucket)
 {
     if (bucket <= 0)
         bucket = 1;
     int64_t exp = now + ttl;
     exp = (exp + bucket - 1) / bucket * bucket;
     char who[17];
-    yj_vod_viewer_tag(key, keylen, viewer, who);
+    yj_vod_sign_viewer_tag(key, keylen, viewer, who);
     g_autofree char *sig = yj_vod_sign(key, keylen, lesson, who, exp);
     if (!sig)
         return NULL;
@@ -65,8 +66,8 @@ static bool b64url(const char *s, size_t min, size_t max)
     return true;
 }
 
-yj_sign_result_t yj_vod_verify(const unsigned char *key, size_t keylen, const char *lesson,
-                               const char *who, const char *exp, const char *sig, int64_t now)
+yj_sign_result_t yj_vod_sign_verify(const unsigned char *key, size_t keylen, const char *lesson,
+                                    const char *who, const char *exp, const char *sig, int64_t now)
 {
     if (!lesson || !who || !exp || !sig || !all_digits(lesson, 18) || !all_digits(exp, 18) ||
         !b64url(who, 1, 32) || !b64url(sig, 43, 43))
@@ -78,7 +79,7 @@ yj_sign_result_t yj_vod_verify(const unsigned char *key, size_t keylen, const ch
     return e < now ? YJ_SIGN_EXPIRED : YJ_SIGN_OK;
 }
 
-bool yj_vod_file_allowed(const char *rel)
+bool yj_vod_sign_file_allowed(const char *rel)
 {
     if (!rel)
         return false;

@@ -22,7 +22,8 @@
 
 /* The viewer tag for a member (or "a<admin id>" for previews): 16
  * base64url characters. out must hold 17 bytes. */
-void yj_vod_viewer_tag(const unsigned char *key, size_t keylen, const char *viewer, char out[17]);
+void yj_vod_sign_viewer_tag(const unsigned char *key, size_t keylen, const char *viewer,
+                            char out[17]);
 
 /* Signature of lesson/who/exp; newly allocated (g_free), NULL on error. */
 char *yj_vod_sign(const unsigned char *key, size_t keylen, int64_t lesson, const char *who,
@@ -31,8 +32,8 @@ char *yj_vod_sign(const unsigned char *key, size_t keylen, int64_t lesson, const
 /* The URL path prefix "/hls/LESSON/WHO/EXP/SIG/" (g_free). exp is rounded up
  * to a multiple of bucket seconds past now + ttl so one viewer gets the
  * same URL (and browser cache hits) for a while. */
-char *yj_vod_url_prefix(const unsigned char *key, size_t keylen, int64_t lesson, const char *viewer,
-                        int64_t now, int64_t ttl, int64_t bucket);
+char *yj_vod_sign_url_prefix(const unsigned char *key, size_t keylen, int64_t lesson,
+                             const char *viewer, int64_t now, int64_t ttl, int64_t bucket);
 
 typedef enum {
     YJ_SIGN_OK = 0,
@@ -41,13 +42,13 @@ typedef enum {
 } yj_sign_result_t;
 
 /* Checks the path parts of a request at time now. Constant-time on sig. */
-yj_sign_result_t yj_vod_verify(const unsigned char *key, size_t keylen, const char *lesson,
-                               const char *who, const char *exp, const char *sig, int64_t now);
+yj_sign_result_t yj_vod_sign_verify(const unsigned char *key, size_t keylen, const char *lesson,
+                                    const char *who, const char *exp, const char *sig, int64_t now);
 
 /* True when rel is a file name a lesson folder can hold: "master.m3u8",
  * "poster.jpg", or "<rendition>/index.m3u8" / "<rendition>/segNNNNN.ts"
  * with a rendition name of [a-z0-9]{1,16}. Everything else (.., encoded
  * variants, absolute paths, other names) is refused. */
-bool yj_vod_file_allowed(const char *rel);
+bool yj_vod_sign_file_allowed(const char *rel);
 
 #endif

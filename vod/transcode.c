@@ -23,10 +23,14 @@
  * is opened with the safe options (local file, known containers only) and
  * the cancel flag is checked at every packet.
  */
-#include "vod_internal.h"
+#include "transcode.h"
+#include "hls.h"
+#include "import.h"
 #include "core/log.h"
 #include "core/yj.h"
 
+#include <glib.h>
+#include <jansson.h>
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
@@ -626,7 +630,7 @@ static int plan(tc_t *t)
 static int open_input(tc_t *t)
 {
     AVDictionary *opts = NULL;
-    yj_vod_safe_input_options(&opts);
+    yj_vod_import_safe_options(&opts);
     int rc = avformat_open_input(&t->ic, t->o->source, NULL, &opts);
     av_dict_free(&opts);
     if (rc < 0)

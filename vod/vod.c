@@ -8,8 +8,14 @@
  * lessons/<id>.tmp/ is a job's work in progress, swept at start;
  * uploads/<id>.part are resumable uploads and queued job sources.
  */
-#include "vod.h"
 #include "vod_internal.h"
+#include "import.h"
+#include "jobs.h"
+#include "library.h"
+#include "progress.h"
+#include "reports.h"
+#include "serve.h"
+#include "xapi.h"
 #include "sign.h"
 #include "core/log.h"
 #include "core/yj.h"
@@ -22,8 +28,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static yj_vod_t *vod;
 
 /* ------------------------------------------------------------------ */
 /* shared helpers */
@@ -61,8 +65,8 @@ int yj_vod_rm_tree(const char *path)
 
 char *yj_vod_playback_prefix(yj_vod_t *v, int64_t lesson_id, const char *viewer)
 {
-    return yj_vod_url_prefix((const unsigned char *)v->key, v->keylen, lesson_id, viewer, yj_now(),
-                             v->url_ttl, v->url_bucket);
+    return yj_vod_sign_url_prefix((const unsigned char *)v->key, v->keylen, lesson_id, viewer,
+                                  yj_now(), v->url_ttl, v->url_bucket);
 }
 
 int64_t yj_vod_param_id(yj_req_t *req, const char *name)
@@ -221,6 +225,12 @@ static void vod_free(yj_vod_t *v)
 {
     if (!v)
         return;
+    yj_vod_serve_clear(v);
+    g_mutex_clear(&v->serve_lock);
+    if (v->gc_queue)
+        g_ptr_array_free(v->gc_queue, TRUE);
+    g_mutex_clear(&v->gc_lock);
+    g_cond_clear(&v->gc_cond);
     g_free(v->key);
     g_free(v->root);
     g_free(v->lessons_dir);
@@ -234,10 +244,8 @@ static void vod_free(yj_vod_t *v)
     g_free(v);
 }
 
-int yj_vod_init(yj_app_t *app, yj_http_t *http)
+yj_vod_t *yj_vod_new(yj_app_t *app, yj_http_t *http, char **err)
 {
-    if (vod)
-        return YJ_ESTATE;
     /* libav's per-encoder statistics are noise in the journal. */
     av_log_set_level(AV_LOG_WARNING);
     yj_vod_t *v = g_new0(yj_vod_t, 1);
@@ -268,15 +276,17 @@ int yj_vod_init(yj_app_t *app, yj_http_t *http)
         }
     }
     g_mutex_init(&v->lock);
+    g_mutex_init(&v->serve_lock);
+    g_mutex_init(&v->gc_lock);
+    g_cond_init(&v->gc_cond);
     v->busy_uploads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     v->queued = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     int rc = yj_store_vod_secret(v->store, "vod.url_key", &v->key);
     if (rc) {
-        yj_error("vod", "cannot read or create the playback URL key: %s", yj_strerror(rc));
+        *err = g_strdup_printf("cannot read or create the playback URL key: %s", yj_strerror(rc));
         goto err;
     }
     v->keylen = strlen(v->key);
-    vod = v;
     rc = yj_vod_library_register(v, http);
     rc |= yj_vod_progress_register(v, http);
     rc |= yj_vod_import_register(v, http);
@@ -289,14 +299,13 @@ int yj_vod_init(yj_app_t *app, yj_http_t *http)
     rc |= yj_http_route(http, "GET", "/vendor/hls.min.js", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
                         hls_js, v);
     if (rc) {
-        rc = YJ_EINVAL;
+        *err = g_strdup("cannot register the course library's routes");
         goto err;
     }
-    return 0;
+    return v;
 err:
-    vod = NULL;
     vod_free(v);
-    return rc;
+    return NULL;
 }
 
 /* Removes what a crash or an abandoned upload left behind: job work
@@ -370,11 +379,8 @@ static void add_demo(yj_vod_t *v)
         yj_info("vod", "added the demo course; its lesson is being generated and transcoded");
 }
 
-int yj_vod_start(void)
+int yj_vod_start(yj_vod_t *v)
 {
-    yj_vod_t *v = vod;
-    if (!v)
-        return YJ_ESTATE;
     if (g_mkdir_with_parents(v->lessons_dir, 0750) != 0 ||
         g_mkdir_with_parents(v->uploads_dir, 0750) != 0) {
         yj_error("vod", "cannot create %s: %s", v->root, g_strerror(errno));
@@ -386,28 +392,32 @@ int yj_vod_start(void)
     return yj_vod_jobs_start(v);
 }
 
-void yj_vod_stop(void)
+void yj_vod_stop(yj_vod_t *v)
 {
-    yj_vod_t *v = vod;
     if (!v)
         return;
     yj_vod_jobs_stop(v);
-    yj_vod_serve_clear();
-    vod = NULL;
+    yj_vod_serve_clear(v);
+}
+
+void yj_vod_free(yj_vod_t *v)
+{
+    if (!v)
+        return;
+    yj_vod_stop(v);
     vod_free(v);
 }
 
-int yj_vod_import_file(const char *path, bool take_ownership, int64_t course_id, const char *title,
-                       int minutes, const int64_t *org_ids, size_t n_orgs, int64_t *lesson_id,
-                       char *err, size_t errlen)
+int yj_vod_import_file(yj_vod_t *v, const char *path, bool take_ownership, int64_t course_id,
+                       const char *title, int minutes, const int64_t *org_ids, size_t n_orgs,
+                       int64_t *lesson_id, char *err, size_t errlen)
 {
-    yj_vod_t *v = vod;
     if (!v || !v->pool) {
         g_strlcpy(err, "the course library is not running", errlen);
         return YJ_ESTATE;
     }
-    yj_vod_probe_t p;
-    int rc = yj_vod_probe(path, &p, err, errlen);
+    yj_vod_import_probe_t p;
+    int rc = yj_vod_import_probe(path, &p, err, errlen);
     if (rc)
         return rc;
     yj_vod_lesson_new_t in = {

@@ -5,9 +5,10 @@
  * in a bounded job pool, signed segment serving, playback progress with
  * resume on any device, learning-hour credit, reports and xAPI export.
  *
- * yj_vod_init registers routes and allocates state (no threads);
- * yj_vod_start starts the job pool, resumes jobs a crash interrupted and
- * adds the demo lesson; yj_vod_stop undoes both. docs/vod.md is the guide.
+ * yj_vod_new registers routes (user data: the instance) and allocates
+ * state (no threads); yj_vod_start starts the job pool, resumes jobs a
+ * crash interrupted and adds the demo lesson; yj_vod_stop stops the jobs;
+ * yj_vod_free undoes everything. docs/vod.md is the guide.
  */
 #ifndef YJ_VOD_H
 #define YJ_VOD_H
@@ -19,9 +20,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int yj_vod_init(yj_app_t *app, yj_http_t *http);
-int yj_vod_start(void);
-void yj_vod_stop(void);
+typedef struct yj_vod yj_vod_t;
+
+/* app and http are borrowed and must outlive the result. NULL with *err
+ * (g_free) when the playback key cannot be read or a route registered. */
+yj_vod_t *yj_vod_new(yj_app_t *app, yj_http_t *http, char **err);
+int yj_vod_start(yj_vod_t *vod);
+/* Cancels running jobs and waits for them; NULL: no-op. */
+void yj_vod_stop(yj_vod_t *vod);
+/* Stops and frees. NULL: no-op. */
+void yj_vod_free(yj_vod_t *vod);
 
 /* Imports a media file as a new lesson of course_id (for other subsystems,
  * e.g. recordings turned into lessons): probes it, then creates the lesson
@@ -29,8 +37,8 @@ void yj_vod_stop(void);
  * the job is done. Returns 0 with *lesson_id set, or YJ_EMEDIA (not a
  * playable video; err says why, nothing added), YJ_ENOENT (no course),
  * YJ_ESTATE (subsystem not started). */
-int yj_vod_import_file(const char *path, bool take_ownership, int64_t course_id, const char *title,
-                       int minutes, const int64_t *org_ids, size_t n_orgs, int64_t *lesson_id,
-                       char *err, size_t errlen);
+int yj_vod_import_file(yj_vod_t *vod, const char *path, bool take_ownership, int64_t course_id,
+                       const char *title, int minutes, const int64_t *org_ids, size_t n_orgs,
+                       int64_t *lesson_id, char *err, size_t errlen);
 
 #endif

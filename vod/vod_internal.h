@@ -1,14 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * vod_internal.h — state and helpers shared by the vod/ modules (not a
- * public header: other subsystems include vod/vod.h only).
+ * vod_internal.h — the vod instance (struct yj_vod) and vod.c's helpers
+ * shared by the vod/ modules.
  *
- * One yj_vod_t exists per daemon; its fields are set in yj_vod_init and
- * read-only afterwards, except where a comment names the lock.
+ * Header convention in a subsystem folder (docs/DEVELOPING.md):
+ *   <folder>/<folder>.h   the public face (vod/vod.h): the only header other
+ *                         folders and the daemon may include;
+ *   <folder>/internal.h or <folder>_internal.h   the instance struct,
+ *                         included only by the folder's own .c files;
+ *   <folder>/<module>.h   one per module <module>.c, declaring what that
+ *                         file exports to its siblings (prefix
+ *                         yj_<folder>_<module>_ or yj_<module>_); internal.
+ *
+ * The daemon creates one yj_vod_t (yj_vod_new); its fields are set there
+ * and read-only afterwards, except where a comment names the lock.
  */
 #ifndef YJ_VOD_INTERNAL_H
 #define YJ_VOD_INTERNAL_H
 
+#include "vod.h"
 #include "core/app.h"
 #include "core/jobs.h"
 #include "vod/store.h"
@@ -18,7 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct {
+struct yj_vod {
     yj_app_t *app;
     yj_store_t *store;
     char *key; /* HMAC key for playback URLs (settings table) */
@@ -40,45 +50,18 @@ typedef struct {
     GMutex lock;              /* guards busy_uploads and running */
     GHashTable *busy_uploads; /* upload ids with a PUT in flight */
     GHashTable *queued;       /* job ids queued or running (int64 keys) */
-} yj_vod_t;
 
-/* Module registration (each file's routes). */
-int yj_vod_library_register(yj_vod_t *v, yj_http_t *http);
-int yj_vod_progress_register(yj_vod_t *v, yj_http_t *http);
-int yj_vod_import_register(yj_vod_t *v, yj_http_t *http);
-int yj_vod_serve_register(yj_vod_t *v, yj_http_t *http);
-int yj_vod_reports_register(yj_vod_t *v, yj_http_t *http);
-int yj_vod_xapi_register(yj_vod_t *v, yj_http_t *http);
+    /* serve.c's caches (created lazily, dropped by yj_vod_serve_clear). */
+    GMutex serve_lock;           /* guards the two tables below */
+    GHashTable *serve_playlists; /* "lesson/file" -> playlist */
+    GHashTable *serve_verified;  /* "lesson/who/exp/sig" -> exp (boxed int64) */
 
-/* Serving (serve.c): drop a lesson's cached playlists (on delete), and
- * every cache (on stop). */
-void yj_vod_serve_forget(int64_t lesson_id);
-void yj_vod_serve_clear(void);
-
-/* Job pool (jobs.c). */
-int yj_vod_jobs_start(yj_vod_t *v);
-void yj_vod_jobs_stop(yj_vod_t *v);
-/* Queues a job by id (no-op when already queued or running). */
-void yj_vod_jobs_push(yj_vod_t *v, int64_t job_id);
-
-/* A probed media file (import.c). */
-typedef struct {
-    int64_t duration_ms;
-    int width, height; /* display size of the video */
-    bool has_audio;
-    char video_codec[32];
-    char format[64];
-} yj_vod_probe_t;
-
-/* Opens path with libavformat (local files only, common containers only),
- * requires a decodable video stream and decodes its first frame. Returns 0
- * or YJ_EMEDIA with a one-line reason in err. */
-int yj_vod_probe(const char *path, yj_vod_probe_t *p, char *err, size_t errlen);
-
-/* libavformat options that keep a hostile file from reaching other files
- * or the network (protocol whitelist, container whitelist). */
-struct AVDictionary;
-void yj_vod_safe_input_options(struct AVDictionary **opts);
+    /* progress.c's group commit of progress reports. */
+    GMutex gc_lock; /* guards gc_queue and gc_leader */
+    GCond gc_cond;
+    GPtrArray *gc_queue; /* reports waiting for a transaction */
+    bool gc_leader;      /* a transaction is running */
+};
 
 /* Folder of a lesson's HLS output. g_free. */
 char *yj_vod_lesson_dir(yj_vod_t *v, int64_t lesson_id);
@@ -112,46 +95,5 @@ int yj_vod_lesson_spec(yj_vod_t *v, yj_req_t *req, json_t *body, bool create,
 /* The course if the admin may manage it (course org in their subtree);
  * otherwise queues 404/403 and returns non-zero. */
 int yj_vod_course_for_admin(yj_vod_t *v, yj_req_t *req, int64_t course_id, yj_vod_course_t *c);
-
-/* Generates the demo source clip (demo.c): seconds of a moving test
- * pattern with a tone, 1280x720, H.264/AAC in MPEG-TS. */
-int yj_vod_demo_generate(const char *path, int seconds, char *err, size_t errlen);
-
-/* Transcoding (transcode.c). */
-typedef struct {
-    const char *source;
-    const char *outdir; /* must exist and be empty */
-    int segment_seconds;
-    const char *preset;
-    void (*progress)(int percent, void *ud);
-    void *ud;
-    const int *cancel; /* atomic flag; non-zero stops the job */
-} yj_transcode_opts_t;
-
-typedef struct {
-    int64_t duration_ms;
-    int width, height; /* of the top rendition */
-    char *renditions;  /* JSON array; g_free */
-} yj_transcode_result_t;
-
-int yj_vod_transcode(const yj_transcode_opts_t *o, yj_transcode_result_t *res, char *err,
-                     size_t errlen);
-
-/* HLS packaging (hls.c): master playlist from the renditions the
- * transcoder wrote. */
-typedef struct {
-    char name[16];
-    bool video;
-    int width, height;
-    double fps;
-    char codecs[64]; /* "avc1.4d401f,mp4a.40.2" */
-} yj_hls_rendition_t;
-
-/* Measures each rendition's media playlist (peak and average bit rate
- * from segment sizes and EXTINF durations), writes outdir/master.m3u8 and
- * returns the renditions as a JSON array string (g_free) or NULL with
- * err set. */
-char *yj_hls_write_master(const char *outdir, const yj_hls_rendition_t *r, size_t n, char *err,
-                          size_t errlen);
 
 #endif

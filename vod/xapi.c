@@ -13,6 +13,7 @@
  * derived from their content, so exporting twice gives the same ids and
  * an LRS deduplicates them.
  */
+#include "xapi.h"
 #include "vod_internal.h"
 #include "intervals.h"
 #include "core/crypto.h"

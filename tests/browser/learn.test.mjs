@@ -4,31 +4,27 @@
 // a second browser profile of the same member resumes at the same point;
 // credit appears once after enough real playback and not after a seek to
 // the end; progress queued while offline is sent when back online.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startDaemon } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
+import { browserTest } from '../lib/browser.mjs';
 import { addMember, loginMember, idNumber, waitLesson } from '../lib/vod.mjs';
 
 let d, browser, admin, alice, bob;
 
-before(async () => {
-  d = await startDaemon();
-  admin = await d.login('district');
-  await waitLesson(d, admin, 1, { timeout: 180000 });
-  // A short lesson with a low threshold keeps the test quick: 50% of 20 s.
-  const r = await d.api('/api/v1/lessons/1', { method: 'PATCH', token: admin, body: { threshold: 0.5 } });
-  assert.equal(r.status, 200);
-  alice = await addMember(d, { id: idNumber(41), name: '王红', org: '33010101' });
-  bob = await addMember(d, { id: idNumber(42), name: '李明', org: '33010202' });
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (d) await d.stop();
+browserTest({
+  logins: ['district'],
+  ready: async (s) => {
+    ({ d, browser } = s);
+    admin = s.tokens.district;
+    await waitLesson(d, admin, 1, { timeout: 180000 });
+    // A short lesson with a low threshold keeps the test quick: 50% of 20 s.
+    const r = await d.api('/api/v1/lessons/1', { method: 'PATCH', token: admin, body: { threshold: 0.5 } });
+    assert.equal(r.status, 200);
+    alice = await addMember(d, { id: idNumber(41), name: '王红', org: '33010101' });
+    bob = await addMember(d, { id: idNumber(42), name: '李明', org: '33010202' });
+  },
 });
 
 function ledger(member) {

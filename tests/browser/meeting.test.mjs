@@ -5,11 +5,10 @@
 // the host ends the meeting; the ledger then holds one credit per member.
 // Also: the page rejoins by itself after its network drops (a TCP proxy
 // between page and server is cut).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startDaemon } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
+import { browserTest, until as untilFor } from '../lib/browser.mjs';
 import { idNumber, ensureMember, memberToken, meetingCredits } from '../lib/members.mjs';
 
 let d, browser, admin, district;
@@ -20,35 +19,23 @@ const members = [
   { id_number: idNumber('330102', '19750101', 33), name: '流动三', org_code: '33010201', migrant: true },
 ];
 
-before(async () => {
-  d = await startDaemon({
+browserTest({
+  daemon: {
     ini: '[media]\ninterfaces=127.0.0.1\nworkers=2\n[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\n',
-  });
-  admin = await d.login('qingshan');
-  district = await d.login('district');
-  for (const m of members) {
-    await ensureMember(d, district, m);
-    m.token = await memberToken(d, district, m.id_number);
-  }
-  browser = await launch();
+  },
+  logins: ['qingshan', 'district'],
+  ready: async (s) => {
+    ({ d, browser } = s);
+    admin = s.tokens.qingshan;
+    district = s.tokens.district;
+    for (const m of members) {
+      await ensureMember(d, district, m);
+      m.token = await memberToken(d, district, m.id_number);
+    }
+  },
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (d && d.exited) console.log('daemon exited early:', d.exited, d.stderr.slice(-6000));
-  if (d) await d.stop();
-});
-
-async function until(fn, what, ms = 30000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last && last.ok) return last;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-}
+const until = (fn, what, ms = 30000) => untilFor(fn, what, ms);
 
 // A signed-in page at /meet/{id}, joined. base: the server URL to use.
 async function open(m, meetingId, base = d.url) {

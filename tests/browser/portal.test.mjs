@@ -7,13 +7,13 @@
 // signs in with a one-time code and lands on their own record.
 // Screenshots of every page go to a temp folder, kept when a test fails or
 // YJ_KEEP_SCREENSHOTS=1 (its path is printed).
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, SRC } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
+import { SRC } from '../lib/daemon.mjs';
+import { browserTest } from '../lib/browser.mjs';
 
 const WEB = join(SRC, 'portal/web');
 const TOWNSHIP_BRANCH = '33010101'; // 青山村党支部, under qingshan's 330101
@@ -22,15 +22,14 @@ const WAIT = { timeout: 30000 };
 
 let d, browser, shots, failed = false;
 
-before(async () => {
-  shots = mkdtempSync(join(tmpdir(), 'yj-portal-shots-'));
-  d = await startDaemon();
-  browser = await launch();
+browserTest({
+  ready: (s) => {
+    ({ d, browser } = s);
+    shots = mkdtempSync(join(tmpdir(), 'yj-portal-shots-'));
+  },
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (d) await d.stop();
+after(() => {
   if (failed || process.env.YJ_KEEP_SCREENSHOTS) console.log('screenshots in ' + shots);
   else rmSync(shots, { recursive: true, force: true });
 });

@@ -14,13 +14,13 @@
 //      another organisation), on a phone-sized screen.
 // Screenshots go to a temp folder, kept when a test fails or
 // YJ_KEEP_SCREENSHOTS=1 (its path is printed).
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, SRC } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
+import { SRC } from '../lib/daemon.mjs';
+import { browserTest } from '../lib/browser.mjs';
 import { checkChar } from '../lib/idnum.mjs';
 
 const WAIT = { timeout: 30000 };
@@ -32,16 +32,16 @@ const WANG = demo('33010219780418035');  // 王志强, 青山村党支部
 
 let d, browser, token, shots, failed = false;
 
-before(async () => {
-  shots = mkdtempSync(join(tmpdir(), 'yj-portal-admin-shots-'));
-  d = await startDaemon();
-  browser = await launch();
-  token = await d.login('qingshan');
+browserTest({
+  logins: ['qingshan'],
+  ready: (s) => {
+    ({ d, browser } = s);
+    token = s.tokens.qingshan;
+    shots = mkdtempSync(join(tmpdir(), 'yj-portal-admin-shots-'));
+  },
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  if (d) await d.stop();
+after(() => {
   if (failed || process.env.YJ_KEEP_SCREENSHOTS) console.log('screenshots in ' + shots);
   else rmSync(shots, { recursive: true, force: true });
 });

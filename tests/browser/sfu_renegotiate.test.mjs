@@ -4,32 +4,17 @@
 // others through offers, each peer decodes both others' video and receives
 // their audio; one leaves (its m-lines go inactive) and a newcomer reuses
 // them. Uses the test-only HTTP signaling of signaling/rtc_test.c.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
-import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
+import { browserTest, echoErrors } from '../lib/browser.mjs';
 
 let d, browser;
-
-before(async () => {
-  d = await startDaemon({
-    demo: false,
-    args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
-    ini: rtcIni(),
-  });
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  await stopRtcDaemon(d);
-});
+browserTest({ media: true, daemon: { demo: false }, ready: (s) => ({ d, browser } = s) });
 
 async function member(id, opts = {}) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') console.log(`[${id}]`, m.text()); });
+  echoErrors(page, id);
   await page.goto(d.url + '/rtc-test/whip.html');
   await page.evaluate(([i, o]) => join('meet1', i, o), [id, opts]);
   return { id, ctx, page };

@@ -4,38 +4,16 @@
 // layer, then asks for 120-pixel video and gets the quarter layer, then no
 // limit again — each switch at a keyframe, decoding never stops; in VP8 and
 // in H.264. The room elects an active speaker from the audio-level extension.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
-import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
+import { browserTest, until } from '../lib/browser.mjs';
 
 let d, browser, token;
-
-before(async () => {
-  d = await startDaemon({
-    args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
-    ini: rtcIni(),
-  });
-  token = await d.login('district');
-  browser = await launch();
+browserTest({
+  media: true,
+  logins: ['district'],
+  ready: (s) => { ({ d, browser } = s); token = s.tokens.district; },
 });
-
-after(async () => {
-  if (browser) await browser.close();
-  await stopRtcDaemon(d);
-});
-
-async function until(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last.ok) return last;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-}
 
 // Publishes three layers into room (videoCodecs: the only codecs offered),
 // then walks a subscriber through best → 120 pixels → best.

@@ -4,40 +4,21 @@
 // watcher must decode video frames and receive audio packets; the same with
 // H.264 as the only codec the publisher offers. Also checks the WHIP
 // resource (PATCH trickle, DELETE) and the error replies.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon } from '../lib/daemon.mjs';
-import { launch } from '../lib/browser.mjs';
-import { rtcIni, stopRtcDaemon, openTestPage } from '../lib/rtc.mjs';
+import { browserTest, until as untilEvery } from '../lib/browser.mjs';
+import { openTestPage } from '../lib/rtc.mjs';
 
 let d, browser, token;
-
-before(async () => {
-  d = await startDaemon({
-    args: ['--log-level', process.env.YJ_LOG_LEVEL || 'info'],
-    ini: rtcIni(),
-  });
-  token = await d.login('district');
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  await stopRtcDaemon(d);
+browserTest({
+  media: true,
+  logins: ['district'],
+  ready: (s) => { ({ d, browser } = s); token = s.tokens.district; },
 });
 
 const client = () => openTestPage(browser, d);
 
-async function until(fn, what, ms = 20000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    last = await fn();
-    if (last.ok) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
-}
+const until = (fn, what, ms = 20000) => untilEvery(fn, what, ms, 250);
 
 test('Chromium publishes over WHIP and another Chromium watches over WHEP', async () => {
   const pub = await client();

@@ -21,11 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s = g_strndup((const char *)data, size);
     char **p = g_strsplit(s, "/", 5);
     if (g_strv_length(p) == 5) {
-        if (yj_vod_file_allowed(p[4])) {
+        if (yj_vod_sign_file_allowed(p[4])) {
             if (strstr(p[4], "..") || strchr(p[4], '\\') || p[4][0] == '/' || !p[4][0])
                 abort();
         }
-        yj_sign_result_t r = yj_vod_verify(key, 32, p[0], p[1], p[2], p[3], 0);
+        yj_sign_result_t r = yj_vod_sign_verify(key, 32, p[0], p[1], p[2], p[3], 0);
         if (r != YJ_SIGN_BAD) {
             /* Only a real signature verifies: recompute and compare. */
             char *want = yj_vod_sign(key, 32, g_ascii_strtoll(p[0], NULL, 10), p[1],
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             g_free(want);
         }
     }
-    yj_vod_file_allowed(s);
+    yj_vod_sign_file_allowed(s);
     g_strfreev(p);
     g_free(s);
     return 0;

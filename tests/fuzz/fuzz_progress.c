@@ -35,26 +35,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_set(&stored, INT64_MAX);
     free(text);
 
-    yj_progress_report_t r;
-    yj_progress_error_t e;
-    if (yj_progress_parse((const char *)data, size, &r, &e) != 0) {
+    yj_vod_rules_report_t r;
+    yj_vod_rules_error_t e;
+    if (yj_vod_rules_parse((const char *)data, size, &r, &e) != 0) {
         if (!e.code[0] || !e.message[0])
             abort(); /* every refusal names a reason */
         yj_intervals_clear(&stored);
         return 0;
     }
     const int64_t dur = 600000;
-    yj_progress_state_t prev = {.exists = true, .updated_ms = 1000, .position_ms = 5000};
+    yj_vod_rules_state_t prev = {.exists = true, .updated_ms = 1000, .position_ms = 5000};
     yj_intervals_add(&prev.watched, 0, 5000);
     for (int round = 0; round < 2; round++) {
-        yj_progress_state_t next;
+        yj_vod_rules_state_t next;
         bool credit = false;
         int64_t now = 1000 + (int64_t)round * 30000;
-        int rc = yj_progress_decide(&prev, &r, dur, 0.1, now, &next, &credit, &e);
+        int rc = yj_vod_rules_decide(&prev, &r, dur, 0.1, now, &next, &credit, &e);
         if (rc == 0) {
             check_set(&next.watched, dur);
             int64_t added = yj_intervals_total(&next.watched) - yj_intervals_total(&prev.watched);
-            if (added < 0 || added > 2 * (now - prev.updated_ms) + YJ_PROGRESS_SLACK_MS)
+            if (added < 0 || added > 2 * (now - prev.updated_ms) + YJ_VOD_RULES_SLACK_MS)
                 abort();
             if (credit && prev.completed)
                 abort(); /* credit at most once */
@@ -66,6 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     yj_intervals_clear(&prev.watched);
     yj_intervals_clear(&stored);
-    yj_progress_report_clear(&r);
+    yj_vod_rules_report_clear(&r);
     return 0;
 }

@@ -14,9 +14,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    yj_msg_t m;
-    yj_msg_error_t e;
-    int rc = yj_msg_parse((const char *)data, size, &m, &e);
+    yj_protocol_msg_t m;
+    yj_protocol_msg_error_t e;
+    int rc = yj_protocol_msg_parse((const char *)data, size, &m, &e);
     if (rc == 0) {
         if (!m.root)
             abort();
@@ -27,18 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (m.type == YJ_MSG_CANDIDATE && m.candidate && strlen(m.candidate) > YJ_CANDIDATE_MAX)
             abort();
-        if (m.type == YJ_MSG_HOST && m.action != YJ_HOST_END && !yj_pid_valid(m.target))
+        if (m.type == YJ_MSG_HOST && m.action != YJ_HOST_END && !yj_protocol_pid_valid(m.target))
             abort();
         if (m.id && strlen(m.id) > 64)
             abort();
-        yj_msg_clear(&m);
+        yj_protocol_msg_clear(&m);
         if (m.root)
             abort();
         return 0;
     }
     if (!e.code || !e.message[0] || m.root)
         abort();
-    char *t = yj_msg_error_text(e.code, e.field, NULL, "%s", e.message);
+    char *t = yj_protocol_msg_error_text(e.code, e.field, NULL, "%s", e.message);
     json_t *j = json_loads(t, 0, NULL);
     if (!j)
         abort();

@@ -21,16 +21,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t max = (data[0] & 0x10) ? 64 : 4096;
     data++;
     size--;
-    yj_ws_parser_t *p = yj_ws_parser_new(max);
+    yj_ws_frame_parser_t *p = yj_ws_frame_parser_new(max);
     bool failed = false;
     for (size_t off = 0; off < size; off += chunk) {
         size_t n = size - off < chunk ? size - off : chunk;
-        yj_ws_parser_feed(p, data + off, n);
+        yj_ws_frame_parser_feed(p, data + off, n);
         yj_ws_event_t ev;
-        for (int i = 0; i < 10000 && yj_ws_parser_next(p, &ev); i++) {
+        for (int i = 0; i < 10000 && yj_ws_frame_parser_next(p, &ev); i++) {
             switch (ev.type) {
             case YJ_WS_EV_TEXT:
-                if (failed || ev.len > max || !yj_utf8_valid(ev.data, ev.len))
+                if (failed || ev.len > max || !yj_ws_frame_utf8_valid(ev.data, ev.len))
                     abort();
                 break;
             case YJ_WS_EV_BINARY:
@@ -54,6 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
     }
-    yj_ws_parser_free(p);
+    yj_ws_frame_parser_free(p);
     return 0;
 }

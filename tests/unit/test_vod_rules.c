@@ -17,16 +17,16 @@
 
 #define DUR 100000 /* a 100 s lesson */
 
-static int parse(const char *json, yj_progress_report_t *r, yj_progress_error_t *e)
+static int parse(const char *json, yj_vod_rules_report_t *r, yj_vod_rules_error_t *e)
 {
-    return yj_progress_parse(json, strlen(json), r, e);
+    return yj_vod_rules_parse(json, strlen(json), r, e);
 }
 
 static void parser_errors_name_the_field(void **state)
 {
     (void)state;
-    yj_progress_report_t r;
-    yj_progress_error_t e;
+    yj_vod_rules_report_t r;
+    yj_vod_rules_error_t e;
     static const struct {
         const char *json, *field, *code;
     } cases[] = {
@@ -55,7 +55,7 @@ static void parser_errors_name_the_field(void **state)
     }
     /* Too many intervals. */
     GString *s = g_string_new("{\"position\":1,\"intervals\":[");
-    for (int i = 0; i <= YJ_PROGRESS_MAX_INTERVALS; i++)
+    for (int i = 0; i <= YJ_VOD_RULES_MAX_INTERVALS; i++)
         g_string_append_printf(s, "%s[%d,%d.5]", i ? "," : "", i, i);
     g_string_append(s, "]}");
     assert_int_equal(parse(s->str, &r, &e), YJ_EINVAL);
@@ -66,8 +66,8 @@ static void parser_errors_name_the_field(void **state)
 static void parser_accepts_a_report(void **state)
 {
     (void)state;
-    yj_progress_report_t r;
-    yj_progress_error_t e;
+    yj_vod_rules_report_t r;
+    yj_vod_rules_error_t e;
     assert_int_equal(parse("{\"position\":12.5,\"intervals\":[[0,5],[4,10.25]],\"event\":"
                            "\"seek\",\"from\":3}",
                            &r, &e),
@@ -78,25 +78,25 @@ static void parser_accepts_a_report(void **state)
     assert_int_equal(r.raw_count, 2);
     assert_int_equal(r.intervals.n, 1);
     assert_int_equal(yj_intervals_total(&r.intervals), 10250);
-    yj_progress_report_clear(&r);
+    yj_vod_rules_report_clear(&r);
     assert_int_equal(parse("{\"position\":0}", &r, &e), 0);
     assert_int_equal(r.event, YJ_EV_PROGRESS);
     assert_int_equal(r.from_ms, -1);
-    yj_progress_report_clear(&r);
-    assert_string_equal(yj_progress_event_name(YJ_EV_HIDE), "hide");
-    assert_int_equal(yj_progress_event_parse("pause"), YJ_EV_PAUSE);
-    assert_int_equal(yj_progress_event_parse("nope"), -1);
+    yj_vod_rules_report_clear(&r);
+    assert_string_equal(yj_vod_rules_event_name(YJ_EV_HIDE), "hide");
+    assert_int_equal(yj_vod_rules_event_parse("pause"), YJ_EV_PAUSE);
+    assert_int_equal(yj_vod_rules_event_parse("nope"), -1);
 }
 
 /* Applies a JSON report to *st at time now; returns the decide() code. */
-static int apply(yj_progress_state_t *st, const char *json, int64_t now, bool *credit,
-                 yj_progress_error_t *e)
+static int apply(yj_vod_rules_state_t *st, const char *json, int64_t now, bool *credit,
+                 yj_vod_rules_error_t *e)
 {
-    yj_progress_report_t r;
+    yj_vod_rules_report_t r;
     assert_int_equal(parse(json, &r, e), 0);
-    yj_progress_state_t next;
-    int rc = yj_progress_decide(st, &r, DUR, 0.9, now, &next, credit, e);
-    yj_progress_report_clear(&r);
+    yj_vod_rules_state_t next;
+    int rc = yj_vod_rules_decide(st, &r, DUR, 0.9, now, &next, credit, e);
+    yj_vod_rules_report_clear(&r);
     if (rc == 0) {
         yj_intervals_clear(&st->watched);
         *st = next;
@@ -107,9 +107,9 @@ static int apply(yj_progress_state_t *st, const char *json, int64_t now, bool *c
 static void impossible_reports_are_refused(void **state)
 {
     (void)state;
-    yj_progress_state_t st = {0};
+    yj_vod_rules_state_t st = {0};
     bool credit;
-    yj_progress_error_t e;
+    yj_vod_rules_error_t e;
     int64_t t = 1000000;
     /* First report: at most the slack (15 s) of new watching. */
     assert_int_equal(apply(&st, "{\"position\":40,\"intervals\":[[0,40]]}", t, &credit, &e),
@@ -146,9 +146,9 @@ static void impossible_reports_are_refused(void **state)
 static void seek_to_end_earns_nothing(void **state)
 {
     (void)state;
-    yj_progress_state_t st = {0};
+    yj_vod_rules_state_t st = {0};
     bool credit = true;
-    yj_progress_error_t e;
+    yj_vod_rules_error_t e;
     assert_int_equal(apply(&st, "{\"position\":99,\"intervals\":[],\"event\":\"seek\",\"from\":0}",
                            1000, &credit, &e),
                      0);
@@ -162,9 +162,9 @@ static void seek_to_end_earns_nothing(void **state)
 static void twice_counts_once_and_credit_once(void **state)
 {
     (void)state;
-    yj_progress_state_t st = {0};
+    yj_vod_rules_state_t st = {0};
     bool credit;
-    yj_progress_error_t e;
+    yj_vod_rules_error_t e;
     int64_t t = 0;
     /* Watch 0–10 s five times: the union stays 10 s. */
     for (int i = 0; i < 5; i++) {
@@ -191,23 +191,23 @@ static void twice_counts_once_and_credit_once(void **state)
     t += 10000;
     assert_int_equal(apply(&st, "{\"position\":10,\"intervals\":[[0,10]]}", t, &credit, &e), 0);
     assert_false(credit);
-    assert_int_equal(yj_progress_needed_ms(DUR, 0.9), 90000);
-    assert_int_equal(yj_progress_needed_ms(20010, 0.9), 18009);
-    assert_int_equal(yj_progress_needed_ms(1000, 5), 900); /* bad threshold → 0.9 */
+    assert_int_equal(yj_vod_rules_needed_ms(DUR, 0.9), 90000);
+    assert_int_equal(yj_vod_rules_needed_ms(20010, 0.9), 18009);
+    assert_int_equal(yj_vod_rules_needed_ms(1000, 5), 900); /* bad threshold → 0.9 */
     yj_intervals_clear(&st.watched);
 }
 
 static void not_ready_lesson(void **state)
 {
     (void)state;
-    yj_progress_report_t r;
-    yj_progress_error_t e;
+    yj_vod_rules_report_t r;
+    yj_vod_rules_error_t e;
     assert_int_equal(parse("{\"position\":0}", &r, &e), 0);
-    yj_progress_state_t next;
+    yj_vod_rules_state_t next;
     bool credit;
-    assert_int_equal(yj_progress_decide(NULL, &r, 0, 0.9, 0, &next, &credit, &e), YJ_EINVAL);
+    assert_int_equal(yj_vod_rules_decide(NULL, &r, 0, 0.9, 0, &next, &credit, &e), YJ_EINVAL);
     assert_string_equal(e.code, "not_ready");
-    yj_progress_report_clear(&r);
+    yj_vod_rules_report_clear(&r);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * room.c — live meetings on the WebSocket thread; see room.h.
+ * meeting_rooms.c — live meetings on the WebSocket thread; see meeting_rooms.h.
  *
  * A participant is one WebSocket connection that has joined a meeting (a
  * member with two devices is two participants; their attendance intervals
@@ -14,7 +14,7 @@
  * Never here: SQL (core/store_meetings.c), JSON parsing of client input
  * (protocol.c), socket I/O (ws.c).
  */
-#include "room.h"
+#include "meeting_rooms.h"
 #include "protocol.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -39,7 +39,7 @@ enum {
 typedef struct room room_t;
 
 typedef struct {
-    yj_rooms_t *rooms;
+    yj_meeting_rooms_t *rooms;
     yj_ws_conn_t *conn;    /* borrowed: the connection owns this struct */
     yj_principal_t cookie; /* from the handshake's session cookie, if any */
     yj_principal_t who;    /* after join */
@@ -57,7 +57,7 @@ typedef struct {
 } part_t;
 
 struct room {
-    yj_rooms_t *rooms;
+    yj_meeting_rooms_t *rooms;
     int64_t meeting;
     yj_meeting_info_t info;
     GHashTable *parts; /* pid → part_t* (borrowed; a joined part holds a conn ref) */
@@ -68,9 +68,9 @@ struct room {
     int watch;
 };
 
-struct yj_rooms {
+struct yj_meeting_rooms {
     yj_app_t *app;
-    yj_rooms_options_t opt;
+    yj_meeting_rooms_options_t opt;
     char *ice_servers;
     yj_ws_server_t *ws;
     yj_media_t *media;
@@ -104,7 +104,7 @@ static void send_error(part_t *p, const char *id, const char *code, const char *
     va_start(ap, fmt);
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char *text = yj_msg_error_text(code, field, id, "%s", msg);
+    char *text = yj_protocol_msg_error_text(code, field, id, "%s", msg);
     g_free(msg);
     yj_ws_conn_send_text(p->conn, text, strlen(text));
     g_free(text);
@@ -144,12 +144,12 @@ static void broadcast_update(room_t *r, part_t *p)
 /* ------------------------------------------------------------------ */
 /* rooms */
 
-void yj_rooms_media_name(int64_t meeting, char *buf, size_t n)
+void yj_meeting_rooms_media_name(int64_t meeting, char *buf, size_t n)
 {
     g_snprintf(buf, n, "meeting-%" G_GINT64_FORMAT, meeting);
 }
 
-int64_t yj_rooms_meeting_of(const char *name)
+int64_t yj_meeting_rooms_meeting_of(const char *name)
 {
     if (!name || !g_str_has_prefix(name, "meeting-"))
         return 0;
@@ -158,7 +158,7 @@ int64_t yj_rooms_meeting_of(const char *name)
     return end && !*end && v > 0 ? v : 0;
 }
 
-static void set_count(yj_rooms_t *rs, int64_t meeting, int n)
+static void set_count(yj_meeting_rooms_t *rs, int64_t meeting, int n)
 {
     g_mutex_lock(&rs->counts_lock);
     if (n > 0) {
@@ -171,7 +171,7 @@ static void set_count(yj_rooms_t *rs, int64_t meeting, int n)
     g_mutex_unlock(&rs->counts_lock);
 }
 
-int yj_rooms_participants(yj_rooms_t *rs, int64_t meeting)
+int yj_meeting_rooms_participants(yj_meeting_rooms_t *rs, int64_t meeting)
 {
     g_mutex_lock(&rs->counts_lock);
     int n = GPOINTER_TO_INT(g_hash_table_lookup(rs->counts, &meeting));
@@ -180,7 +180,7 @@ int yj_rooms_participants(yj_rooms_t *rs, int64_t meeting)
 }
 
 typedef struct {
-    yj_rooms_t *rs;
+    yj_meeting_rooms_t *rs;
     int64_t meeting;
     char pid[64];
     int what; /* 0 active speaker */
@@ -234,7 +234,7 @@ static void room_free(room_t *r)
     g_free(r);
 }
 
-static room_t *room_get(yj_rooms_t *rs, const yj_meeting_info_t *info)
+static room_t *room_get(yj_meeting_rooms_t *rs, const yj_meeting_info_t *info)
 {
     room_t *r = g_hash_table_lookup(rs->rooms, &info->id);
     if (r) {
@@ -249,7 +249,7 @@ static room_t *room_get(yj_rooms_t *rs, const yj_meeting_info_t *info)
     r->order = g_ptr_array_new();
     if (rs->media) {
         char name[48];
-        yj_rooms_media_name(info->id, name, sizeof name);
+        yj_meeting_rooms_media_name(info->id, name, sizeof name);
         r->mroom = yj_media_room_get(rs->media, name);
         if (r->mroom) {
             yj_media_room_callbacks_t cb = {.on_active_speaker = on_active_speaker};
@@ -271,7 +271,7 @@ static void room_drop(room_t *r)
 
 /* Ends the meeting: everyone is told and disconnected, the store closes
  * the intervals at `at` and credits. Frees the room (if any). */
-static int end_meeting(yj_rooms_t *rs, int64_t meeting, int64_t at, const char *reason,
+static int end_meeting(yj_meeting_rooms_t *rs, int64_t meeting, int64_t at, const char *reason,
                        int *credited)
 {
     room_t *r = g_hash_table_lookup(rs->rooms, &meeting);
@@ -300,6 +300,8 @@ static int end_meeting(yj_rooms_t *rs, int64_t meeting, int64_t at, const char *
         yj_counter_add(m_ended, 1);
         yj_info("meetings", "meeting %" G_GINT64_FORMAT " ended (%s): %d member(s) credited",
                 meeting, reason, n);
+        if (rs->opt.on_ended)
+            rs->opt.on_ended(meeting, rs->opt.on_ended_ud);
     } else if (rc != YJ_ESTATE) {
         yj_error("meetings", "meeting %" G_GINT64_FORMAT ": cannot end: %s", meeting,
                  yj_strerror(rc));
@@ -310,7 +312,7 @@ static int end_meeting(yj_rooms_t *rs, int64_t meeting, int64_t at, const char *
 }
 
 typedef struct {
-    yj_rooms_t *rs;
+    yj_meeting_rooms_t *rs;
     int64_t meeting;
 } grace_t;
 
@@ -355,7 +357,7 @@ static void leave(part_t *p, const char *reason)
     room_t *r = p->room;
     if (!r)
         return;
-    yj_rooms_t *rs = p->rooms;
+    yj_meeting_rooms_t *rs = p->rooms;
     if (p->peer) {
         yj_media_peer_close(p->peer);
         p->peer = NULL;
@@ -477,7 +479,7 @@ static void on_negotiation_needed(yj_media_peer_t *peer, void *ud)
 /* ------------------------------------------------------------------ */
 /* messages */
 
-static bool resolve_principal(part_t *p, const yj_msg_t *m, yj_principal_t *out)
+static bool resolve_principal(part_t *p, const yj_protocol_msg_t *m, yj_principal_t *out)
 {
     if (m->token) {
         char hash[65];
@@ -507,7 +509,7 @@ static json_t *participants_json(room_t *r)
     return a;
 }
 
-static json_t *ice_servers_json(yj_rooms_t *rs)
+static json_t *ice_servers_json(yj_meeting_rooms_t *rs)
 {
     json_t *a = json_array();
     if (rs->ice_servers && *rs->ice_servers) {
@@ -522,9 +524,9 @@ static json_t *ice_servers_json(yj_rooms_t *rs)
     return a;
 }
 
-static void do_join(part_t *p, const yj_msg_t *m)
+static void do_join(part_t *p, const yj_protocol_msg_t *m)
 {
-    yj_rooms_t *rs = p->rooms;
+    yj_meeting_rooms_t *rs = p->rooms;
     yj_store_t *st = rs->app->store;
     if (p->room)
         return send_error(p, m->id, "already_joined", NULL,
@@ -620,7 +622,7 @@ static void do_join(part_t *p, const yj_msg_t *m)
               json_pack("{s:s,s:o}", "type", "participant_joined", "participant", part_json(p)));
 }
 
-static void do_offer(part_t *p, const yj_msg_t *m)
+static void do_offer(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->peer)
         return send_error(p, m->id, "media_unavailable", NULL,
@@ -642,7 +644,7 @@ static void do_offer(part_t *p, const yj_msg_t *m)
     g_free(err);
 }
 
-static void do_answer(part_t *p, const yj_msg_t *m)
+static void do_answer(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->peer)
         return send_error(p, m->id, "media_unavailable", NULL,
@@ -657,7 +659,7 @@ static void do_answer(part_t *p, const yj_msg_t *m)
     g_free(err);
 }
 
-static void do_candidate(part_t *p, const yj_msg_t *m)
+static void do_candidate(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->peer)
         return send_error(p, m->id, "media_unavailable", NULL,
@@ -668,7 +670,7 @@ static void do_candidate(part_t *p, const yj_msg_t *m)
                    yj_strerror(rc));
 }
 
-static part_t *target_of(part_t *p, const yj_msg_t *m)
+static part_t *target_of(part_t *p, const yj_protocol_msg_t *m)
 {
     part_t *t = g_hash_table_lookup(p->room->parts, m->target);
     if (!t)
@@ -676,7 +678,7 @@ static part_t *target_of(part_t *p, const yj_msg_t *m)
     return t;
 }
 
-static void do_host(part_t *p, const yj_msg_t *m)
+static void do_host(part_t *p, const yj_protocol_msg_t *m)
 {
     if (!p->host)
         return send_error(p, m->id, "forbidden", "action", "only the host may do this");
@@ -742,9 +744,9 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
         send_error(p, NULL, "rate_limited", NULL, "too many messages; slow down");
         return;
     }
-    yj_msg_t m;
-    yj_msg_error_t err;
-    if (yj_msg_parse(text, len, &m, &err) != 0) {
+    yj_protocol_msg_t m;
+    yj_protocol_msg_error_t err;
+    if (yj_protocol_msg_parse(text, len, &m, &err) != 0) {
         /* Echo a request id when one can still be read. */
         json_t *root = json_loadb(text, len, 0, NULL);
         json_t *idv = json_is_object(root) ? json_object_get(root, "id") : NULL;
@@ -756,7 +758,7 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
     }
     if (m.type != YJ_MSG_JOIN && m.type != YJ_MSG_PING && !p->room) {
         send_error(p, m.id, "not_joined", "type", "join a meeting first");
-        yj_msg_clear(&m);
+        yj_protocol_msg_clear(&m);
         return;
     }
     switch (m.type) {
@@ -816,7 +818,7 @@ static void on_text(yj_ws_conn_t *c, const char *text, size_t len, void *ud)
         break;
     }
     }
-    yj_msg_clear(&m);
+    yj_protocol_msg_clear(&m);
 }
 
 static void on_open(yj_ws_conn_t *c, void *ud)
@@ -837,7 +839,7 @@ static void on_close(yj_ws_conn_t *c, unsigned code, void *ud)
 /* ------------------------------------------------------------------ */
 /* handshake data, heartbeat, API entry points */
 
-void *yj_rooms_conn_data(yj_rooms_t *rs, const yj_principal_t *cookie)
+void *yj_meeting_rooms_conn_data(yj_meeting_rooms_t *rs, const yj_principal_t *cookie)
 {
     part_t *p = g_new0(part_t, 1);
     p->rooms = rs;
@@ -848,7 +850,7 @@ void *yj_rooms_conn_data(yj_rooms_t *rs, const yj_principal_t *cookie)
 
 static gboolean heartbeat(gpointer ud)
 {
-    yj_rooms_t *rs = ud;
+    yj_meeting_rooms_t *rs = ud;
     GHashTableIter it;
     gpointer k, v;
     int64_t now = yj_now();
@@ -869,8 +871,8 @@ static void on_open_set(yj_ws_conn_t *c, void *ud)
     on_open(c, ud);
 }
 
-yj_rooms_t *yj_rooms_new(yj_app_t *app, const yj_rooms_options_t *opt,
-                         const yj_ws_options_t *ws_opt)
+yj_meeting_rooms_t *yj_meeting_rooms_new(yj_app_t *app, const yj_meeting_rooms_options_t *opt,
+                                         const yj_ws_options_t *ws_opt)
 {
     if (!m_joins) {
         m_joins = yj_metrics_counter("yj_meeting_joins_total", "Participants who joined");
@@ -879,7 +881,7 @@ yj_rooms_t *yj_rooms_new(yj_app_t *app, const yj_rooms_options_t *opt,
                                       "Error messages sent to signaling clients");
         m_ended = yj_metrics_counter("yj_meetings_ended_total", "Meetings ended");
     }
-    yj_rooms_t *rs = g_new0(yj_rooms_t, 1);
+    yj_meeting_rooms_t *rs = g_new0(yj_meeting_rooms_t, 1);
     rs->app = app;
     rs->opt = *opt;
     rs->ice_servers = g_strdup(opt->ice_servers);
@@ -894,12 +896,12 @@ yj_rooms_t *yj_rooms_new(yj_app_t *app, const yj_rooms_options_t *opt,
     return rs;
 }
 
-yj_ws_server_t *yj_rooms_ws(yj_rooms_t *rs)
+yj_ws_server_t *yj_meeting_rooms_ws(yj_meeting_rooms_t *rs)
 {
     return rs->ws;
 }
 
-void yj_rooms_set_media(yj_rooms_t *rs, yj_media_t *media)
+void yj_meeting_rooms_set_media(yj_meeting_rooms_t *rs, yj_media_t *media)
 {
     rs->media = media;
 }
@@ -924,7 +926,7 @@ static gboolean sync_cb(gpointer ud)
     return G_SOURCE_REMOVE;
 }
 
-static void run_sync(yj_rooms_t *rs, GSourceFunc fn, void *ud)
+static void run_sync(yj_meeting_rooms_t *rs, GSourceFunc fn, void *ud)
 {
     sync_t s = {.fn = fn, .ud = ud};
     g_mutex_init(&s.lock);
@@ -940,7 +942,7 @@ static void run_sync(yj_rooms_t *rs, GSourceFunc fn, void *ud)
 
 static gboolean recover_main(gpointer ud)
 {
-    yj_rooms_t *rs = ud;
+    yj_meeting_rooms_t *rs = ud;
     GArray *ids = yj_store_meetings_recover(rs->app->store);
     for (guint i = 0; ids && i < ids->len; i++) {
         yj_meeting_info_t info;
@@ -961,7 +963,7 @@ static gboolean recover_main(gpointer ud)
     return G_SOURCE_REMOVE;
 }
 
-int yj_rooms_start(yj_rooms_t *rs)
+int yj_meeting_rooms_start(yj_meeting_rooms_t *rs)
 {
     int rc = yj_ws_server_start(rs->ws);
     if (rc)
@@ -972,7 +974,7 @@ int yj_rooms_start(yj_rooms_t *rs)
 
 static gboolean stop_main(gpointer ud)
 {
-    yj_rooms_t *rs = ud;
+    yj_meeting_rooms_t *rs = ud;
     if (rs->heartbeat) {
         g_source_destroy(rs->heartbeat);
         g_source_unref(rs->heartbeat);
@@ -984,7 +986,7 @@ static gboolean stop_main(gpointer ud)
     return G_SOURCE_REMOVE;
 }
 
-void yj_rooms_free(yj_rooms_t *rs)
+void yj_meeting_rooms_free(yj_meeting_rooms_t *rs)
 {
     if (!rs)
         return;
@@ -999,7 +1001,7 @@ void yj_rooms_free(yj_rooms_t *rs)
 }
 
 typedef struct {
-    yj_rooms_t *rs;
+    yj_meeting_rooms_t *rs;
     int64_t meeting;
     const char *reason;
     int credited, rc;
@@ -1012,7 +1014,7 @@ static gboolean end_main(gpointer ud)
     return G_SOURCE_REMOVE;
 }
 
-int yj_rooms_end(yj_rooms_t *rs, int64_t meeting, const char *reason, int *credited)
+int yj_meeting_rooms_end(yj_meeting_rooms_t *rs, int64_t meeting, const char *reason, int *credited)
 {
     end_t e = {.rs = rs, .meeting = meeting, .reason = reason};
     run_sync(rs, end_main, &e);
@@ -1021,7 +1023,7 @@ int yj_rooms_end(yj_rooms_t *rs, int64_t meeting, const char *reason, int *credi
     return e.rc;
 }
 
-bool yj_rooms_may_enter(yj_rooms_t *rs, int64_t meeting, const yj_principal_t *p)
+bool yj_meeting_rooms_may_enter(yj_meeting_rooms_t *rs, int64_t meeting, const yj_principal_t *p)
 {
     yj_meeting_info_t info;
     if (!p || yj_store_meeting_info(rs->app->store, meeting, &info) != 0)

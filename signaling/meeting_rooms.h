@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * room.h — live meetings: who is in which meeting, what they may do, the
- * signaling protocol's behaviour, and the attendance events.
+ * meeting_rooms.h — live meetings, the signaling layer above media/'s
+ * rooms: who is in which meeting, what they may do, the signaling
+ * protocol's behaviour, and the attendance events.
  *
  * Everything here runs on the WebSocket server's thread (ws.h): rooms and
  * participants are touched by no other thread, so they need no lock. Media
  * callbacks (media/media.h workers) are copied and posted to that thread;
- * the HTTP API reaches in through yj_rooms_end / yj_rooms_participants,
+ * the HTTP API reaches in through yj_meeting_rooms_end / yj_meeting_rooms_participants,
  * which run their work there and wait.
  *
  * Attendance: a member's join and leave are written to the store when they
@@ -15,8 +16,8 @@
  * timer starts; if nobody comes back within grace_seconds the meeting ends
  * at the time the last one left. The host (or an admin) may end it at once.
  */
-#ifndef YJ_ROOM_H
-#define YJ_ROOM_H
+#ifndef YJ_MEETING_ROOMS_H
+#define YJ_MEETING_ROOMS_H
 
 #include "core/app.h"
 #include "core/principal.h"
@@ -25,50 +26,55 @@
 
 #include <stdint.h>
 
-typedef struct yj_rooms yj_rooms_t;
+typedef struct yj_meeting_rooms yj_meeting_rooms_t;
 
 typedef struct {
     int grace_seconds;       /* [meetings] grace_seconds (300) */
     int heartbeat_seconds;   /* [meetings] heartbeat_seconds (15) */
     const char *ice_servers; /* [meetings] ice_servers: comma-separated URLs */
-} yj_rooms_options_t;
+    /* Called once per meeting the store has just ended (grace timer, host,
+     * admin), after the attendance is credited; NULL: none. [ws thread;
+     * must not call back into the rooms] */
+    void (*on_ended)(int64_t meeting, void *ud);
+    void *on_ended_ud;
+} yj_meeting_rooms_options_t;
 
 /* Creates the rooms and the WebSocket server they serve (not started).
  * app is borrowed for the rooms' life. */
-yj_rooms_t *yj_rooms_new(yj_app_t *app, const yj_rooms_options_t *opt,
-                         const yj_ws_options_t *ws_opt);
+yj_meeting_rooms_t *yj_meeting_rooms_new(yj_app_t *app, const yj_meeting_rooms_options_t *opt,
+                                         const yj_ws_options_t *ws_opt);
 /* Per-connection state for a new WebSocket, remembering the handshake's
  * cookie principal (NULL or kind NONE: none). Give it to yj_ws_handshake
  * with g_free as its destructor. */
-void *yj_rooms_conn_data(yj_rooms_t *r, const yj_principal_t *cookie);
+void *yj_meeting_rooms_conn_data(yj_meeting_rooms_t *r, const yj_principal_t *cookie);
 /* The WebSocket server (owned by rooms). */
-yj_ws_server_t *yj_rooms_ws(yj_rooms_t *r);
+yj_ws_server_t *yj_meeting_rooms_ws(yj_meeting_rooms_t *r);
 /* The media engine to drive; NULL (the default) means signaling only:
- * offers get a "media_unavailable" error. Call before yj_rooms_start. */
-void yj_rooms_set_media(yj_rooms_t *r, yj_media_t *media);
+ * offers get a "media_unavailable" error. Call before yj_meeting_rooms_start. */
+void yj_meeting_rooms_set_media(yj_meeting_rooms_t *r, yj_media_t *media);
 /* Starts the server thread, then recovers meetings that were live when the
  * process last stopped (their open intervals were closed at the meeting's
  * alive time; each gets a grace timer). */
-int yj_rooms_start(yj_rooms_t *r);
+int yj_meeting_rooms_start(yj_meeting_rooms_t *r);
 /* Closes every connection (participants' open intervals are closed now;
  * meetings stay live, to be recovered at the next start), stops. NULL ok. */
-void yj_rooms_free(yj_rooms_t *r);
+void yj_meeting_rooms_free(yj_meeting_rooms_t *r);
 
 /* Ends a meeting now (from the API): tells everyone, closes their
  * connections, then yj_store_meeting_end. *credited as there. Returns its
  * result (YJ_ESTATE when already ended). [any thread but the ws thread] */
-int yj_rooms_end(yj_rooms_t *r, int64_t meeting, const char *reason, int *credited);
+int yj_meeting_rooms_end(yj_meeting_rooms_t *r, int64_t meeting, const char *reason, int *credited);
 /* Participants connected to a meeting now. [any thread] */
-int yj_rooms_participants(yj_rooms_t *r, int64_t meeting);
+int yj_meeting_rooms_participants(yj_meeting_rooms_t *r, int64_t meeting);
 
 /* The authorizer rule shared with WHIP/WHEP: may p publish or watch in the
  * media room of this meeting? (invited members, the host, admins of the
  * org's subtree; never an ended meeting). */
-bool yj_rooms_may_enter(yj_rooms_t *r, int64_t meeting, const yj_principal_t *p);
+bool yj_meeting_rooms_may_enter(yj_meeting_rooms_t *r, int64_t meeting, const yj_principal_t *p);
 
 /* The media room name of a meeting ("meeting-<id>") into buf; and back
  * (returns 0 when name is not a meeting room). */
-void yj_rooms_media_name(int64_t meeting, char *buf, size_t n);
-int64_t yj_rooms_meeting_of(const char *media_room);
+void yj_meeting_rooms_media_name(int64_t meeting, char *buf, size_t n);
+int64_t yj_meeting_rooms_meeting_of(const char *media_room);
 
 #endif
