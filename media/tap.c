@@ -35,7 +35,7 @@ struct yj_media_tap {
     yj_media_tap_callbacks_t cb;
     void *ud;
     bool ended;       /* track->lock: on_end ran, unlinked */
-    uint64_t packets; /* track->lock for writes; read relaxed */
+    uint64_t packets; /* written under track->lock, read by anyone (relaxed atomics) */
 };
 
 static const char *codec_name(yj_codec_t c)
@@ -97,7 +97,7 @@ void yj_m_tap_deliver_rtp(yj_track_t *t, int li, const uint8_t *pkt, size_t len)
     for (yj_media_tap_t *tap = t->taps; tap; tap = tap->next) {
         if (tap->layer != li)
             continue;
-        tap->packets++;
+        __atomic_add_fetch(&tap->packets, 1, __ATOMIC_RELAXED);
         if (!tap->cb.on_rtp)
             continue;
         if (!now)

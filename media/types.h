@@ -26,7 +26,8 @@
  *   room->cb_lock  (recursive) held while room watchers run
  * A peer's negotiation state (xcvrs, remote description) is touched only on
  * its worker thread. Forwarding runs on the publisher's worker and holds
- * track->lock, then each subscriber's out_lock in turn.
+ * track->lock, then each subscriber's out_lock in turn; taps' callbacks
+ * run there too, under track->lock (tap.c).
  */
 #ifndef YJ_MEDIA_TYPES_H
 #define YJ_MEDIA_TYPES_H
