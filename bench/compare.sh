@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/compare.sh — runs the same benches on two versions of yuanjiao in
+# one sitting, alternating, so machine drift hits both alike.
+#
+#   bash bench/compare.sh BASE_REF [ROUNDS=2]
+#
+# Checks BASE_REF out into a temporary git worktree (outside the
+# repository's tree, removed at the end), builds it and the working tree
+# in Release (build-bench/ in each), then for each round runs every bench
+# in BENCHES on the base and then on the working tree, each with its own
+# scripts. Output: one block per run, headed "== <bench> <base|head>
+# round N", and the load average before each run. Environment: BENCHES
+# (default "api progress hls sfu"), DURATION (seconds per measure, 5),
+# SUBS (SFU steps, 200,500).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BASE=${1:?usage: bench/compare.sh BASE_REF [ROUNDS]}
+ROUNDS=${2:-2}
+BENCHES=${BENCHES:-api progress hls sfu}
+DURATION=${DURATION:-5}
+SUBS=${SUBS:-200,500}
+tmp=$(mktemp -d /tmp/yj-compare-XXXXXX)
+base=$tmp/base
+git worktree add -q --detach "$base" "$BASE"
+trap 'git -C "$ROOT" worktree remove --force "$base" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+ln -s "$ROOT/node_modules" "$base/node_modules" 2>/dev/null || true
+for tree in "$base" "$ROOT"; do
+  cmake -S "$tree" -B "$tree/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  # Only what the benches run: the tests of older trees may not build in
+  # Release with a newer compiler.
+  cmake --build "$tree/build-bench" -j2 --target yuanjiao bench_progress_progress_load \
+    bench_sfu_sfu_bench >/dev/null
+done
+run() { # bench tree
+  local b=$1 tree=$2
+  case $b in
+    api) (cd "$tree" && BUILD_DIR=build-bench DURATION=$DURATION KILL_AFTER=2 bash bench/api/run.sh) ;;
+    progress) (cd "$tree" && YJ_BUILD=build-bench bash bench/progress/run.sh 1000 "$DURATION") ;;
+    hls) (cd "$tree" && YJ_BUILD=build-bench bash bench/hls/run.sh "$DURATION") ;;
+    sfu) (cd "$tree" && BUILD=build-bench SUBS=$SUBS SECONDS_PER_STEP=$DURATION bash bench/sfu/run.sh) ;;
+    *) echo "unknown bench $b" >&2; return 2 ;;
+  esac
+}
+for r in $(seq "$ROUNDS"); do
+  for b in $BENCHES; do
+    for side in base head; do
+      tree=$ROOT; [ $side = base ] && tree=$base
+      echo "== $b $side round $r (load $(cut -d' ' -f1-3 /proc/loadavg))"
+      run "$b" "$tree" 2>&1 || echo "(exit $?)"
+    done
+  done
+done
