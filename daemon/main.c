@@ -19,6 +19,7 @@
 #include "core/store_auth.h"
 #include "core/yj.h"
 #include "http/http.h"
+#include "iptv/iptv.h"
 #include "portal/portal.h"
 #include "signaling/meetings.h"
 #include "signaling/rtc.h"
@@ -45,6 +46,7 @@ static const subsystem_t subsystems[] = {
     {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
     {"meetings", yj_meetings_init, yj_meetings_start, yj_meetings_stop},
     {"vod", yj_vod_init, yj_vod_start, yj_vod_stop},
+    {"iptv", yj_iptv_init, yj_iptv_start, yj_iptv_stop},
 };
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
