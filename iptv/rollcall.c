@@ -224,7 +224,9 @@ static int confirm(yj_req_t *req, void *ud)
     }
     g_ptr_array_free(ids, TRUE);
     if (!ok && json_array_size(results) == 1) {
-        const char *res = json_string_value(json_object_get(json_array_get(results, 0), "result"));
+        char res[32];
+        g_strlcpy(res, json_string_value(json_object_get(json_array_get(results, 0), "result")),
+                  sizeof res);
         json_decref(results);
         if (!strcmp(res, "code_used"))
             return yj_req_reply_error(req, 409, "code_used", "code", "this code was given already");
