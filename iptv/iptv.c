@@ -119,7 +119,7 @@ static int page(yj_req_t *req, void *ud)
 {
     yj_iptv_t *v = ud;
     const char *path = yj_req_path(req);
-    const char *name = g_str_has_prefix(path, "/tv/") ? "tv.html" : "channels.html";
+    const char *name = g_str_has_prefix(path, "/tv") ? "tv.html" : "channels.html";
     g_autofree char *file = g_build_filename(v->app->web_dir, name, NULL);
     return yj_req_reply_file(req, file, "text/html; charset=utf-8", "no-cache");
 }
@@ -169,6 +169,7 @@ int yj_iptv_init(yj_app_t *app, yj_http_t *http)
     rc |= yj_iptv_stations_register(v, http);
     rc |= yj_iptv_rollcall_register(v, http);
     rc |= yj_http_route(http, "GET", "/channels", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, page, v);
+    rc |= yj_http_route(http, "GET", "/tv", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, page, v);
     rc |= yj_http_route(http, "GET", "/tv/{id}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, page, v);
     if (rc) {
         rc = YJ_EINVAL;

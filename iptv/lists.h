@@ -18,7 +18,13 @@ typedef struct {
     const char *url;                 /* the stream URL (already built) */
 } yj_m3u_channel_t;
 
-/* "#EXTM3U url-tvg=… x-tvg-url=…" then #EXTINF + URL per channel. Every
+/* A stream URL as the playlist writes it (cleaned, spaces as %20), or
+ * NULL when nothing usable is left (empty, or a '#' that would read as a
+ * comment). g_free. */
+char *yj_iptv_m3u_url(const char *url);
+
+/* "#EXTM3U url-tvg=… x-tvg-url=…" then #EXTINF + URL per channel with a
+ * usable URL (others are left out). Every
  * attribute value and name is valid UTF-8 without control characters or
  * double quotes; the document ends with a newline. g_free. */
 char *yj_iptv_m3u_write(const yj_m3u_channel_t *ch, size_t n, const char *epg_url);

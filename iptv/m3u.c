@@ -38,6 +38,24 @@ char *yj_iptv_clean_text(const char *s, int no_quote)
     return g_string_free(out, FALSE);
 }
 
+char *yj_iptv_m3u_url(const char *url)
+{
+    char *u = yj_iptv_clean_text(url, 1);
+    GString *out = g_string_new(NULL);
+    for (const char *p = u; *p; p++) {
+        if (*p == ' ')
+            g_string_append(out, "%20");
+        else
+            g_string_append_c(out, *p);
+    }
+    g_free(u);
+    if (!out->len || out->str[0] == '#') {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    return g_string_free(out, FALSE);
+}
+
 char *yj_iptv_m3u_write(const yj_m3u_channel_t *ch, size_t n, const char *epg_url)
 {
     GString *s = g_string_new("#EXTM3U");
@@ -47,19 +65,17 @@ char *yj_iptv_m3u_write(const yj_m3u_channel_t *ch, size_t n, const char *epg_ur
     }
     g_string_append_c(s, '\n');
     for (size_t i = 0; i < n; i++) {
+        g_autofree char *url = yj_iptv_m3u_url(ch[i].url);
+        if (!url)
+            continue; /* an entry without a stream is no entry */
         g_autofree char *name = yj_iptv_clean_text(ch[i].name, 1);
         g_autofree char *group = yj_iptv_clean_text(ch[i].group, 1);
         g_autofree char *logo = yj_iptv_clean_text(ch[i].logo, 1);
-        g_autofree char *url = yj_iptv_clean_text(ch[i].url, 1);
         g_string_append_printf(s,
                                "#EXTINF:-1 tvg-id=\"%" G_GINT64_FORMAT
                                ".yuanjiao\" tvg-name=\"%s\" "
                                "tvg-logo=\"%s\" tvg-chno=\"%d\" group-title=\"%s\",%s\n",
                                ch[i].id, name, logo, ch[i].number, group, name);
-        /* a URL never contains spaces in a playlist */
-        for (char *p = url; *p; p++)
-            if (*p == ' ')
-                *p = '+';
         g_string_append_printf(s, "%s\n", url);
     }
     return g_string_free(s, FALSE);
