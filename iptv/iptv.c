@@ -79,7 +79,7 @@ static void playout_stop(yj_iptv_t *v, int64_t id)
 {
     yj_iptv_playout_t *p = g_hash_table_lookup(v->playouts, &id);
     if (p) {
-        g_hash_table_steal(v->playouts, &id);
+        g_hash_table_remove(v->playouts, &id); /* frees the key only */
         pops->destroy(p);
     }
 }
