@@ -5,7 +5,8 @@
 // lesson's 360p segments, written where the playout writes it, since the
 // playout is the other half of iptv/), the page shows what is on now, and
 // the roll-call form answers a wrong code and the right start code in
-// Chinese; only the right one is recorded.
+// Chinese; only the right one is recorded, and the administrator's
+// attendance report on the schedule page lists the member.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -89,5 +90,23 @@ test('a member watches the channel with hls.js and confirms the roll-call code',
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();
+  }
+
+  // the administrator's attendance report on the schedule page
+  const actx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+  await actx.addCookies([{ name: 'yj_session', value: admin, url: d.url }]);
+  const ap = await actx.newPage();
+  const aerrors = [];
+  ap.on('pageerror', (e) => aerrors.push(e.message));
+  try {
+    await ap.goto(`${d.url}/schedule.html?channel=${ch}`);
+    await ap.locator('.prog').filter({ hasText: '党课：初心使命' }).first().click(WAIT);
+    await ap.getByRole('button', { name: '签到情况' }).click();
+    const report = ap.locator('#report');
+    await report.getByText(/测试党员.*只签了开始/).waitFor(WAIT);
+    await report.getByText(/手机签到（0）/).waitFor(WAIT);
+    assert.deepEqual(aerrors, []);
+  } finally {
+    await actx.close();
   }
 });

@@ -172,6 +172,34 @@ static void test_playouts(void **state)
     yj_iptv_programme_clear(&now);
     yj_iptv_programme_clear(&next);
 
+    /* the roll-call code the playout's card shows: open in the start
+     * window of a creditable programme on now, the same the members are
+     * asked for, and none outside the windows */
+    int64_t t = g_get_real_time() / 1000;
+    yj_iptv_prog_t p = {.channel_id = a,
+                        .lesson_id = 1,
+                        .start_ms = t - 60000,
+                        .end_ms = t + 3600000,
+                        .creditable = true,
+                        .minutes = 60,
+                        .title = g_strdup("党课")};
+    g_strlcpy(p.kind, "lesson", sizeof p.kind);
+    g_strlcpy(p.repeat, "none", sizeof p.repeat);
+    assert_int_equal(yj_iptv_store_prog_put(st, &p, NULL, NULL), 0);
+    char code[8], want_code[8];
+    int64_t until = 0;
+    assert_int_equal(yj_iptv_rollcall_current(a, t, code, &until), 0);
+    yj_iptv_rollcall_code(seen_ud, p.id, p.start_ms, 1, want_code);
+    assert_string_equal(code, want_code);
+    assert_int_equal(strlen(code), 6);
+    assert_int_equal(until, p.start_ms + 10 * 60000); /* [iptv] rollcall_minutes */
+    assert_int_equal(yj_iptv_rollcall_current(a, t + 20 * 60000, code, &until), YJ_ENOENT);
+    assert_int_equal(yj_iptv_rollcall_current(a, p.end_ms - 60000, code, &until), 0);
+    yj_iptv_rollcall_code(seen_ud, p.id, p.start_ms, 2, want_code);
+    assert_string_equal(code, want_code);
+    assert_int_equal(yj_iptv_rollcall_current(c, t, code, &until), YJ_ENOENT); /* nothing on */
+    yj_iptv_prog_clear(&p);
+
     /* a schedule change reschedules only that channel's playout */
     yj_iptv_schedule_changed(seen_ud, a);
     assert_int_equal(fa->rescheduled, 1);
