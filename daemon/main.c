@@ -28,6 +28,7 @@
 #include "core/yj.h"
 #include "daemon/migrations.h"
 #include "http/http.h"
+#include "iptv/iptv.h"
 #include "portal/portal.h"
 #include "signaling/meetings.h"
 #include "signaling/rtc.h"
@@ -48,6 +49,7 @@ static struct {
     yj_rtc_t *rtc;
     yj_meetings_t *meetings;
     yj_vod_t *vod;
+    yj_iptv_t *iptv;
 } sub;
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
@@ -112,6 +114,9 @@ static void stop_all(void)
 {
     yj_http_free(http);
     http = NULL;
+    yj_iptv_stop(sub.iptv);
+    yj_iptv_free(sub.iptv);
+    sub.iptv = NULL;
     yj_vod_free(sub.vod);
     sub.vod = NULL;
     if (sub.rtc)
@@ -156,6 +161,8 @@ static int init_all(void)
     yj_rtc_set_authorizer(sub.rtc, authorize_media, sub.meetings);
     if (!(sub.vod = yj_vod_new(&app, http, &err)))
         return init_failed("vod", err);
+    if (!(sub.iptv = yj_iptv_new(&app, http, NULL, &err)))
+        return init_failed("iptv", err);
     if (yj_portal_static(&app, http))
         return fail("cannot register the web pages");
     return 0;
@@ -169,6 +176,8 @@ static int start_all(void)
         return fail("meetings: cannot start");
     if (yj_vod_start(sub.vod))
         return fail("vod: cannot start");
+    if (yj_iptv_start(sub.iptv))
+        return fail("iptv: cannot start");
     return 0;
 }
 

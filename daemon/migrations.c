@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/store_records.h"
 #include "core/yj.h"
+#include "iptv/store.h"
 #include "signaling/store.h"
 #include "vod/store.h"
 
@@ -22,6 +23,7 @@ const yj_migration_t *const yj_daemon_migrations[] = {
     &yj_records_migrations[0],   /* 1: orgs, members, admins, sessions, ledger */
     &yj_signaling_migrations[0], /* 2: meetings, invitations, attendance, results */
     &yj_vod_migrations[0],       /* 3: courses, lessons, jobs, uploads, progress, events */
+    &yj_iptv_migrations[0],      /* 4: channels, programmes, stations, roll-call */
 };
 const size_t yj_daemon_migrations_count = YJ_ARRAY_LEN(yj_daemon_migrations);
 
@@ -29,7 +31,8 @@ yj_store_t *yj_daemon_store_open(const char *path, char **err)
 {
     /* A subsystem that appends a migration must also append it here. */
     size_t exported =
-        yj_records_migrations_count + yj_signaling_migrations_count + yj_vod_migrations_count;
+        yj_records_migrations_count + yj_signaling_migrations_count +
+                      yj_vod_migrations_count + yj_iptv_migrations_count;
     if (exported != yj_daemon_migrations_count) {
         if (err)
             *err = g_strdup_printf("daemon/migrations.c lists %zu migrations, the subsystems "

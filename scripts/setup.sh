@@ -13,7 +13,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-nice ffmpeg
   chromium fonts-noto-cjk sqlite3 curl wrk nginx-light iproute2 python3 ca-certificates
-  coturn nftables
+  coturn nftables xmltv-util libxml2-utils
 )
 missing=()
 for p in "${packages[@]}"; do

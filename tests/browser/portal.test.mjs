@@ -9,9 +9,10 @@
 // YJ_KEEP_SCREENSHOTS=1 (its path is printed).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { SRC } from '../lib/daemon.mjs';
 import { browserTest } from '../lib/browser.mjs';
 
@@ -80,9 +81,20 @@ async function step(t, name, fn) {
   }
 }
 
+// i18n.js and the pages' own dictionaries (js/*_i18n.js, which merge into
+// its MESSAGES), loaded as ES modules from a temporary copy.
 async function loadI18n() {
-  const src = readFileSync(join(WEB, 'js/i18n.js'), 'utf8');
-  return import('data:text/javascript;base64,' + Buffer.from(src).toString('base64'));
+  const dir = mkdtempSync(join(tmpdir(), 'yj-i18n-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    const extra = readdirSync(join(WEB, 'js')).filter((f) => f.endsWith('_i18n.js'));
+    for (const f of ['i18n.js', ...extra]) copyFileSync(join(WEB, 'js', f), join(dir, f));
+    const mod = await import(pathToFileURL(join(dir, 'i18n.js')).href);
+    for (const f of extra) await import(pathToFileURL(join(dir, f)).href);
+    return mod;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('every string exists in both languages, and every key the pages use exists', async () => {

@@ -66,7 +66,7 @@ function drawNav(s) {
   const here = location.pathname;
   const link = (href, key) => el('a', { href, class: 'nav-link', 'aria-current': here === href ? 'page' : null }, t(key));
   const items = s.kind === 'admin'
-    ? [link('/orgs.html', 'nav.orgs'), link('/import.html', 'nav.import')]
+    ? [link('/orgs.html', 'nav.orgs'), link('/import.html', 'nav.import'), link('/channels', 'nav.channels')]
     : [link('/record.html', 'nav.record'), link('/learn', 'nav.learn')];
   fill(nav,
     items,
