@@ -22,17 +22,17 @@ static json_t *openapi_doc;
 static int healthz(yj_req_t *req, void *ud)
 {
     yj_app_t *app = ud;
-    return yj_req_reply_json(req, 200, json_pack("{s:s,s:s,s:i}", "status", "ok", "version",
-                                                 YJ_VERSION, "schema",
-                                                 yj_store_version(app->store)));
+    return yj_req_reply_json(req, 200,
+                             json_pack("{s:s,s:s,s:i}", "status", "ok", "version", YJ_VERSION,
+                                       "schema", yj_store_version(app->store)));
 }
 
 static int metrics(yj_req_t *req, void *ud)
 {
     (void)ud;
     char *text = yj_metrics_render();
-    int rc = yj_req_reply_data(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
-                               strlen(text));
+    int rc =
+        yj_req_reply_data(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
     g_free(text);
     return rc;
 }
@@ -59,8 +59,8 @@ json_t *yj_portal_openapi(yj_app_t *app, char **err)
     g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
     json_t *doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:{},s:{s:{},s:{}}}", "openapi",
                             "3.0.3", "info", "title", "yuanjiao API", "version", YJ_VERSION,
-                            "description", "远教 distance-education media server", "servers",
-                            "url", "/", "paths", "components", "schemas", "securitySchemes");
+                            "description", "远教 distance-education media server", "servers", "url",
+                            "/", "paths", "components", "schemas", "securitySchemes");
     json_t *paths = json_object_get(doc, "paths");
     json_t *comp = json_object_get(doc, "components");
     for (guint i = 0; i < names->len; i++) {
@@ -119,7 +119,37 @@ static int web_file(yj_req_t *req, void *ud)
         g_free(file);
         file = g_build_filename(app->web_dir, rel, "index.html", NULL);
     }
+    /* A person's browser asking for a page that is not there gets a page in
+     * words with a way home, not a JSON error. */
+    const char *accept = yj_req_header(req, "Accept");
+    if (!g_file_test(file, G_FILE_TEST_IS_REGULAR) && accept && strstr(accept, "text/html")) {
+        g_autofree char *nf = g_build_filename(app->web_dir, "404.html", NULL);
+        g_autofree char *html = NULL;
+        gsize len = 0;
+        if (g_file_get_contents(nf, &html, &len, NULL))
+            return yj_req_reply_data(req, 404, "text/html; charset=utf-8", html, len);
+    }
     return yj_req_reply_file(req, file, NULL, "no-cache");
+}
+
+/* Page libraries from npm (package.json), served from [portal] npm_dir. */
+static const struct {
+    const char *route, *file;
+} vendor[] = {
+    {"/vendor/echarts.min.js", "echarts/dist/echarts.min.js"},
+    {"/vendor/qrcode.mjs", "qrcode-generator/dist/qrcode.mjs"},
+};
+
+static int vendor_file(yj_req_t *req, void *ud)
+{
+    yj_app_t *app = ud;
+    for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++)
+        if (strcmp(yj_req_path(req), vendor[i].route) == 0) {
+            g_autofree char *file = g_build_filename(app->npm_dir, vendor[i].file, NULL);
+            return yj_req_reply_file(req, file, "text/javascript; charset=utf-8",
+                                     "public, max-age=86400");
+        }
+    return yj_req_reply_error(req, 404, "not_found", NULL, "no such file");
 }
 
 int yj_portal_init(yj_app_t *app, yj_http_t *http)
@@ -132,10 +162,8 @@ int yj_portal_init(yj_app_t *app, yj_http_t *http)
         return YJ_EINVAL;
     }
     int rc = 0;
-    rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz,
-                        app);
-    rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics,
-                        app);
+    rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz, app);
+    rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics, app);
     rc |= yj_http_route(http, "GET", "/api/v1/openapi.json", YJ_ROUTE_PUBLIC, 0, openapi, app);
     rc |= yj_auth_register(app, http);
     rc |= yj_api_register(app, http);
@@ -145,8 +173,11 @@ int yj_portal_init(yj_app_t *app, yj_http_t *http)
 int yj_portal_static(yj_app_t *app, yj_http_t *http)
 {
     int rc = yj_http_route(http, "GET", "/", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
-    rc |= yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file,
-                        app);
+    for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++)
+        rc |= yj_http_route(http, "GET", vendor[i].route, YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
+                            vendor_file, app);
+    rc |=
+        yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
     return rc ? YJ_EINVAL : 0;
 }
 
