@@ -4,9 +4,9 @@
  *
  * The limiter keeps, per account and per peer address, the failures in the
  * last 15 minutes; past a free allowance (5 per account, 30 per address)
- * the next attempt must wait 2^(n-free) seconds (capped at 15 minutes) and gets 429 with
- * Retry-After until then. A success clears the account's record. State is in memory: a restart
- * forgets it, which only ever makes the server more lenient, never locks anyone out.
+ * the next attempt must wait 2^(n-free) seconds (capped at 15 minutes) and gets 429 with Retry-After until then. A success clears
+ * the account's record. State is in memory: a restart forgets it, which
+ * only ever makes the server more lenient, never locks anyone out.
  */
 #include "auth.h"
 #include "core/crypto.h"
@@ -122,9 +122,9 @@ bool yj_auth_can_see_member(const yj_principal_t *p, const char *member_id,
 
 static json_t *principal_json(const yj_principal_t *p)
 {
-    json_t *j =
-        json_pack("{s:s,s:s,s:I}", "kind", p->kind == YJ_PRINCIPAL_ADMIN ? "admin" : "member",
-                  "name", p->name, "org_id", (json_int_t)p->org_id);
+    json_t *j = json_pack("{s:s,s:s,s:I}", "kind",
+                          p->kind == YJ_PRINCIPAL_ADMIN ? "admin" : "member", "name", p->name,
+                          "org_id", (json_int_t)p->org_id);
     if (p->kind == YJ_PRINCIPAL_ADMIN)
         json_object_set_new(j, "username", json_string(p->username));
     else
@@ -198,8 +198,8 @@ static int session_create(yj_req_t *req, void *ud)
     if (!token)
         return YJ_EDB;
     char cookie[256];
-    g_snprintf(cookie, sizeof cookie, "yj_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax",
-               token, SESSION_TTL);
+    g_snprintf(cookie, sizeof cookie,
+               "yj_session=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Lax", token, SESSION_TTL);
     yj_req_add_header(req, "Set-Cookie", cookie);
     json_t *out = principal_json(&p);
     json_object_set_new(out, "token", json_string(token));
@@ -285,9 +285,8 @@ static int login_code_create(yj_req_t *req, void *ud)
     int rc = yj_store_login_code_add(app->store, ch, m.member_id, me->admin_id, exp);
     if (rc)
         return rc;
-    return yj_req_reply_json(req, 201,
-                             json_pack("{s:s,s:s,s:I}", "id_number", m.member_id, "code", code,
-                                       "expires_at", (json_int_t)exp));
+    return yj_req_reply_json(req, 201, json_pack("{s:s,s:s,s:I}", "id_number", m.member_id,
+                                                 "code", code, "expires_at", (json_int_t)exp));
 }
 
 /* PUT /api/v1/me/password {password} — a member sets their own password. */
@@ -315,10 +314,12 @@ int yj_auth_register(yj_app_t *app, yj_http_t *http)
     int rc = 0;
     rc |= yj_http_route(http, "POST", "/api/v1/session", YJ_ROUTE_PUBLIC, 0, session_create, app);
     rc |= yj_http_route(http, "GET", "/api/v1/session", YJ_ROUTE_AUTH, 0, session_get, app);
-    rc |= yj_http_route(http, "DELETE", "/api/v1/session", YJ_ROUTE_PUBLIC, 0, session_delete, app);
+    rc |= yj_http_route(http, "DELETE", "/api/v1/session", YJ_ROUTE_PUBLIC, 0, session_delete,
+                        app);
     rc |= yj_http_route(http, "POST", "/api/v1/tokens", YJ_ROUTE_AUTH, 0, token_create, app);
-    rc |= yj_http_route(http, "POST", "/api/v1/members/{id_number}/login-code", YJ_ROUTE_ADMIN, 0,
-                        login_code_create, app);
-    rc |= yj_http_route(http, "PUT", "/api/v1/me/password", YJ_ROUTE_MEMBER, 0, password_set, app);
+    rc |= yj_http_route(http, "POST", "/api/v1/members/{id_number}/login-code", YJ_ROUTE_ADMIN,
+                        0, login_code_create, app);
+    rc |= yj_http_route(http, "PUT", "/api/v1/me/password", YJ_ROUTE_MEMBER, 0, password_set,
+                        app);
     return rc ? YJ_EINVAL : 0;
 }
