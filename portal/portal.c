@@ -22,17 +22,17 @@ static json_t *openapi_doc;
 static int healthz(yj_req_t *req, void *ud)
 {
     yj_app_t *app = ud;
-    return yj_req_reply_json(req, 200,
-                             json_pack("{s:s,s:s,s:i}", "status", "ok", "version", YJ_VERSION,
-                                       "schema", yj_store_version(app->store)));
+    return yj_req_reply_json(req, 200, json_pack("{s:s,s:s,s:i}", "status", "ok", "version",
+                                                 YJ_VERSION, "schema",
+                                                 yj_store_version(app->store)));
 }
 
 static int metrics(yj_req_t *req, void *ud)
 {
     (void)ud;
     char *text = yj_metrics_render();
-    int rc =
-        yj_req_reply_data(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+    int rc = yj_req_reply_data(req, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                               strlen(text));
     g_free(text);
     return rc;
 }
@@ -59,8 +59,8 @@ json_t *yj_portal_openapi(yj_app_t *app, char **err)
     g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
     json_t *doc = json_pack("{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:{},s:{s:{},s:{}}}", "openapi",
                             "3.0.3", "info", "title", "yuanjiao API", "version", YJ_VERSION,
-                            "description", "远教 distance-education media server", "servers", "url",
-                            "/", "paths", "components", "schemas", "securitySchemes");
+                            "description", "远教 distance-education media server", "servers",
+                            "url", "/", "paths", "components", "schemas", "securitySchemes");
     json_t *paths = json_object_get(doc, "paths");
     json_t *comp = json_object_get(doc, "components");
     for (guint i = 0; i < names->len; i++) {
@@ -162,8 +162,10 @@ int yj_portal_init(yj_app_t *app, yj_http_t *http)
         return YJ_EINVAL;
     }
     int rc = 0;
-    rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz, app);
-    rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics, app);
+    rc |= yj_http_route(http, "GET", "/healthz", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, healthz,
+                        app);
+    rc |= yj_http_route(http, "GET", "/metrics", YJ_ROUTE_PUBLIC | YJ_ROUTE_QUIET, 0, metrics,
+                        app);
     rc |= yj_http_route(http, "GET", "/api/v1/openapi.json", YJ_ROUTE_PUBLIC, 0, openapi, app);
     rc |= yj_auth_register(app, http);
     rc |= yj_api_register(app, http);
@@ -176,8 +178,8 @@ int yj_portal_static(yj_app_t *app, yj_http_t *http)
     for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++)
         rc |= yj_http_route(http, "GET", vendor[i].route, YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
                             vendor_file, app);
-    rc |=
-        yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
+    rc |= yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file,
+                        app);
     return rc ? YJ_EINVAL : 0;
 }
 
