@@ -372,6 +372,140 @@ export const MESSAGES = {
     'kind.lesson': '课程学习',
     'kind.broadcast': '集中收看直播',
     'kind.manual': '补录',
+    // ---- issue 12: meetings, reports, courses (administrators) and my meetings (members)
+    'app.title.meetings': '会议 — 远程教育平台',
+    'app.title.meeting': '会议详情 — 远程教育平台',
+    'app.title.meeting_report': '出席情况 — 远程教育平台',
+    'app.title.my_meetings': '我的会议 — 远程教育平台',
+    'app.title.courses': '课程管理 — 远程教育平台',
+    'app.title.reports': '统计报表 — 远程教育平台',
+    'app.title.not_found': '没有这个页面 — 远程教育平台',
+    'nav.meetings': '会议',
+    'nav.my_meetings': '我的会议',
+    'nav.courses': '课程管理',
+    'nav.reports': '统计报表',
+    'reason.start_in_past': '开始时间已经过去了，请选择现在以后的时间。',
+    'reason.meeting_started': '会议已经开始或已经结束，不能再修改或取消。',
+    'reason.meeting_ended': '会议已经结束了。',
+    'reason.invalid': '这一项填得不对，请检查。',
+    'reason.upload_offset': '上传位置对不上，正在从服务器记录的位置继续。',
+    'mtg.heading': '会议',
+    'mtg.new': '安排新会议',
+    'mtg.form.new': '安排新会议',
+    'mtg.form.edit': '修改会议',
+    'mtg.f.title': '会议名称',
+    'mtg.f.type': '会议类型',
+    'mtg.f.org': '召开会议的组织',
+    'mtg.f.start': '开始时间',
+    'mtg.f.start.hint': '按北京时间填写（时区：{zone}）。',
+    'mtg.f.duration': '计划时长（分钟）',
+    'mtg.f.orgs': '邀请的组织（组织里的全体党员）',
+    'mtg.f.members': '单独邀请的党员（包括其他组织的流动党员）',
+    'mtg.f.members.hint': '填姓名或身份证号后点“查找”。其他组织的流动党员要填完整的姓名或身份证号。',
+    'mtg.f.find': '查找',
+    'mtg.f.find_empty': '请先填姓名或身份证号。',
+    'mtg.f.find_none': '没有找到可以邀请的党员。其他组织的党员只有流动党员可以邀请，而且要填完整的姓名或身份证号。',
+    'mtg.f.invite': '邀请',
+    'mtg.f.remove': '移除',
+    'mtg.f.remove_who': '不再邀请 {name}',
+    'mtg.f.host': '主持人',
+    'mtg.f.host.me': '我自己（{name}）',
+    'mtg.f.threshold': '计入学时的要求',
+    'mtg.err.title': '请填写会议名称。',
+    'mtg.err.start': '请选择开始的日期和时间。',
+    'mtg.err.duration': '时长请填 1 到 1440 之间的整数（分钟）。',
+    'mtg.err.nobody': '请至少邀请一个组织或一名党员。',
+    'mtg.err.threshold': '请填 1 到 100 之间的整数。',
+    'mtg.f.threshold_pct': '参会满计划时长的百分之几才计入学时',
+    'mtg.save': '保存',
+    'mtg.saved': '已保存。',
+    'mtg.created': '会议已安排好。请把下面的链接或二维码发给参会的党员。',
+    'mtg.cancelled': '会议已取消，不会计入任何学时。',
+    'mtg.live': '正在进行',
+    'mtg.upcoming': '即将召开',
+    'mtg.ended': '已结束',
+    'mtg.none': '没有。',
+    'mtg.open': '查看',
+    'mtg.edit': '修改',
+    'mtg.report': '出席情况',
+    'mtg.join': '进入会议',
+    'mtg.back': '← 返回会议列表',
+    'mtg.host': '主持人：{name}',
+    'mtg.host_admin': '管理员 {name}',
+    'mtg.migrant': '流动党员',
+    'mtg.participants': '{n} 人在会',
+    'mtg.participants_now': '现在有 {n} 人在会议中',
+    'mtg.not_started': '会议还没有开始',
+    'mtg.status.live': '进行中',
+    'mtg.status.scheduled': '未开始',
+    'mtg.status.ended': '已结束',
+    'mtg.type.member_assembly': '支部党员大会',
+    'mtg.type.committee': '支委会',
+    'mtg.type.group': '党小组会',
+    'mtg.type.lecture': '党课',
+    'mtg.threshold': '参会满计划时长的 {pct}%（{len}）',
+    'mtg.link': '参会链接',
+    'mtg.link.hint': '把这个链接发给参会的党员，或请他们用手机扫描下面的二维码。',
+    'mtg.copy': '复制链接',
+    'mtg.copied': '链接已复制，可以粘贴到微信或短信里。',
+    'mtg.copy_failed': '没能自动复制，请长按上面的链接手动复制。',
+    'mtg.qr': '用手机扫码进入会议',
+    'mtg.qr.alt': '二维码：{url}',
+    'mtg.invited': '邀请的人',
+    'mtg.invited.org': '{name} 的全体党员',
+    'mtg.cancel': '取消会议',
+    'mtg.cancel.title': '取消这次会议吗？',
+    'mtg.cancel.body': '“{title}”将被取消并从列表中删除，不会计入任何人的学时。',
+    'mtg.cancel.yes': '确定取消会议',
+    'mtg.cancel.no': '不取消',
+    'mtg.end': '结束会议',
+    'mtg.end.title': '现在结束会议吗？',
+    'mtg.end.body': '会议中的 {n} 人会被断开，出席时间随即计入各人的学时。',
+    'mtg.end.yes': '结束会议',
+    'rep.heading': '出席情况',
+    'rep.csv': '导出表格（CSV）',
+    'rep.meeting': '会议详情',
+    'rep.final': '会议已结束，以下为最终结果。',
+    'rep.as_of': '会议还在进行，统计到 {at}。',
+    'rep.invited': '应到',
+    'rep.present': '出席',
+    'rep.absent': '缺席',
+    'rep.late': '迟到',
+    'rep.credited': '计入学时的人数',
+    'rep.org_line': '应到 {invited} 人，出席 {present} 人，缺席 {absent} 人。',
+    'rep.present_list': '出席的党员',
+    'rep.absent_list': '缺席的党员',
+    'rep.nobody': '没有。',
+    'rep.minutes': '{n} 分钟',
+    'rep.seconds': '{n} 秒',
+    'rep.below': '不足要求，未计入',
+    'rep.not_yet': '会议结束后计入',
+    'rep.late_yes': '迟到',
+    'rep.col.org': '所在组织',
+    'rep.col.name': '姓名',
+    'rep.col.id_number': '身份证号',
+    'rep.col.state': '出席情况',
+    'rep.col.minutes': '参会时间',
+    'rep.col.minutes_n': '参会分钟',
+    'rep.col.credited': '计入',
+    'rep.col.credited_n': '计入分钟',
+    'rep.col.hours': '计入学时',
+    'rep.col.joins': '进入次数',
+    'rep.col.first': '首次进入',
+    'rep.col.late': '是否迟到',
+    'my.heading': '我的会议',
+    'my.now': '现在和以后的会议',
+    'my.past': '开过的会议',
+    'my.join': '进入会议',
+    'my.join_now': '马上进入会议',
+    'my.none_now': '现在没有要参加的会议。',
+    'my.none_past': '还没有开过的会议。',
+    'my.credited': '已计入 {n} 分钟（{h} 学时）',
+    'my.not_credited': '没有计入学时（未参加或参会时间不够）',
+    'nf.heading': '没有这个页面',
+    'nf.text': '您要找的页面不存在，可能是链接抄错了，或者页面已经删除。',
+    'nf.home': '回到首页',
+    // ---- end of issue 12 block
   },
 
   en: {
@@ -730,6 +864,140 @@ export const MESSAGES = {
     'kind.lesson': 'Lesson',
     'kind.broadcast': 'Broadcast',
     'kind.manual': 'Manual',
+    // ---- issue 12: meetings, reports, courses (administrators) and my meetings (members)
+    'app.title.meetings': 'Meetings — Distance Education',
+    'app.title.meeting': 'Meeting — Distance Education',
+    'app.title.meeting_report': 'Attendance — Distance Education',
+    'app.title.my_meetings': 'My meetings — Distance Education',
+    'app.title.courses': 'Courses — Distance Education',
+    'app.title.reports': 'Reports — Distance Education',
+    'app.title.not_found': 'Page not found — Distance Education',
+    'nav.meetings': 'Meetings',
+    'nav.my_meetings': 'My meetings',
+    'nav.courses': 'Courses',
+    'nav.reports': 'Reports',
+    'reason.start_in_past': 'The start time has already passed; choose a time from now on.',
+    'reason.meeting_started': 'The meeting has started or ended; it can no longer be changed or cancelled.',
+    'reason.meeting_ended': 'The meeting has ended.',
+    'reason.invalid': 'This is not filled in correctly; please check it.',
+    'reason.upload_offset': 'The upload position did not match; continuing from where the server is.',
+    'mtg.heading': 'Meetings',
+    'mtg.new': 'Schedule a meeting',
+    'mtg.form.new': 'Schedule a meeting',
+    'mtg.form.edit': 'Change the meeting',
+    'mtg.f.title': 'Title',
+    'mtg.f.type': 'Type',
+    'mtg.f.org': 'Organisation holding it',
+    'mtg.f.start': 'Starts at',
+    'mtg.f.start.hint': 'In the server’s time zone ({zone}).',
+    'mtg.f.duration': 'Planned length (minutes)',
+    'mtg.f.orgs': 'Invited organisations (all their members)',
+    'mtg.f.members': 'Members invited one by one (migrant members of other organisations too)',
+    'mtg.f.members.hint': 'Type a name or identity number and press Find. For migrant members of other organisations, type the full name or number.',
+    'mtg.f.find': 'Find',
+    'mtg.f.find_empty': 'Type a name or identity number first.',
+    'mtg.f.find_none': 'No member you may invite was found. Outside your organisations only migrant members can be invited, by full name or number.',
+    'mtg.f.invite': 'Invite',
+    'mtg.f.remove': 'Remove',
+    'mtg.f.remove_who': 'Do not invite {name}',
+    'mtg.f.host': 'Host',
+    'mtg.f.host.me': 'Me ({name})',
+    'mtg.f.threshold': 'Credited when attending',
+    'mtg.err.title': 'Please give the meeting a title.',
+    'mtg.err.start': 'Please choose the start date and time.',
+    'mtg.err.duration': 'The length is a whole number of minutes from 1 to 1440.',
+    'mtg.err.nobody': 'Invite at least one organisation or one member.',
+    'mtg.err.threshold': 'A whole number from 1 to 100, please.',
+    'mtg.f.threshold_pct': 'Percent of the planned length a member must attend to be credited',
+    'mtg.save': 'Save',
+    'mtg.saved': 'Saved.',
+    'mtg.created': 'The meeting is scheduled. Send the link or the QR code below to the members.',
+    'mtg.cancelled': 'The meeting is cancelled; nothing is credited.',
+    'mtg.live': 'Live now',
+    'mtg.upcoming': 'Upcoming',
+    'mtg.ended': 'Ended',
+    'mtg.none': 'None.',
+    'mtg.open': 'Open',
+    'mtg.edit': 'Change',
+    'mtg.report': 'Attendance',
+    'mtg.join': 'Join the meeting',
+    'mtg.back': '← Back to the meetings',
+    'mtg.host': 'Host: {name}',
+    'mtg.host_admin': 'administrator {name}',
+    'mtg.migrant': 'migrant member',
+    'mtg.participants': '{n} in the meeting',
+    'mtg.participants_now': '{n} people are in the meeting now',
+    'mtg.not_started': 'The meeting has not started yet',
+    'mtg.status.live': 'Live',
+    'mtg.status.scheduled': 'Not started',
+    'mtg.status.ended': 'Ended',
+    'mtg.type.member_assembly': 'Branch assembly',
+    'mtg.type.committee': 'Committee meeting',
+    'mtg.type.group': 'Party group meeting',
+    'mtg.type.lecture': 'Party lecture',
+    'mtg.threshold': 'at least {pct}% of the planned length ({len})',
+    'mtg.link': 'Link to join',
+    'mtg.link.hint': 'Send this link to the members, or let them scan the QR code below with a phone.',
+    'mtg.copy': 'Copy the link',
+    'mtg.copied': 'Copied; paste it into a message.',
+    'mtg.copy_failed': 'Could not copy; press and hold the link above to copy it.',
+    'mtg.qr': 'Scan with a phone to join',
+    'mtg.qr.alt': 'QR code: {url}',
+    'mtg.invited': 'Invited',
+    'mtg.invited.org': 'every member of {name}',
+    'mtg.cancel': 'Cancel the meeting',
+    'mtg.cancel.title': 'Cancel this meeting?',
+    'mtg.cancel.body': '“{title}” will be cancelled and removed; nothing is credited to anyone.',
+    'mtg.cancel.yes': 'Cancel the meeting',
+    'mtg.cancel.no': 'Keep it',
+    'mtg.end': 'End the meeting',
+    'mtg.end.title': 'End the meeting now?',
+    'mtg.end.body': 'The {n} people in it are disconnected and their attendance is credited now.',
+    'mtg.end.yes': 'End the meeting',
+    'rep.heading': 'Attendance',
+    'rep.csv': 'Export table (CSV)',
+    'rep.meeting': 'Meeting details',
+    'rep.final': 'The meeting has ended; these are the final figures.',
+    'rep.as_of': 'The meeting is still running; counted up to {at}.',
+    'rep.invited': 'Invited',
+    'rep.present': 'Present',
+    'rep.absent': 'Absent',
+    'rep.late': 'Late',
+    'rep.credited': 'People credited',
+    'rep.org_line': '{invited} invited, {present} present, {absent} absent.',
+    'rep.present_list': 'Present',
+    'rep.absent_list': 'Absent',
+    'rep.nobody': 'Nobody.',
+    'rep.minutes': '{n} min',
+    'rep.seconds': '{n} s',
+    'rep.below': 'too short, not credited',
+    'rep.not_yet': 'credited when the meeting ends',
+    'rep.late_yes': 'late',
+    'rep.col.org': 'Organisation',
+    'rep.col.name': 'Name',
+    'rep.col.id_number': 'Identity number',
+    'rep.col.state': 'Attendance',
+    'rep.col.minutes': 'Attended',
+    'rep.col.minutes_n': 'Minutes attended',
+    'rep.col.credited': 'Credited',
+    'rep.col.credited_n': 'Minutes credited',
+    'rep.col.hours': 'Hours credited',
+    'rep.col.joins': 'Joins',
+    'rep.col.first': 'First joined',
+    'rep.col.late': 'Late',
+    'my.heading': 'My meetings',
+    'my.now': 'Now and coming',
+    'my.past': 'Past meetings',
+    'my.join': 'Join',
+    'my.join_now': 'Join now',
+    'my.none_now': 'No meeting to attend right now.',
+    'my.none_past': 'No past meetings yet.',
+    'my.credited': '{n} minutes credited ({h} hours)',
+    'my.not_credited': 'Not credited (absent, or not long enough)',
+    'nf.heading': 'Page not found',
+    'nf.text': 'The page you asked for does not exist; the link may be mistyped, or the page was removed.',
+    'nf.home': 'Back to the start page',
+    // ---- end of issue 12 block
   },
 };
 
@@ -802,13 +1070,56 @@ export function hours(minutes) {
   return h.toLocaleString(lang() === 'en' ? 'en' : 'zh-CN', { maximumFractionDigits: 1 });
 }
 
+// Times come from the server in UTC and are shown in the deployment's
+// time zone ([portal] time_zone, from GET /api/v1/session; default
+// Asia/Shanghai), whatever the zone of the device.
+let zone = 'Asia/Shanghai';
+
+/** Sets the zone times are shown and typed in (an IANA name). */
+export function setTimeZone(tz) {
+  try { new Intl.DateTimeFormat('en', { timeZone: tz }); zone = tz; } catch { /* keep the default */ }
+}
+
+export function timeZone() { return zone; }
+
+// Wall-clock fields of instant ms in the zone.
+function wall(ms) {
+  const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
+    month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const o = {};
+  for (const x of f.formatToParts(new Date(ms))) o[x.type] = x.value;
+  return { y: +o.year, mo: +o.month, d: +o.day, h: +o.hour % 24, mi: +o.minute, s: +o.second };
+}
+
+/** 'YYYY-MM-DDTHH:MM' (a datetime-local value) of an instant, in the zone. */
+export function toLocalInput(at) {
+  const d = typeof at === 'number' ? new Date(at * 1000) : new Date(at);
+  const w = wall(d.getTime());
+  const p = (n) => String(n).padStart(2, '0');
+  return `${w.y}-${p(w.mo)}-${p(w.d)}T${p(w.h)}:${p(w.mi)}`;
+}
+
+/** The instant (a Date) a datetime-local value names in the zone, or null. */
+export function fromLocalInput(v) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(v || '');
+  if (!m) return null;
+  const want = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
+  let t = want;
+  for (let i = 0; i < 3; i++) {
+    const w = wall(t);
+    const diff = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi) - want;
+    if (!diff) break;
+    t -= diff;
+  }
+  return new Date(t);
+}
+
 /** Local date (YYYY-MM-DD) of an ISO-8601 time or unix seconds. */
 export function date(at) {
   if (at === null || at === undefined || at === '') return t('common.none');
   const d = typeof at === 'number' ? new Date(at * 1000) : new Date(at);
   if (Number.isNaN(d.getTime())) return String(at).slice(0, 10);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return toLocalInput(d).slice(0, 10);
 }
 
 /** Local date and time (YYYY-MM-DD HH:MM) of an ISO-8601 time or unix seconds. */
@@ -816,6 +1127,5 @@ export function dateTime(at) {
   if (at === null || at === undefined || at === '') return t('common.none');
   const d = typeof at === 'number' ? new Date(at * 1000) : new Date(at);
   if (Number.isNaN(d.getTime())) return String(at);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${date(at)} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return toLocalInput(d).replace('T', ' ');
 }
