@@ -80,6 +80,11 @@ int yj_store_meeting_cancel(yj_store_t *st, int64_t id);
 json_t *yj_store_meeting_invitees(yj_store_t *st, const yj_principal_t *by, const char *q,
                                   int limit);
 
+/* Attendance over time: the ended meetings of the org_path subtree that
+ * started in [from, to), each with invited, present and credited counts
+ * (at most 5000). {"meetings":[…],"from","to"}; new reference or NULL. */
+json_t *yj_store_meeting_attendance(yj_store_t *st, const char *org_path, int64_t from, int64_t to);
+
 /* What the signaling layer needs to decide who may do what. */
 typedef struct {
     int64_t id;

@@ -8,6 +8,7 @@
  *   GET  /api/v1/meetings                 list what the caller may see
  *   GET  /api/v1/meetings/invitees?q=     members an administrator may invite
  *   GET  /api/v1/meetings/{id}            one meeting
+ *   GET  /api/v1/orgs/{code}/meetings/attendance  ended meetings with counts
  *   PATCH /api/v1/meetings/{id}           edit before it starts (administrators)
  *   DELETE /api/v1/meetings/{id}          cancel before it starts (administrators)
  *   POST /api/v1/meetings/{id}/start      host or administrator
@@ -24,6 +25,7 @@
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "core/store_meetings.h"
+#include "core/store_records.h"
 #include "core/yj.h"
 
 #include <string.h>
@@ -339,6 +341,34 @@ static int meeting_invitees(yj_req_t *req, void *ud)
     return j ? yj_req_reply_json(req, 200, j) : YJ_EDB;
 }
 
+/* GET /api/v1/orgs/{code}/meetings/attendance?from=&to= — ended meetings
+ * of the subtree with invited/present/credited counts (default: the last
+ * 12 months); the page groups them by month in its time zone. */
+static int org_attendance(yj_req_t *req, void *ud)
+{
+    (void)ud;
+    const yj_principal_t *me = yj_req_principal(req);
+    yj_org_t o;
+    if (yj_store_org_get(M.app->store, yj_req_param(req, "code"), me->org_path, &o) != 0)
+        return yj_req_reply_error(req, 404, "not_found", "code",
+                                  "no such organisation in your organisation");
+    int64_t to = yj_now() + 1, from = to - 366 * 86400;
+    const char *fs = yj_req_query(req, "from"), *ts = yj_req_query(req, "to");
+    json_t *fj = fs ? json_string(fs) : NULL, *tj = ts ? json_string(ts) : NULL;
+    bool ok = (!fs || (fj && parse_time(fj, &from))) && (!ts || (tj && parse_time(tj, &to)));
+    json_decref(fj);
+    json_decref(tj);
+    if (!ok || to <= from || to - from > 5 * 366 * 86400)
+        return yj_req_reply_error(req, 400, "invalid", ok ? "to" : (fs ? "from" : "to"),
+                                  "from and to are ISO-8601 times, from before to, at most 5 "
+                                  "years apart");
+    json_t *j = yj_store_meeting_attendance(M.app->store, o.path, from, to);
+    if (!j)
+        return YJ_EDB;
+    json_object_set_new(j, "org_code", json_string(o.code));
+    return yj_req_reply_json(req, 200, j);
+}
+
 /* GET /api/v1/meetings?status=&limit=&offset= */
 static int meeting_list(yj_req_t *req, void *ud)
 {
@@ -535,6 +565,8 @@ int yj_meetings_init(yj_app_t *app, yj_http_t *http)
     rc |= yj_http_route(http, "GET", "/api/v1/meetings", YJ_ROUTE_AUTH, 0, meeting_list, NULL);
     rc |= yj_http_route(http, "GET", "/api/v1/meetings/invitees", YJ_ROUTE_ADMIN, 0,
                         meeting_invitees, NULL);
+    rc |= yj_http_route(http, "GET", "/api/v1/orgs/{code}/meetings/attendance", YJ_ROUTE_ADMIN, 0,
+                        org_attendance, NULL);
     rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}", YJ_ROUTE_AUTH, 0, meeting_get, NULL);
     rc |= yj_http_route(http, "PATCH", "/api/v1/meetings/{id}", YJ_ROUTE_ADMIN, 0, meeting_patch,
                         NULL);

@@ -207,3 +207,24 @@ test('invitees: the subtree by part of a name, other organisations only migrants
   r = await d.api(`/api/v1/meetings/invitees?q=x`, { token: tok[A] });
   assert.equal(r.status, 403);
 });
+
+test('attendance over time: ended meetings of the subtree with invited, present and credited counts', async () => {
+  let r = await create(qingshan, { title: '出席率统计用', org_code: '33010101', members: [M] });
+  const id = r.json.id;
+  const rep = (await d.api(`/api/v1/meetings/${id}/report`, { token: qingshan })).json;
+  r = await d.api(`/api/v1/meetings/${id}/end`, { method: 'POST', token: qingshan });
+  assert.equal(r.status, 200);
+  r = await d.api('/api/v1/orgs/330101/meetings/attendance', { token: qingshan });
+  assert.equal(r.status, 200, r.text);
+  const row = r.json.meetings.find((x) => x.id === id);
+  assert.ok(row, 'the ended meeting is listed');
+  assert.deepEqual([row.invited, row.present, row.credited], [rep.totals.invited, 0, 0]);
+  r = await d.api('/api/v1/orgs/330102/meetings/attendance', { token: lvshui });
+  assert.ok(!r.json.meetings.some((x) => x.id === id), 'another township does not see it');
+  r = await d.api('/api/v1/orgs/330102/meetings/attendance', { token: qingshan });
+  assert.equal(r.status, 404);
+  r = await d.api('/api/v1/orgs/330101/meetings/attendance?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z', { token: qingshan });
+  assert.equal(r.status, 400);
+  r = await d.api('/api/v1/orgs/330101/meetings/attendance?from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z', { token: qingshan });
+  assert.deepEqual(r.json.meetings, []);
+});
