@@ -130,6 +130,9 @@ test('schedule, join from my meetings, end, report with present and absent per o
     await m.page.waitForFunction(() => window.yjMeet && window.yjMeet.connected, null, WAIT);
     people.push(m);
   }
+  // On a phone in the meeting: every control of the bar on screen.
+  await people[1].page.waitForSelector('#bar:not([hidden])');
+  await checkPage(people[1].page, 'meet-room');
   // The administrator's page counts them live.
   await p.waitForFunction(() => /现在有 2 人/.test(document.getElementById('m-count').textContent), null, WAIT);
   // Both have attended past the 10 % threshold of one minute (6 s).
@@ -139,11 +142,34 @@ test('schedule, join from my meetings, end, report with present and absent per o
     return { ok: secs.length === 2 && secs.every((s) => s >= 8), secs };
   }, 'both members attended 8 s');
 
-  // The host ends it from the meeting page, after a confirmation.
+  // The host joins on a 1366×768 desktop: 人员 opens the panel beside the
+  // video, 结束会议 is in view without scrolling; it ends the meeting after
+  // a confirmation.
+  const host = await admin.ctx.newPage();
+  await host.setViewportSize(DESKTOP);
+  host.on('dialog', (dlg) => dlg.accept());
+  await host.goto(`${d.url}/meet/${id}`);
+  await host.waitForSelector('#join:not([disabled])', WAIT);
+  await host.click('#join');
+  await host.waitForFunction(() => window.yjMeet && window.yjMeet.connected, null, WAIT);
+  await host.click('#btn-people');
+  await host.waitForSelector('#end:not([hidden])');
+  const box = await host.locator('#end').boundingBox();
+  const bar = await host.locator('#bar').boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= bar.y, `结束会议 in view above the bar: ${JSON.stringify(box)} bar at ${bar.y}`);
+  assert.equal(await host.evaluate(() => window.scrollY), 0);
+  await checkPage(host, 'meet-host');
+  await host.click('#end');
+  await host.waitForSelector('#done:not([hidden])', WAIT);
+  // The members' pages say what was credited and lead somewhere useful.
+  for (const m of people) {
+    await m.page.waitForSelector('#done-credit:not([hidden])', WAIT);
+    assert.match(await m.page.textContent('#done-credit'), /已计入您的学时：\d+ 分钟/);
+    assert.equal(await m.page.getAttribute('#done-links a >> nth=0', 'href'), '/my-meetings.html');
+  }
+  await checkPage(people[0].page, 'meet-ended');
   await p.setViewportSize(DESKTOP);
-  await p.click('#m-actions button:has-text("结束会议")');
-  await p.click('dialog[open] button.btn-danger');
-  await p.waitForURL(/meeting-report\.html\?id=/, WAIT);
+  await p.goto(`${d.url}/meeting-report.html?id=${id}`);
   await p.waitForSelector('#report:not([hidden])');
 
   // The page shows exactly what the server reports.

@@ -92,14 +92,54 @@
     return { status: r.status, json };
   }
 
+  // Times in the deployment's zone (session time_zone, default Asia/Shanghai).
   function fmtTime(iso) {
     if (!iso) return '';
-    const d = new Date(iso);
-    const p = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;
+    const zone = (state.session && state.session.time_zone) || 'Asia/Shanghai';
+    const o = {};
+    for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
+      month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(iso))) o[x.type] = x.value;
+    return `${o.year}年${o.month}月${o.day}日 ${o.hour}:${o.minute}`;
   }
 
-  function finish(title, text) {
+  // Where to go afterwards: the signed-in person's own pages.
+  function doneLinks() {
+    const box = $('done-links');
+    box.textContent = '';
+    const s = state.session;
+    const links = !s ? [['/', '返回首页']]
+      : s.kind === 'admin' ? [['/meetings.html', '会议列表'], ['/orgs.html', '组织与党员']]
+        : [['/my-meetings.html', '我的会议'], ['/record.html', '我的学习记录']];
+    for (const [href, label] of links) {
+      const a = document.createElement('a');
+      a.href = href;
+      a.className = 'meet-link-btn';
+      a.textContent = label;
+      box.append(a);
+    }
+  }
+
+  // A member whose meeting ended: what their record now holds for it.
+  async function showCredit() {
+    const s = state.session;
+    const box = $('done-credit');
+    if (!s || s.kind !== 'member' || !state.meetingId) return;
+    for (let i = 0; i < 5; i++) {
+      const r = await api(`/api/v1/members/${encodeURIComponent(s.id_number)}/record`).catch(() => null);
+      const line = r && r.status === 200 ? (r.json.ledger || []).find((l) => l.source_id === `meeting:${state.meetingId}`) : null;
+      if (line) {
+        box.textContent = `本次会议已计入您的学时：${line.minutes} 分钟。`;
+        box.hidden = false;
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const need = state.meeting && state.meeting.threshold_seconds ? Math.ceil(state.meeting.threshold_seconds / 60) : null;
+    box.textContent = need ? `本次会议没有计入学时：参会时间要达到 ${need} 分钟才计入。` : '本次会议没有计入学时。';
+    box.hidden = false;
+  }
+
+  function finish(title, text, ended = /结束/.test(title)) {
     state.leaving = true;
     if (state.signal) state.signal.stop();
     if (state.call) state.call.close();
@@ -107,8 +147,11 @@
     for (const s of [state.stream, state.screen]) if (s) s.getTracks().forEach((t) => t.stop());
     $('done-title').textContent = title;
     $('done-text').textContent = text || '';
+    $('done-credit').hidden = true;
+    doneLinks();
     setStatus('');
     show('done');
+    if (ended) showCredit();
   }
 
   // ------------------------------------------------------------------
@@ -505,8 +548,9 @@
   }
 
   function leave() {
+    if (!confirm('确定离开会议吗？离开后可以重新加入。')) return;
     send({ type: 'leave' });
-    finish('您已离开会议', '');
+    finish('您已离开会议', '会议结束后，您的参会时间会计入学时（参会时间够了才计入）。可以在“我的会议”里查看。', false);
     const again = document.createElement('a');
     again.href = location.pathname;
     again.textContent = '重新加入';
