@@ -220,7 +220,7 @@ test('manual credit and correction: reason required, confirmation, totals refres
     assert.equal(credit.minutes, 90);
     assert.equal(credit.by_whom, 'qingshan');
     assert.equal(after.total_minutes, before.total_minutes + 90);
-    const hoursText = (m) => String(Math.round(m / 6) / 10);
+    const hoursText = (m) => String(Math.round(m / 60 * 100) / 100); // at most two decimals
     assert.equal(await page.textContent('#total-all'), `累计 ${hoursText(after.total_minutes)} 小时`);
     assert.notEqual(await page.textContent('#total-all'), totalBefore);
 
