@@ -3,7 +3,7 @@
 // switch, sign-out), a small DOM builder that never parses HTML from data,
 // messages shown next to a form field, and turning an ApiError into words.
 
-import { applyI18n, lang, setLang, setTimeZone, t } from './i18n.js';
+import { applyI18n, has, lang, setLang, setTimeZone, t } from './i18n.js';
 import { signOut } from './api.js';
 
 /**
@@ -112,7 +112,10 @@ export function errorText(e) {
   if (e.status === 404) return t('err.not_found');
   if (e.status === 429) return e.retryAfter ? t('err.rate_limited', { s: e.retryAfter }) : t('err.rate_limited_later');
   if (e.status >= 500) return t('err.server', { status: e.status });
-  return e.message;
+  // The words for the error's code in the page's language, never the
+  // server's English message.
+  if (e.code && has('reason.' + e.code)) return t('reason.' + e.code);
+  return t('reason.invalid');
 }
 
 /** Disables a button and shows busyKey's text while fn runs. */
