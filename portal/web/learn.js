@@ -76,7 +76,7 @@
     $('watched').textContent = `已学 ${pc}%`;
   }
   function showCredit(completed) {
-    if (completed) $('credit').textContent = `✓ 已完成本课时，已计入 ${lesson.hours} 学时`;
+    if (completed) $('credit').textContent = `✓ 已完成本课时，已计入 ${Math.round(lesson.minutes / 60 * 100) / 100} 学时`;
   }
 
   async function flush() {
@@ -263,7 +263,7 @@
     const goal = Math.round(lesson.threshold * 100);
     $('meter-goal').style.left = goal + '%';
     $('rule').textContent = member
-      ? `看满 ${goal}%（${mmss(lesson.needed)}）计入 ${lesson.hours} 学时；快进跳过的部分不算。`
+      ? `看满 ${goal}%（${mmss(lesson.needed)}）计入 ${Math.round(lesson.minutes / 60 * 100) / 100} 学时；快进跳过的部分不算。`
       : '管理员预览：不记录进度。';
     if (lesson.poster_path) video.poster = lesson.poster_path;
     attach(lesson.hls_path);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// home.js — where "home" is for whoever is signed in: administrators start
-// at their meetings, members at their meetings too (then record, lessons).
+// home.js — where "home" is for whoever is signed in: the page sign-in
+// lands on (administrators: organisations; members: their record).
 
 /** The signed-in home path for a session from /api/v1/session. */
 export function homeFor(s) {
   if (!s) return '/';
-  return s.kind === 'admin' ? '/meetings.html' : '/my-meetings.html';
+  return s.kind === 'admin' ? '/orgs.html' : '/record.html';
 }
