@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
+import { checkPage } from '../lib/layout.mjs';
 
 const WEB = join(SRC, 'portal/web');
 const TOWNSHIP_BRANCH = '33010101'; // 青山村党支部, under qingshan's 330101
@@ -48,6 +49,8 @@ function wrongCheck(id) {
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+  // Every page: controls on screen at a phone width, text ≥ 14 px, AA contrast.
+  await checkPage(page, 'portal-' + name);
 }
 
 // Pages open right now, for a screenshot and their text when a step fails.

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
+import { checkPage } from '../lib/layout.mjs';
 import { checkChar } from '../lib/idnum.mjs';
 
 const WAIT = { timeout: 30000 };
@@ -48,6 +49,8 @@ after(async () => {
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+  // Every page: controls on screen at a phone width, text ≥ 14 px, AA contrast.
+  await checkPage(page, 'portal-admin-' + name);
 }
 
 /** A page signed in as qingshan (by cookie: the sign-in page has its own
