@@ -66,7 +66,7 @@
           `<span class="done">✓ ${l.credited_minutes != null ? fmtH(l.credited_minutes) + ' 学时' : '已完成'}</span>`));
       await courses('');
     } catch (e) {
-      if (e.message === 'signin') $('signin').hidden = false;
+      if (e.message === 'signin') location.replace('/?next=/learn'); // the one sign-in page
       else { $('error').textContent = '暂时打不开，请稍后再试。'; $('error').hidden = false; }
     }
   }

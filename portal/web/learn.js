@@ -34,7 +34,7 @@
   const r3 = (x) => Math.round(x * 1000) / 1000;
 
   function show(id) {
-    for (const s of ['signin', 'lesson', 'processing']) $(s).hidden = s !== id;
+    for (const s of ['lesson', 'processing']) $(s).hidden = s !== id;
   }
   function fail(msg) {
     $('error').textContent = msg;
@@ -99,7 +99,7 @@
         showCredit(j.completed);
       } else if (res.status === 401) {
         requeue = true;
-        show('signin');
+        signInPage();
       } else if (res.status >= 500) {
         requeue = true;
       } else {
@@ -244,7 +244,7 @@
     } catch {
       return fail('网络不通，请稍后再试。');
     }
-    if (r.status === 401) return show('signin');
+    if (r.status === 401) return signInPage();
     if (r.status === 404 || !lessonId) return fail('没有找到这节课，或这节课不是给您所在组织的。');
     if (!r.ok) return fail('暂时打不开这节课，请稍后再试。');
     lesson = await r.json();
@@ -282,20 +282,11 @@
     $('net').hidden = navigator.onLine;
   }
 
-  $('signin-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const res = await fetch('/api/v1/session', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin',
-      body: JSON.stringify({ id_number: $('id-number').value.trim().toUpperCase(), password: $('password').value }),
-    }).catch(() => null);
-    if (res && res.ok) {
-      $('signin-error').hidden = true;
-      load();
-    } else {
-      $('signin-error').textContent = res && res.status === 429 ? '尝试次数太多，请稍后再试。' : '身份证号或密码不对。';
-      $('signin-error').hidden = false;
-    }
-  });
+  // Not signed in: the portal's one sign-in page, which comes back here.
+  // Reports not yet sent stay queued on the device and go first on return.
+  function signInPage() {
+    location.replace('/?next=' + encodeURIComponent(location.pathname));
+  }
 
   // For tests and the curious: is every report acknowledged?
   window.yjLearn = { flush, queued: loadQ, idle: () => !inflight && !loadQ() };

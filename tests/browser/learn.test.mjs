@@ -47,11 +47,13 @@ async function open(ctx, m) {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${d.url}/learn/1`);
-  await page.waitForSelector('#signin:not([hidden]), #lesson:not([hidden])');
-  if (await page.isVisible('#signin')) {
-    await page.fill('#id-number', m.id);
-    await page.fill('#password', m.password);
-    await page.click('#signin-form button[type=submit]');
+  // Not signed in: the portal's one sign-in page, then back to the lesson.
+  await page.waitForSelector('#form-member, #lesson:not([hidden])');
+  if (new URL(page.url()).pathname === '/') {
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/learn/1');
+    await page.fill('#m-id', m.id);
+    await page.fill('#m-password', m.password);
+    await page.click('#form-member button[type=submit]');
     await page.waitForSelector('#lesson:not([hidden])');
   }
   return page;

@@ -76,7 +76,7 @@
   }
 
   function show(section) {
-    for (const id of ['signin', 'lobby', 'room', 'done']) $(id).hidden = id !== section;
+    for (const id of ['lobby', 'room', 'done']) $(id).hidden = id !== section;
     $('bar').hidden = section !== 'room';
   }
 
@@ -155,35 +155,11 @@
   }
 
   // ------------------------------------------------------------------
-  // sign-in
+  // sign-in: the portal's one sign-in page (same identity-number tidying,
+  // check-digit hint and messages everywhere), which comes back here.
 
-  let signinMode = 'password';
-  function setMode(mode) {
-    signinMode = mode;
-    for (const b of document.querySelectorAll('.meet-tabs button')) b.setAttribute('aria-selected', String(b.dataset.mode === mode));
-    $('account-label').textContent = mode === 'admin' ? '管理员用户名' : '身份证号';
-    $('secret-label').textContent = mode === 'code' ? '登录码（向支部管理员索取）' : '密码';
-    $('secret').type = mode === 'code' ? 'text' : 'password';
-    $('secret').inputMode = mode === 'code' ? 'numeric' : 'text';
-  }
-
-  async function signIn(ev) {
-    ev.preventDefault();
-    const account = $('account').value.trim().toUpperCase();
-    const secret = $('secret').value.trim();
-    const body = signinMode === 'admin' ? { username: $('account').value.trim(), password: secret }
-      : signinMode === 'code' ? { id_number: account, code: secret }
-      : { id_number: account, password: secret };
-    $('signin-error').textContent = '';
-    const r = await api('/api/v1/session', { method: 'POST', body });
-    if (r.status === 201) {
-      state.session = r.json;
-      await loadMeeting();
-    } else if (r.status === 429) {
-      $('signin-error').textContent = '尝试次数太多，请稍后再试。';
-    } else {
-      $('signin-error').textContent = '账号、密码或登录码不正确。';
-    }
+  function signInPage() {
+    location.replace('/?next=' + encodeURIComponent(location.pathname));
   }
 
   // ------------------------------------------------------------------
@@ -191,7 +167,7 @@
 
   async function loadMeeting() {
     const r = await api(`/api/v1/meetings/${state.meetingId}`);
-    if (r.status === 401) { show('signin'); return; }
+    if (r.status === 401) { signInPage(); return; }
     if (r.status !== 200) { finish('找不到会议', '会议不存在，或您没有受到邀请。'); return; }
     const m = r.json;
     state.meeting = m;
@@ -560,10 +536,6 @@
   function init() {
     const m = /^\/meet\/(\d+)\/?$/.exec(location.pathname);
     state.meetingId = m ? Number(m[1]) : 0;
-    for (const b of document.querySelectorAll('.meet-tabs button')) b.addEventListener('click', () => setMode(b.dataset.mode));
-    $('signin-form').addEventListener('submit', (e) => signIn(e).catch(() => {
-      $('signin-error').textContent = '无法连接服务器，请检查网络。';
-    }));
     $('join').addEventListener('click', enterRoom);
     $('btn-mic').addEventListener('click', () => setMic(!state.micOn));
     $('btn-cam').addEventListener('click', () => setCam(!state.camOn));
@@ -590,8 +562,7 @@
         state.session = r.json;
         return loadMeeting();
       }
-      setMode('password');
-      show('signin');
+      signInPage();
       return null;
     }).catch(() => setStatus('无法连接服务器，请检查网络后刷新。', 'warn'));
   }
