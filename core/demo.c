@@ -84,10 +84,14 @@ static const char *demo_title(const char *source)
     static const struct {
         const char *source, *title;
     } titles[] = {
-        {"demo-meeting-1", "十月支部党员大会"},  {"demo-meeting-2", "十一月支部党员大会"},
-        {"demo-meeting-3", "社区党支部主题党日"}, {"demo-meeting-4", "党小组学习会"},
-        {"demo-lesson-1", "学习党章：总纲"},     {"demo-lesson-2", "基层党组织工作条例"},
-        {"demo-broadcast-1", "县委党课直播（集中收看）"}, {"demo-manual-1", "志愿服务（补录）"},
+        {"demo-meeting-1", "十月支部党员大会"},
+        {"demo-meeting-2", "十一月支部党员大会"},
+        {"demo-meeting-3", "社区党支部主题党日"},
+        {"demo-meeting-4", "党小组学习会"},
+        {"demo-lesson-1", "学习党章：总纲"},
+        {"demo-lesson-2", "基层党组织工作条例"},
+        {"demo-broadcast-1", "县委党课直播（集中收看）"},
+        {"demo-manual-1", "志愿服务（补录）"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(titles); i++)
         if (strcmp(source, titles[i].source) == 0)

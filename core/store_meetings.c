@@ -408,25 +408,29 @@ json_t *yj_store_meeting_attendance(yj_store_t *st, const char *org_path, int64_
     sqlite3_stmt *s = yj_db_query(
         db,
         "SELECT m.id, m.title, m.start_at, o.code, o.name, "
-        "(SELECT count(*) FROM members me WHERE " INVITED("me.id_number") "), "
-        "(SELECT count(DISTINCT a.member_id) FROM attendance a WHERE a.meeting_id = m.id), "
-        "(SELECT count(*) FROM meeting_results r WHERE r.meeting_id = m.id AND r.minutes > 0) "
-        "FROM meetings m JOIN orgs o ON o.id = m.org_id "
-        "WHERE substr(o.path, 1, length(?1)) = ?1 AND m.status = 'ended' "
-        "AND m.start_at >= ?2 AND m.start_at < ?3 ORDER BY m.start_at, m.id LIMIT 5000",
+        "(SELECT count(*) FROM members me WHERE " INVITED(
+            "me.id_number") "), "
+                            "(SELECT count(DISTINCT a.member_id) FROM attendance a WHERE "
+                            "a.meeting_id = m.id), "
+                            "(SELECT count(*) FROM meeting_results r WHERE r.meeting_id = m.id AND "
+                            "r.minutes > 0) "
+                            "FROM meetings m JOIN orgs o ON o.id = m.org_id "
+                            "WHERE substr(o.path, 1, length(?1)) = ?1 AND m.status = 'ended' "
+                            "AND m.start_at >= ?2 AND m.start_at < ?3 ORDER BY m.start_at, m.id "
+                            "LIMIT 5000",
         "sII", org_path, from, to);
     if (!s)
         return NULL;
     json_t *arr = json_array();
     while (sqlite3_step(s) == SQLITE_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:I,s:s,s:o,s:s,s:s,s:I,s:I,s:I}", "id",
-                           (json_int_t)sqlite3_column_int64(s, 0), "title", col_text(s, 1), "start",
-                           yj_json_time(sqlite3_column_int64(s, 2)), "org_code", col_text(s, 3),
-                           "org_name", col_text(s, 4), "invited",
-                           (json_int_t)sqlite3_column_int64(s, 5), "present",
-                           (json_int_t)sqlite3_column_int64(s, 6), "credited",
-                           (json_int_t)sqlite3_column_int64(s, 7)));
+        json_array_append_new(arr, json_pack("{s:I,s:s,s:o,s:s,s:s,s:I,s:I,s:I}", "id",
+                                             (json_int_t)sqlite3_column_int64(s, 0), "title",
+                                             col_text(s, 1), "start",
+                                             yj_json_time(sqlite3_column_int64(s, 2)), "org_code",
+                                             col_text(s, 3), "org_name", col_text(s, 4), "invited",
+                                             (json_int_t)sqlite3_column_int64(s, 5), "present",
+                                             (json_int_t)sqlite3_column_int64(s, 6), "credited",
+                                             (json_int_t)sqlite3_column_int64(s, 7)));
     sqlite3_reset(s);
     return json_pack("{s:o,s:o,s:o}", "meetings", arr, "from", yj_json_time(from), "to",
                      yj_json_time(to));
