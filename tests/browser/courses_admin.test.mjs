@@ -43,6 +43,9 @@ test('create a course, upload a 20 s video with a dropped connection, follow it 
   await p.goto(`${d.url}/courses.html`);
   await p.waitForSelector('#courses li');
   await checkPage(p, 'courses');
+  await p.setViewportSize(PHONE);
+  await checkPage(p, 'courses');
+  await p.setViewportSize(DESKTOP);
   await p.click('#new-course summary');
   await p.click('#cform button[type=submit]');
   await p.waitForSelector('#c-title-error:not([hidden])');
@@ -111,6 +114,8 @@ test('create a course, upload a 20 s video with a dropped connection, follow it 
   assert.deepEqual((await d.api(`/api/v1/lessons/${l.id}`, { token: qingshan })).json.orgs, []);
   await p.waitForSelector(`#lessons li[data-lesson="${l.id}"] .badge:has-text("未发布")`);
   await p.setViewportSize(PHONE);
+  await checkPage(p, 'courses-course');
+  await p.setViewportSize(DESKTOP);
   await checkPage(p, 'courses-course');
   await ctx.close();
 });

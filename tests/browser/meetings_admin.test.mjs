@@ -85,6 +85,9 @@ test('schedule, join from my meetings, end, report with present and absent per o
   await p.click('#m-found button:has-text("邀请")');
   await p.waitForSelector('#m-chosen li:has-text("许文杰")');
   await checkPage(p, 'meeting-form');
+  await p.setViewportSize(PHONE);
+  await checkPage(p, 'meeting-form');
+  await p.setViewportSize(DESKTOP);
   // A start in the past: refused next to the field, in Chinese.
   await p.fill('#m-start', shanghai(Date.now() - 2 * 3600e3));
   await p.click('#m-save');
@@ -123,6 +126,11 @@ test('schedule, join from my meetings, end, report with present and absent per o
     await m.page.goto(`${d.url}/my-meetings.html`);
     await m.page.waitForSelector(`#my-now li[data-meeting="${id}"] .btn-join`);
     await checkPage(m.page, 'my-meetings-before');
+    if (name === '张建国') {
+      await m.page.setViewportSize(DESKTOP);
+      await checkPage(m.page, 'my-meetings-before');
+      await m.page.setViewportSize(PHONE);
+    }
     await m.page.click(`#my-now li[data-meeting="${id}"] .btn-join`);
     await m.page.waitForURL(new RegExp(`/meet/${id}$`));
     await m.page.waitForSelector('#join:not([disabled])', WAIT);
@@ -249,5 +257,20 @@ test('change and cancel a meeting before it starts; the list at both sizes', asy
   assert.equal((await d.api(`/api/v1/meetings/${id}`, { token: qingshan })).status, 404);
   await p.waitForSelector('#list-ended li');
   await checkPage(p, 'meetings');
+  await admin.ctx.close();
+});
+
+test('a browser asking for a page that does not exist gets a page in words with a way home', async () => {
+  const admin = await signedIn(qingshan, PHONE, 'qingshan');
+  const resp = await admin.page.goto(`${d.url}/no-such-page.html`);
+  assert.equal(resp.status(), 404);
+  assert.match(resp.headers()['content-type'], /text\/html/);
+  await admin.page.waitForFunction(() => document.getElementById('home').getAttribute('href') === '/orgs.html');
+  assert.match(await admin.page.textContent('h1'), /没有这个页面/);
+  await checkPage(admin.page, 'not-found');
+  // An API client still gets JSON.
+  const r = await d.api('/no-such-page.html');
+  assert.equal(r.status, 404);
+  assert.equal(r.json.error.code, 'not_found');
   await admin.ctx.close();
 });
