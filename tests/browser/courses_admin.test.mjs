@@ -102,6 +102,14 @@ test('create a course, upload a 20 s video with a dropped connection, follow it 
   assert.match(await item.textContent(), /可以学习/);
   assert.match(await item.textContent(), /计 0\.75 学时/);
 
+  // The course's category, changed on the page.
+  await p.click('#course-edit');
+  await p.fill('#ec-category', '党章党规');
+  await p.click('dialog[open] button[type=submit]');
+  await p.waitForSelector('dialog[open]', { state: 'detached' });
+  assert.equal((await d.api(`/api/v1/courses/${courseId}`, { token: qingshan })).json.category, '党章党规');
+  await p.waitForFunction(() => /党章党规/.test(document.getElementById('course-meta').textContent));
+
   // Change the hours, then unpublish.
   await item.locator('button', { hasText: '修改' }).click();
   await p.fill('#e-hours', '30分钟');

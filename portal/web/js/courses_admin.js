@@ -26,6 +26,7 @@ async function main() {
   try { orgs = (await api('/api/v1/orgs')).orgs || []; } catch (e) { notice($('page-error'), apiWords(e)); }
   $('cform').addEventListener('submit', (ev) => { ev.preventDefault(); createCourse(); });
   $('uform').addEventListener('submit', (ev) => { ev.preventDefault(); addLesson(); });
+  $('course-edit').addEventListener('click', editCourse);
   $('u-file').addEventListener('change', () => {
     const f = $('u-file').files[0];
     $('u-file-name').textContent = f ? `${f.name}（${mb(f.size)} MB）` : '';
@@ -153,6 +154,30 @@ async function editLesson(l) {
     return true;
   } });
   await loadCourse();
+}
+
+async function editCourse() {
+  const body = [
+    el('div', { class: 'field' }, el('label', { for: 'ec-title' }, t('crs.f.title')), el('input', { id: 'ec-title', type: 'text', value: course.title, maxlength: 200 }),
+      el('p', { id: 'ec-title-error', class: 'field-error', hidden: true })),
+    el('div', { class: 'field' }, el('label', { for: 'ec-category' }, t('crs.f.category')), el('input', { id: 'ec-category', type: 'text', value: course.category || '', maxlength: 50 }),
+      el('p', { id: 'ec-category-error', class: 'field-error', hidden: true })),
+    el('div', { class: 'field' }, el('label', { for: 'ec-description' }, t('crs.f.description')), el('textarea', { id: 'ec-description', rows: 3, maxlength: 2000 }, course.description || '')),
+  ];
+  const ok = await openDialog({ title: t('crs.edit_course'), body, submitKey: 'mtg.save', onSubmit: async () => {
+    const title = $('ec-title').value.trim();
+    if (!title) { fieldError('ec-title', t('crs.err.title')); return false; }
+    try {
+      await api('/api/v1/courses/' + course.id, { method: 'PATCH', body: {
+        title, category: $('ec-category').value.trim(), description: $('ec-description').value.trim() } });
+    } catch (e) {
+      if (e.field === 'title' || e.field === 'category') fieldError('ec-' + e.field, apiWords(e));
+      else notice($('page-error'), apiWords(e));
+      return false;
+    }
+    return true;
+  } });
+  if (ok) { await loadCourse(); await loadCourses(); }
 }
 
 async function unpublish(l) {
