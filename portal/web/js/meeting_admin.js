@@ -11,7 +11,10 @@ import { t } from './i18n.js';
 import { confirmDialog } from './dialog.js';
 import { busy, el, fill, initPage, notice, param } from './ui.js';
 import { hostName, meetingError, statusBadge, typeName, when } from './meetings_common.js';
-import qrcode from '/vendor/qrcode.mjs';
+
+// The QR code library (npm qrcode-generator, served at /vendor/): loaded
+// on its own, so the page still works (link and copy) if it is missing.
+const qrLib = import('/vendor/qrcode.mjs').then((m) => m.default).catch(() => null);
 
 const $ = (id) => document.getElementById(id);
 const id = param('id');
@@ -58,12 +61,15 @@ function draw() {
   const url = location.origin + m.join_url;
   $('m-url').value = url;
   if (qrFor !== url) {
-    const qr = qrcode(0, 'M');
-    qr.addData(url);
-    qr.make();
-    $('m-qr').src = qr.createDataURL(6, 4);
-    $('m-qr').alt = t('mtg.qr.alt', { url });
     qrFor = url;
+    qrLib.then((qrcode) => {
+      if (!qrcode) { $('m-qr').closest('figure').hidden = true; return; }
+      const qr = qrcode(0, 'M');
+      qr.addData(url);
+      qr.make();
+      $('m-qr').src = qr.createDataURL(6, 4);
+      $('m-qr').alt = t('mtg.qr.alt', { url });
+    });
   }
   const a = [];
   if (m.status !== 'ended') a.push(el('a', { class: 'btn btn-primary', href: m.join_url }, t('mtg.join')));

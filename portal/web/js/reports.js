@@ -39,7 +39,7 @@ async function main() {
     load();
   });
   window.addEventListener('yj-lang', draw);
-  window.addEventListener('resize', () => { for (const c of document.querySelectorAll('.chart')) echarts.getInstanceByDom(c)?.resize(); });
+  window.addEventListener('resize', () => { for (const c of document.querySelectorAll('.chart')) echarts?.getInstanceByDom(c)?.resize(); });
   await load();
 }
 
@@ -102,7 +102,7 @@ function reports() {
 
 function draw() {
   if (!data) return;
-  for (const c of document.querySelectorAll('.chart')) echarts.getInstanceByDom(c)?.dispose();
+  for (const c of document.querySelectorAll('.chart')) echarts?.getInstanceByDom(c)?.dispose();
   const list = reports();
   fill($('sections'), list.map((r) => el('section', { class: 'card report', id: 'rpt-' + r.key, dataset: { report: r.key } },
     el('h2', {}, r.title),
@@ -122,6 +122,7 @@ function draw() {
   for (const r of list) {
     const box = document.querySelector(`#rpt-${r.key} .chart`);
     if (!box) continue;
+    if (!echarts) { box.hidden = true; continue; } // no chart library: the tables still tell
     const chart = echarts.init(box, null, { renderer: 'svg' });
     const cat = { type: 'category', data: r.chart.labels, axisLabel: { fontSize: 14, color: '#1f1f1f', interval: 0, width: 110, overflow: 'truncate' }, inverse: r.chart.horizontal };
     const val = { type: 'value', name: r.chart.unit, nameTextStyle: { fontSize: 14, color: '#1f1f1f' }, axisLabel: { fontSize: 14, color: '#1f1f1f' } };
