@@ -148,7 +148,10 @@ test('three members meet through the page; leave, end, credits', async () => {
 
     // Stay past the threshold (6 s), then the third member leaves.
     await new Promise((res) => setTimeout(res, 4000));
+    // Leaving asks first (the page's dialog handler accepts).
+    const asked = c[2].page.waitForEvent('dialog');
     await c[2].page.click('#btn-leave');
+    assert.match((await asked).message(), /确定离开会议吗/);
     await c[2].page.waitForSelector('#done:not([hidden])');
     for (const x of c.slice(0, 2)) {
       await until(async () => {
