@@ -113,7 +113,7 @@ function draw() {
           style: `height:${r.chart.horizontal ? Math.max(200, 60 + 36 * r.chart.labels.length) : 320}px` })
         : el('p', { class: 'notice notice-info' }, t('rpt.empty')),
       el('div', {},
-        el('div', { class: 'table-wrap' }, el('table', { class: 'data cards' },
+        el('div', { class: 'table-wrap' }, el('table', { class: 'data compact' },
           el('thead', {}, el('tr', {}, r.columns.map((k) => el('th', { scope: 'col' }, t(k))))),
           el('tbody', {}, r.rows.map((row) => el('tr', {}, row.map((v, i) => i === 0
             ? el('th', { scope: 'row', class: 'lead', 'data-label': t(r.columns[i]) }, String(v))
