@@ -19,11 +19,14 @@ const qrLib = import('/vendor/qrcode.mjs').then((m) => m.default).catch(() => nu
 const $ = (id) => document.getElementById(id);
 const id = param('id');
 let m = null;
+let who = null;
 
 async function main() {
   const s = await requireSession();
+  who = s;
   initPage(s);
   if (!id) { notice($('page-error'), t('err.not_found')); $('page-loading').hidden = true; return; }
+  if (s.kind !== 'admin') document.querySelector('a[href="/meetings.html"]').href = '/my-meetings.html';
   $('m-copy').addEventListener('click', copy);
   window.addEventListener('yj-lang', draw);
   const done = param('done');
@@ -73,12 +76,14 @@ function draw() {
   }
   const a = [];
   if (m.status !== 'ended') a.push(el('a', { class: 'btn btn-primary', href: m.join_url }, t('mtg.join')));
-  if (m.status === 'scheduled') {
+  // Change and cancel are for administrators; end and the report for the host side.
+  const admin = who?.kind === 'admin' && m.you_host;
+  if (m.status === 'scheduled' && admin) {
     a.push(el('a', { class: 'btn', href: `/meetings.html?edit=${m.id}` }, t('mtg.edit')));
     a.push(el('button', { type: 'button', class: 'btn btn-danger-outline', onclick: cancel }, t('mtg.cancel')));
   }
-  if (m.status === 'live') a.push(el('button', { type: 'button', class: 'btn btn-danger-outline', onclick: end }, t('mtg.end')));
-  if (m.status !== 'scheduled') a.push(el('a', { class: 'btn', href: `/meeting-report.html?id=${m.id}` }, t('mtg.report')));
+  if (m.status === 'live' && m.you_host) a.push(el('button', { type: 'button', class: 'btn btn-danger-outline', onclick: end }, t('mtg.end')));
+  if (m.status !== 'scheduled' && m.you_host) a.push(el('a', { class: 'btn', href: `/meeting-report.html?id=${m.id}` }, t('mtg.report')));
   fill($('m-actions'), a);
   fill($('m-invited'),
     m.invited_orgs.map((o) => el('li', {}, t('mtg.invited.org', { name: o.name }))),
