@@ -168,6 +168,13 @@ int yj_member_csv_parse(const char *data, size_t len, int max_rows, GArray *rows
         }
         if (!bad)
             g_array_append_val(rows, ir);
+        else if ((ir.in.set & YJ_MF_ID_NUMBER) && !id_refused && !(ir.in.set & YJ_MF_NAME)) {
+            /* A bad row without a name: still checked against the database
+             * (nothing is written while any error exists), so that "name
+             * required for a new member" comes in the same answer. */
+            ir.check_only = true;
+            g_array_append_val(rows, ir);
+        }
         if (errors->len - errors_before >= YJ_IMPORT_MAX_ERRORS) {
             add_error(errors, row.line, NULL, "too_many_errors",
                       "more than %d errors; stopped reading at line %d", YJ_IMPORT_MAX_ERRORS,

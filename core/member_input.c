@@ -259,7 +259,7 @@ int yj_member_input_set(yj_member_input_t *in, yj_member_field_t f, const char *
         int today = yj_idnum_today();
         int v = atoi(d) * 10000 + atoi(d + 5) * 100 + atoi(d + 8);
         if (v > today)
-            return refuse(err, name, "invalid_date", "%s is in the future", name);
+            return refuse(err, name, "future_date", "%s is in the future", name);
         memcpy(dst, d, sizeof d);
         break;
     }

@@ -79,6 +79,28 @@ typedef struct {
     int minutes, days_ago;
 } demo_credit_t;
 
+/* What a person reads on the record for each demo source (the ledger's
+ * reason), as real meetings and lessons write their titles there. */
+static const char *demo_title(const char *source)
+{
+    static const struct {
+        const char *source, *title;
+    } titles[] = {
+        {"demo-meeting-1", "十月支部党员大会"},
+        {"demo-meeting-2", "十一月支部党员大会"},
+        {"demo-meeting-3", "社区党支部主题党日"},
+        {"demo-meeting-4", "党小组学习会"},
+        {"demo-lesson-1", "学习党章：总纲"},
+        {"demo-lesson-2", "基层党组织工作条例"},
+        {"demo-broadcast-1", "县委党课直播（集中收看）"},
+        {"demo-manual-1", "志愿服务（补录）"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(titles); i++)
+        if (strcmp(source, titles[i].source) == 0)
+            return titles[i].title;
+    return NULL;
+}
+
 static const demo_credit_t credits[] = {
     {0, "meeting", "demo-meeting-1", 90, 40},  {0, "lesson", "demo-lesson-1", 45, 30},
     {0, "lesson", "demo-lesson-2", 30, 12},    {1, "meeting", "demo-meeting-1", 90, 40},
@@ -134,7 +156,7 @@ static int insert_members(yj_db_t *db, const char *hash, char **ids)
                                             .minutes = c->minutes,
                                             .at = at,
                                             .by_whom = manual ? YJ_DEMO_ADMIN : "system",
-                                            .reason = manual ? "demo: volunteer service" : NULL},
+                                            .reason = demo_title(c->source)},
                              NULL);
         if (rc)
             return rc;

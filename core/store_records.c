@@ -684,6 +684,11 @@ static int import_tx(yj_db_t *db, void *ud)
         rc = YJ_EINVAL;
         goto out;
     }
+    for (size_t i = 0; i < a->n; i++)
+        if (a->rows[i].check_only) { /* the caller's parse found errors: write nothing */
+            rc = YJ_EINVAL;
+            goto out;
+        }
     for (size_t i = 0; i < a->n && rc == 0; i++) {
         if (action[i] == 1) {
             rc = yj_records_member_insert(db, &a->rows[i].in, org_ids[i], NULL);

@@ -155,6 +155,7 @@ int yj_store_member_each(yj_store_t *st, const char *root_path,
 typedef struct {
     int line;             /* CSV line for error reports */
     yj_member_input_t in; /* finished input */
+    bool check_only;      /* the row has errors already: only checked, never written */
 } yj_import_row_t;
 
 typedef struct {

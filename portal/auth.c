@@ -212,8 +212,13 @@ static int session_create(yj_req_t *req, void *ud)
 /* GET /api/v1/session */
 static int session_get(yj_req_t *req, void *ud)
 {
-    (void)ud;
-    return yj_req_reply_json(req, 200, principal_json(yj_req_principal(req)));
+    yj_app_t *app = ud;
+    json_t *j = principal_json(yj_req_principal(req));
+    /* The zone pages show times in ([portal] time_zone; times are UTC). */
+    json_object_set_new(
+        j, "time_zone",
+        json_string(yj_config_string(app->cfg, "portal", "time_zone", "Asia/Shanghai")));
+    return yj_req_reply_json(req, 200, j);
 }
 
 static const char *request_token(yj_req_t *req)

@@ -123,7 +123,37 @@ static int web_file(yj_req_t *req, void *ud)
         g_free(file);
         file = g_build_filename(app->web_dir, rel, "index.html", NULL);
     }
+    /* A person's browser asking for a page that is not there gets a page in
+     * words with a way home, not a JSON error. */
+    const char *accept = yj_req_header(req, "Accept");
+    if (!g_file_test(file, G_FILE_TEST_IS_REGULAR) && accept && strstr(accept, "text/html")) {
+        g_autofree char *nf = g_build_filename(app->web_dir, "404.html", NULL);
+        g_autofree char *html = NULL;
+        gsize len = 0;
+        if (g_file_get_contents(nf, &html, &len, NULL))
+            return yj_req_reply_data(req, 404, "text/html; charset=utf-8", html, len);
+    }
     return yj_req_reply_file(req, file, NULL, "no-cache");
+}
+
+/* Page libraries from npm (package.json), served from [portal] npm_dir. */
+static const struct {
+    const char *route, *file;
+} vendor[] = {
+    {"/vendor/echarts.min.js", "echarts/dist/echarts.min.js"},
+    {"/vendor/qrcode.mjs", "qrcode-generator/dist/qrcode.mjs"},
+};
+
+static int vendor_file(yj_req_t *req, void *ud)
+{
+    yj_app_t *app = ud;
+    for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++)
+        if (strcmp(yj_req_path(req), vendor[i].route) == 0) {
+            g_autofree char *file = g_build_filename(app->npm_dir, vendor[i].file, NULL);
+            return yj_req_reply_file(req, file, "text/javascript; charset=utf-8",
+                                     "public, max-age=86400");
+        }
+    return yj_req_reply_error(req, 404, "not_found", NULL, "no such file");
 }
 
 yj_portal_t *yj_portal_new(yj_app_t *app, yj_http_t *http, char **err)
@@ -152,8 +182,11 @@ yj_portal_t *yj_portal_new(yj_app_t *app, yj_http_t *http, char **err)
 int yj_portal_static(yj_app_t *app, yj_http_t *http)
 {
     int rc = yj_http_route(http, "GET", "/", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
-    rc |=
-        yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file, app);
+    for (size_t i = 0; i < G_N_ELEMENTS(vendor); i++)
+        rc |= yj_http_route(http, "GET", vendor[i].route, YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0,
+                            vendor_file, app);
+    rc |= yj_http_route(http, "GET", "/{path*}", YJ_ROUTE_PUBLIC | YJ_ROUTE_UNDOC, 0, web_file,
+                        app);
     return rc ? YJ_EINVAL : 0;
 }
 

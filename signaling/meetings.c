@@ -6,7 +6,11 @@
  * Routes (documented in docs/openapi/30-meetings.json):
  *   POST /api/v1/meetings                 schedule (administrators)
  *   GET  /api/v1/meetings                 list what the caller may see
+ *   GET  /api/v1/meetings/invitees?q=     members an administrator may invite
  *   GET  /api/v1/meetings/{id}            one meeting
+ *   GET  /api/v1/orgs/{code}/meetings/attendance  ended meetings with counts
+ *   PATCH /api/v1/meetings/{id}           edit before it starts (administrators)
+ *   DELETE /api/v1/meetings/{id}          cancel before it starts (administrators)
  *   POST /api/v1/meetings/{id}/start      host or administrator
  *   POST /api/v1/meetings/{id}/end        host or administrator
  *   GET  /api/v1/meetings/{id}/report     invited/present/absent per org
@@ -19,6 +23,7 @@
 #include "meeting_rooms.h"
 #include "core/log.h"
 #include "core/store_auth.h"
+#include "core/store_records.h"
 #include "signaling/store.h"
 #include "core/yj.h"
 
@@ -61,6 +66,8 @@ static bool visible(yj_meetings_t *M, yj_req_t *req, yj_meeting_info_t *m)
     }
     return true;
 }
+
+static bool host_only(yj_req_t *req, const yj_meeting_info_t *m);
 
 static json_t *meeting_out(yj_meetings_t *M, int64_t id, const yj_principal_t *p)
 {
@@ -147,15 +154,14 @@ static const char *opt_str(json_t *b, const char *key)
 /* ------------------------------------------------------------------ */
 /* handlers */
 
-/* POST /api/v1/meetings */
-static int meeting_create(yj_req_t *req, void *ud)
+/* Schedules (replace_id 0) or edits a meeting from the body b (borrowed).
+ * check_start: refuse a start in the past (a new meeting, or a new start). */
+static int meeting_write(yj_meetings_t *M, yj_req_t *req, json_t *b, int64_t replace_id,
+                         bool check_start)
 {
-    yj_meetings_t *M = ud;
     const yj_principal_t *me = yj_req_principal(req);
-    json_t *b = yj_req_json_body(req);
-    if (!b)
-        return 0;
-    yj_meeting_spec_t sp = {.by = me, .duration_minutes = 60, .threshold_percent = 50};
+    yj_meeting_spec_t sp = {
+        .by = me, .duration_minutes = 60, .threshold_percent = 50, .replace_id = replace_id};
     sp.title = opt_str(b, "title");
     if (!sp.title || !*sp.title || g_utf8_strlen(sp.title, -1) > 200)
         return yj_req_reply_error(req, 400, "invalid", "title",
@@ -177,6 +183,10 @@ static int meeting_create(yj_req_t *req, void *ud)
         return yj_req_reply_error(req, 400, "invalid", "start",
                                   "start must be an ISO-8601 time such as "
                                   "2026-12-01T09:00:00+08:00");
+    /* A minute of slack for the time the form took to send. */
+    if (check_start && sp.start_at < yj_now() - 60)
+        return yj_req_reply_error(req, 400, "start_in_past", "start",
+                                  "start lies in the past: choose a time from now on");
     if (!opt_int(req, b, "duration_minutes", 1, 1440, &sp.duration_minutes) ||
         !opt_int(req, b, "threshold_percent", 1, 100, &sp.threshold_percent))
         return 0;
@@ -220,14 +230,151 @@ static int meeting_create(yj_req_t *req, void *ud)
     g_free(value);
     if (rc == YJ_EINVAL)
         return yj_req_reply_error(req, 400, "invalid", field, "invalid meeting");
+    if (rc == YJ_ESTATE)
+        return yj_req_reply_error(req, 409, "meeting_started", NULL,
+                                  "this meeting has started or ended and can no longer be changed");
     if (rc)
         return rc;
-    yj_info("meetings", "%s scheduled meeting %" G_GINT64_FORMAT " \"%s\" for %s", me->username, id,
-            sp.title, sp.org_code);
+    yj_info("meetings", "%s %s meeting %" G_GINT64_FORMAT " \"%s\" for %s", me->username,
+            replace_id ? "changed" : "scheduled", id, sp.title, sp.org_code);
+    if (replace_id)
+        return yj_req_reply_json(req, 200, meeting_out(M, id, me));
     char loc[64];
     g_snprintf(loc, sizeof loc, "/api/v1/meetings/%" G_GINT64_FORMAT, id);
     yj_req_add_header(req, "Location", loc);
     return yj_req_reply_json(req, 201, meeting_out(M, id, me));
+}
+
+/* POST /api/v1/meetings */
+static int meeting_create(yj_req_t *req, void *ud)
+{
+    yj_meetings_t *M = ud;
+    json_t *b = yj_req_json_body(req);
+    if (!b)
+        return 0;
+    json_t *start = json_object_get(b, "start");
+    return meeting_write(M, req, b, 0, start && !json_is_null(start));
+}
+
+/* PATCH /api/v1/meetings/{id}: the fields given replace the current ones;
+ * orgs and members, when given, replace the whole invitation list. */
+static int meeting_patch(yj_req_t *req, void *ud)
+{
+    yj_meetings_t *M = ud;
+    yj_meeting_info_t m;
+    if (!visible(M, req, &m) || !host_only(req, &m))
+        return 0;
+    if (yj_req_principal(req)->kind != YJ_PRINCIPAL_ADMIN)
+        return yj_req_reply_error(req, 403, "forbidden", NULL,
+                                  "only an administrator may change a meeting");
+    json_t *b = yj_req_json_body(req);
+    if (!b)
+        return 0;
+    if (strcmp(m.status, "scheduled") != 0)
+        return yj_req_reply_error(req, 409, "meeting_started", NULL,
+                                  "this meeting has started or ended and can no longer be changed");
+    json_t *cur = yj_store_meeting_json(M->app->store, m.id);
+    if (!cur)
+        return YJ_EDB;
+    json_t *host = json_object_get(cur, "host");
+    const char *host_member = json_string_value(json_object_get(host, "id_number"));
+    json_t *orgs = json_array(), *members = json_array(), *x;
+    size_t i;
+    json_array_foreach(json_object_get(cur, "invited_orgs"), i, x)
+        json_array_append(orgs, json_object_get(x, "code"));
+    json_array_foreach(json_object_get(cur, "invited_members"), i, x)
+    {
+        const char *id = json_string_value(json_object_get(x, "id_number"));
+        if (!host_member || g_strcmp0(id, host_member) != 0)
+            json_array_append(members, json_object_get(x, "id_number"));
+    }
+    json_t *all =
+        json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:o}", "title", json_object_get(cur, "title"),
+                  "type", json_object_get(cur, "type"), "org_code",
+                  json_object_get(cur, "org_code"), "start", json_object_get(cur, "start"),
+                  "duration_minutes", json_object_get(cur, "duration_minutes"), "threshold_percent",
+                  json_object_get(cur, "threshold_percent"), "orgs", orgs, "members", members);
+    if (host_member)
+        json_object_set_new(all, "host_member", json_string(host_member));
+    else
+        json_object_set(all, "host_admin", json_object_get(host, "username"));
+    if (json_object_get(b, "host_admin") || json_object_get(b, "host_member")) {
+        json_object_del(all, "host_admin");
+        json_object_del(all, "host_member");
+    }
+    json_object_update(all, b);
+    json_t *start = json_object_get(b, "start");
+    int rc = meeting_write(M, req, all, m.id, start && !json_is_null(start));
+    json_decref(all);
+    json_decref(cur);
+    return rc;
+}
+
+/* DELETE /api/v1/meetings/{id}: cancel before it starts; nothing credited. */
+static int meeting_cancel(yj_req_t *req, void *ud)
+{
+    yj_meetings_t *M = ud;
+    yj_meeting_info_t m;
+    if (!visible(M, req, &m) || !host_only(req, &m))
+        return 0;
+    if (yj_req_principal(req)->kind != YJ_PRINCIPAL_ADMIN)
+        return yj_req_reply_error(req, 403, "forbidden", NULL,
+                                  "only an administrator may cancel a meeting");
+    int rc = yj_store_meeting_cancel(M->app->store, m.id);
+    if (rc == YJ_ESTATE)
+        return yj_req_reply_error(req, 409, "meeting_started", NULL,
+                                  "this meeting has started (or someone joined) and cannot be "
+                                  "cancelled; end it instead");
+    if (rc == YJ_ENOENT)
+        return yj_req_reply_error(req, 404, "not_found", "id", "no such meeting");
+    if (rc)
+        return rc;
+    yj_info("meetings", "%s cancelled meeting %" G_GINT64_FORMAT " \"%s\"",
+            yj_req_principal(req)->username, m.id, m.title);
+    return yj_req_reply_data(req, 204, NULL, "", 0);
+}
+
+/* GET /api/v1/meetings/invitees?q= */
+static int meeting_invitees(yj_req_t *req, void *ud)
+{
+    yj_meetings_t *M = ud;
+    const char *q = yj_req_query(req, "q");
+    if (!q || !*q || strlen(q) > 100)
+        return yj_req_reply_error(req, 400, "invalid", "q",
+                                  "q (a name or identity number, 1 to 100 bytes) is required");
+    g_autofree char *tidy = g_strstrip(g_ascii_strup(q, -1));
+    if (!*tidy)
+        return yj_req_reply_error(req, 400, "invalid", "q", "q must not be blank");
+    json_t *j = yj_store_meeting_invitees(M->app->store, yj_req_principal(req), tidy, 20);
+    return j ? yj_req_reply_json(req, 200, j) : YJ_EDB;
+}
+
+/* GET /api/v1/orgs/{code}/meetings/attendance?from=&to= — ended meetings
+ * of the subtree with invited/present/credited counts (default: the last
+ * 12 months); the page groups them by month in its time zone. */
+static int org_attendance(yj_req_t *req, void *ud)
+{
+    yj_meetings_t *M = ud;
+    const yj_principal_t *me = yj_req_principal(req);
+    yj_org_t o;
+    if (yj_store_org_get(M->app->store, yj_req_param(req, "code"), me->org_path, &o) != 0)
+        return yj_req_reply_error(req, 404, "not_found", "code",
+                                  "no such organisation in your organisation");
+    int64_t to = yj_now() + 1, from = to - 366 * 86400;
+    const char *fs = yj_req_query(req, "from"), *ts = yj_req_query(req, "to");
+    json_t *fj = fs ? json_string(fs) : NULL, *tj = ts ? json_string(ts) : NULL;
+    bool ok = (!fs || (fj && parse_time(fj, &from))) && (!ts || (tj && parse_time(tj, &to)));
+    json_decref(fj);
+    json_decref(tj);
+    if (!ok || to <= from || to - from > 5 * 366 * 86400)
+        return yj_req_reply_error(req, 400, "invalid", ok ? "to" : (fs ? "from" : "to"),
+                                  "from and to are ISO-8601 times, from before to, at most 5 "
+                                  "years apart");
+    json_t *j = yj_store_meeting_attendance(M->app->store, o.path, from, to);
+    if (!j)
+        return YJ_EDB;
+    json_object_set_new(j, "org_code", json_string(o.code));
+    return yj_req_reply_json(req, 200, j);
 }
 
 /* GET /api/v1/meetings?status=&limit=&offset= */
@@ -446,7 +593,15 @@ yj_meetings_t *yj_meetings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media
     int rc = 0;
     rc |= yj_http_route(http, "POST", "/api/v1/meetings", YJ_ROUTE_ADMIN, 0, meeting_create, M);
     rc |= yj_http_route(http, "GET", "/api/v1/meetings", YJ_ROUTE_AUTH, 0, meeting_list, M);
+    rc |= yj_http_route(http, "GET", "/api/v1/meetings/invitees", YJ_ROUTE_ADMIN, 0,
+                        meeting_invitees, M);
+    rc |= yj_http_route(http, "GET", "/api/v1/orgs/{code}/meetings/attendance", YJ_ROUTE_ADMIN, 0,
+                        org_attendance, M);
     rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}", YJ_ROUTE_AUTH, 0, meeting_get, M);
+    rc |= yj_http_route(http, "PATCH", "/api/v1/meetings/{id}", YJ_ROUTE_ADMIN, 0, meeting_patch,
+                        M);
+    rc |= yj_http_route(http, "DELETE", "/api/v1/meetings/{id}", YJ_ROUTE_ADMIN, 0, meeting_cancel,
+                        M);
     rc |= yj_http_route(http, "POST", "/api/v1/meetings/{id}/start", YJ_ROUTE_AUTH, 0,
                         meeting_start, M);
     rc |=

@@ -191,6 +191,8 @@ static int member_invitable(yj_db_t *db, const char *id, const yj_principal_t *b
     return rc;
 }
 
+static int status_of(yj_db_t *db, int64_t id, char *buf, size_t n);
+
 static int create_tx(yj_db_t *db, void *ud)
 {
     create_t *c = ud;
@@ -228,8 +230,34 @@ static int create_tx(yj_db_t *db, void *ud)
             return rc;
     }
 
-    sqlite3_stmt *s =
-        yj_db_stmt(db, "INSERT INTO meetings(org_id, title, type, start_at, duration_minutes, "
+    sqlite3_stmt *s;
+    if (sp->replace_id) {
+        /* An edit: only a meeting nobody has joined yet, and its
+         * invitations are replaced whole. */
+        char st[16];
+        if ((rc = status_of(db, sp->replace_id, st, sizeof st)))
+            return rc;
+        if (strcmp(st, "scheduled") != 0)
+            return YJ_ESTATE;
+        rc = yj_db_run(
+            db,
+            "UPDATE meetings SET org_id = ?2, title = ?3, type = ?4, start_at = ?5, "
+            "duration_minutes = ?6, threshold_percent = ?7, host_admin_id = nullif(?8, 0), "
+            "host_member_id = ?9 WHERE id = ?1 AND status = 'scheduled'",
+            "IIssIiiIs", sp->replace_id, org_id, sp->title, sp->type, sp->start_at,
+            sp->duration_minutes, sp->threshold_percent, host_admin,
+            host_admin ? NULL : sp->host_member);
+        if (rc)
+            return rc == YJ_EEXIST ? bad(c, YJ_EINVAL, "title", sp->title) : rc;
+        if ((rc = yj_db_run(db, "DELETE FROM meeting_orgs WHERE meeting_id = ?", "I",
+                            sp->replace_id)) ||
+            (rc = yj_db_run(db, "DELETE FROM meeting_members WHERE meeting_id = ?", "I",
+                            sp->replace_id)))
+            return rc;
+        c->id = sp->replace_id;
+        goto invitations;
+    }
+    s = yj_db_stmt(db, "INSERT INTO meetings(org_id, title, type, start_at, duration_minutes, "
                        "threshold_percent, host_admin_id, host_member_id, created_by, created_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s)
@@ -251,6 +279,7 @@ static int create_tx(yj_db_t *db, void *ud)
         return rc == YJ_EEXIST ? bad(c, YJ_EINVAL, "title", sp->title) : rc;
     c->id = sqlite3_last_insert_rowid(yj_db_handle(db));
 
+invitations:;
     size_t n_orgs = sp->n_orgs;
     const char *const *codes = sp->org_codes;
     const char *own[1] = {sp->org_code};
@@ -315,6 +344,100 @@ int yj_store_meeting_create(yj_store_t *st, const yj_meeting_spec_t *spec, int64
     else
         g_free(c.bad_value);
     return rc;
+}
+
+static int cancel_tx(yj_db_t *db, void *ud)
+{
+    int64_t id = *(int64_t *)ud;
+    char st[16];
+    int rc = status_of(db, id, st, sizeof st);
+    if (rc)
+        return rc;
+    /* Once anyone joined, attendance exists and must stay provable. */
+    sqlite3_stmt *s = yj_db_query(db, "SELECT 1 FROM attendance WHERE meeting_id = ?", "I", id);
+    if (!s)
+        return YJ_EDB;
+    bool joined = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_reset(s);
+    if (strcmp(st, "scheduled") != 0 || joined)
+        return YJ_ESTATE;
+    if ((rc = yj_db_run(db, "DELETE FROM meeting_orgs WHERE meeting_id = ?", "I", id)) ||
+        (rc = yj_db_run(db, "DELETE FROM meeting_members WHERE meeting_id = ?", "I", id)))
+        return rc;
+    return yj_db_run(db, "DELETE FROM meetings WHERE id = ? AND status = 'scheduled'", "I", id);
+}
+
+int yj_store_meeting_cancel(yj_store_t *st, int64_t id)
+{
+    return yj_store_write(st, cancel_tx, &id);
+}
+
+json_t *yj_store_meeting_invitees(yj_store_t *st, const yj_principal_t *by, const char *q,
+                                  int limit)
+{
+    yj_db_t *db = yj_store_reader(st);
+    if (!db || !by || by->kind != YJ_PRINCIPAL_ADMIN)
+        return NULL;
+    g_autofree char *like = g_strdup_printf("%%%s%%", q);
+    /* In the subtree: by part of the name or of the identity number.
+     * Elsewhere: only migrant members, and only by their full name or full
+     * identity number, so the search cannot list another county's members. */
+    sqlite3_stmt *s = yj_db_query(
+        db,
+        "SELECT me.id_number, me.name, o.code, o.name, me.migrant, "
+        "substr(o.path, 1, length(?1)) = ?1 AS mine FROM members me "
+        "JOIN orgs o ON o.id = me.org_id WHERE "
+        "(substr(o.path, 1, length(?1)) = ?1 AND (instr(me.name, ?2) > 0 "
+        "OR me.id_number LIKE ?3)) OR (me.migrant != 0 AND (me.name = ?2 OR me.id_number = ?2)) "
+        "ORDER BY mine DESC, o.path, me.name LIMIT ?4",
+        "sssi", by->org_path, q, like, limit);
+    if (!s)
+        return NULL;
+    json_t *arr = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id_number",
+                                             col_text(s, 0), "name", col_text(s, 1), "org_code",
+                                             col_text(s, 2), "org_name", col_text(s, 3), "migrant",
+                                             sqlite3_column_int(s, 4), "in_subtree",
+                                             sqlite3_column_int(s, 5)));
+    sqlite3_reset(s);
+    return json_pack("{s:o}", "members", arr);
+}
+
+json_t *yj_store_meeting_attendance(yj_store_t *st, const char *org_path, int64_t from, int64_t to)
+{
+    yj_db_t *db = yj_store_reader(st);
+    /* Per ended meeting of the subtree: how many were invited (as the
+     * report counts them), how many came, how many were credited. */
+    sqlite3_stmt *s = yj_db_query(
+        db,
+        "SELECT m.id, m.title, m.start_at, o.code, o.name, "
+        "(SELECT count(*) FROM members me WHERE " INVITED(
+            "me.id_number") "), "
+                            "(SELECT count(DISTINCT a.member_id) FROM attendance a WHERE "
+                            "a.meeting_id = m.id), "
+                            "(SELECT count(*) FROM meeting_results r WHERE r.meeting_id = m.id AND "
+                            "r.minutes > 0) "
+                            "FROM meetings m JOIN orgs o ON o.id = m.org_id "
+                            "WHERE substr(o.path, 1, length(?1)) = ?1 AND m.status = 'ended' "
+                            "AND m.start_at >= ?2 AND m.start_at < ?3 ORDER BY m.start_at, m.id "
+                            "LIMIT 5000",
+        "sII", org_path, from, to);
+    if (!s)
+        return NULL;
+    json_t *arr = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(arr, json_pack("{s:I,s:s,s:o,s:s,s:s,s:I,s:I,s:I}", "id",
+                                             (json_int_t)sqlite3_column_int64(s, 0), "title",
+                                             col_text(s, 1), "start",
+                                             yj_json_time(sqlite3_column_int64(s, 2)), "org_code",
+                                             col_text(s, 3), "org_name", col_text(s, 4), "invited",
+                                             (json_int_t)sqlite3_column_int64(s, 5), "present",
+                                             (json_int_t)sqlite3_column_int64(s, 6), "credited",
+                                             (json_int_t)sqlite3_column_int64(s, 7)));
+    sqlite3_reset(s);
+    return json_pack("{s:o,s:o,s:o}", "meetings", arr, "from", yj_json_time(from), "to",
+                     yj_json_time(to));
 }
 
 /* ------------------------------------------------------------------ */
@@ -823,6 +946,7 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
     GHashTable *att =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
     GHashTable *joins = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTable *first = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     sqlite3_stmt *s = yj_db_stmt(db, "SELECT member_id, joined_at, coalesce(left_at, ?2) "
                                      "FROM attendance WHERE meeting_id = ?1");
     if (s) {
@@ -840,6 +964,9 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
             g_hash_table_insert(
                 joins, g_strdup(mid),
                 GINT_TO_POINTER(GPOINTER_TO_INT(g_hash_table_lookup(joins, mid)) + 1));
+            int64_t *f = g_hash_table_lookup(first, mid);
+            if (!f || iv.from < *f)
+                g_hash_table_insert(first, g_strdup(mid), g_memdup2(&iv.from, sizeof iv.from));
         }
         sqlite3_reset(s);
     }
@@ -854,7 +981,7 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
     }
 
     json_t *orgs = json_array(), *org = NULL;
-    int n_inv = 0, n_present = 0, n_credited = 0;
+    int n_inv = 0, n_present = 0, n_credited = 0, n_late = 0;
     s = yj_db_stmt(db, "SELECT me.id_number, me.name, o.code, o.name, me.migrant "
                        "FROM members me JOIN orgs o ON o.id = me.org_id "
                        "WHERE EXISTS (SELECT 1 FROM meetings m WHERE m.id = ?1 AND " INVITED(
@@ -884,6 +1011,15 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
                 json_object_set_new(who, "joins",
                                     json_integer(GPOINTER_TO_INT(g_hash_table_lookup(joins, mid))));
                 json_object_set_new(who, "meets_threshold", json_boolean(secs >= threshold));
+                /* Late: first joined more than YJ_MEETING_LATE_SECONDS after
+                 * the later of the planned and the actual start. */
+                int64_t *f = g_hash_table_lookup(first, mid);
+                int64_t due = MAX(m.start_at, m.started_at);
+                json_object_set_new(who, "first_joined_at", yj_json_time(f ? *f : 0));
+                json_object_set_new(who, "late",
+                                    json_boolean(f && *f > due + YJ_MEETING_LATE_SECONDS));
+                if (f && *f > due + YJ_MEETING_LATE_SECONDS)
+                    n_late++;
                 json_object_set_new(who, "credited_minutes",
                                     ended && credited >= 0 ? json_integer(credited) : json_null());
                 if (credited > 0)
@@ -899,7 +1035,9 @@ json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now)
     g_hash_table_destroy(att);
     g_hash_table_destroy(joins);
     g_hash_table_destroy(credits);
-    return json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i},s:o}", "meeting", meeting, "as_of",
+    g_hash_table_destroy(first);
+    return json_pack("{s:o,s:o,s:{s:i,s:i,s:i,s:i,s:i},s:o,s:i}", "meeting", meeting, "as_of",
                      yj_json_time(to), "totals", "invited", n_inv, "present", n_present, "absent",
-                     n_inv - n_present, "credited", n_credited, "orgs", orgs);
+                     n_inv - n_present, "credited", n_credited, "late", n_late, "orgs", orgs,
+                     "late_after_seconds", YJ_MEETING_LATE_SECONDS);
 }

@@ -54,7 +54,11 @@ typedef struct {
     const char *const *member_ids; /* individually invited members */
     size_t n_members;
     const yj_principal_t *by; /* the scheduling administrator */
+    int64_t replace_id;       /* 0: create; else edit this scheduled meeting */
 } yj_meeting_spec_t;
+
+/* A member whose first join comes this long after the start is late. */
+#define YJ_MEETING_LATE_SECONDS 300
 
 /* Creates a meeting in one transaction. On a bad reference returns YJ_ENOENT
  * (unknown or unreachable org/member/admin) or YJ_EPERM (an org outside the
@@ -62,6 +66,26 @@ typedef struct {
  * and *bad_value a copy of the offending value (g_free). */
 int yj_store_meeting_create(yj_store_t *st, const yj_meeting_spec_t *spec, int64_t *id_out,
                             const char **bad_field, char **bad_value);
+
+/* With spec->replace_id set, yj_store_meeting_create edits that meeting
+ * instead (same checks; invitations replaced) and returns YJ_ESTATE once it
+ * has started or ended. */
+
+/* Cancels (deletes) a meeting that has not started and that nobody joined:
+ * nothing is credited. YJ_ESTATE when started, ended or joined; YJ_ENOENT. */
+int yj_store_meeting_cancel(yj_store_t *st, int64_t id);
+
+/* Members an administrator may invite matching q: in by's subtree by part
+ * of the name or identity number, elsewhere only migrant members by full
+ * name or identity number. {"members":[{id_number,name,org_code,org_name,
+ * migrant,in_subtree}]}; new reference or NULL. */
+json_t *yj_store_meeting_invitees(yj_store_t *st, const yj_principal_t *by, const char *q,
+                                  int limit);
+
+/* Attendance over time: the ended meetings of the org_path subtree that
+ * started in [from, to), each with invited, present and credited counts
+ * (at most 5000). {"meetings":[…],"from","to"}; new reference or NULL. */
+json_t *yj_store_meeting_attendance(yj_store_t *st, const char *org_path, int64_t from, int64_t to);
 
 /* What the signaling layer needs to decide who may do what. */
 typedef struct {
@@ -126,7 +150,8 @@ int yj_store_meeting_end(yj_store_t *st, int64_t id, int64_t at, const char *rea
 GArray *yj_store_meetings_recover(yj_store_t *st);
 
 /* The attendance report: invited, present and absent members per home
- * organisation with attended minutes (open intervals counted up to now).
+ * organisation with attended minutes, joins, first join and lateness (open
+ * intervals counted up to now).
  * New reference or NULL when the meeting is unknown. */
 json_t *yj_store_meeting_report(yj_store_t *st, int64_t id, int64_t now);
 

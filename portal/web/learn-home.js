@@ -31,17 +31,29 @@
       const detail = await get(`/api/v1/courses/${x.id}`);
       const items = detail.lessons.map((l) =>
         `<li><a class="title" href="/learn/${l.id}">${esc(l.title)}</a><br>` +
-        `${l.hours} 学时 · ${mmss(l.duration)}${l.completed ? ' · <span class="done">✓ 已完成</span>' : l.started ? ` · 学到 ${mmss(l.position)}` : ''}</li>`).join('');
+        `${fmtH(l.minutes)} 学时 · ${mmss(l.duration)}${l.completed ? ' · <span class="done">✓ 已完成</span>' : l.started ? ` · 学到 ${mmss(l.position)}` : ''}</li>`).join('');
       list.append(li(`<b>${esc(x.title)}</b> <span class="hint">${esc(x.category)}</span>` +
         `<p class="hint">${esc(x.description)}</p><ul class="list">${items}</ul>`));
     }
   }
 
+  // Hours with at most two decimals, from whole minutes.
+  const fmtH = (min) => String(Math.round((Number(min) || 0) / 60 * 100) / 100);
+
   async function load() {
     try {
+      // The signed-in home, and an administrator is not a learner.
+      const s = await fetch('/api/v1/session', { credentials: 'same-origin' });
+      if (s.ok) {
+        const who = await s.json();
+        $('home').href = who.kind === 'admin' ? '/orgs.html' : '/record.html';
+        if (who.kind === 'admin') { $('admin').hidden = false; return; }
+      }
       const me = await get('/api/v1/me/learning');
       $('me').hidden = false;
-      $('hours').textContent = me.lesson_hours;
+      $('hours').textContent = fmtH(me.lesson_minutes);
+      // Say plainly what this counts, beside the record's total.
+      $('hours-note').textContent = `只算课程学习。今年全部学时（含会议、集中收看、补录）共 ${fmtH(me.total_minutes)} 学时，见“我的记录”。`;
       const ip = $('in-progress');
       if (!me.in_progress.length) ip.append(li('没有学到一半的课时。'));
       for (const l of me.in_progress)
@@ -51,10 +63,10 @@
       if (!me.completed.length) done.append(li('还没有完成的课时。'));
       for (const l of me.completed)
         done.append(li(`<a class="title" href="/learn/${l.lesson_id}">${esc(l.title)}</a><br>` +
-          `<span class="done">✓ ${l.credited_minutes != null ? (l.credited_minutes / 60).toFixed(1) + ' 学时' : '已完成'}</span>`));
+          `<span class="done">✓ ${l.credited_minutes != null ? fmtH(l.credited_minutes) + ' 学时' : '已完成'}</span>`));
       await courses('');
     } catch (e) {
-      if (e.message === 'signin') $('signin').hidden = false;
+      if (e.message === 'signin') location.replace('/?next=/learn'); // the one sign-in page
       else { $('error').textContent = '暂时打不开，请稍后再试。'; $('error').hidden = false; }
     }
   }

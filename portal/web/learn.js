@@ -34,7 +34,7 @@
   const r3 = (x) => Math.round(x * 1000) / 1000;
 
   function show(id) {
-    for (const s of ['signin', 'lesson', 'processing']) $(s).hidden = s !== id;
+    for (const s of ['lesson', 'processing']) $(s).hidden = s !== id;
   }
   function fail(msg) {
     $('error').textContent = msg;
@@ -76,7 +76,7 @@
     $('watched').textContent = `已学 ${pc}%`;
   }
   function showCredit(completed) {
-    if (completed) $('credit').textContent = `✓ 已完成本课时，已计入 ${lesson.hours} 学时`;
+    if (completed) $('credit').textContent = `✓ 已完成本课时，已计入 ${Math.round(lesson.minutes / 60 * 100) / 100} 学时`;
   }
 
   async function flush() {
@@ -99,7 +99,7 @@
         showCredit(j.completed);
       } else if (res.status === 401) {
         requeue = true;
-        show('signin');
+        signInPage();
       } else if (res.status >= 500) {
         requeue = true;
       } else {
@@ -244,7 +244,7 @@
     } catch {
       return fail('网络不通，请稍后再试。');
     }
-    if (r.status === 401) return show('signin');
+    if (r.status === 401) return signInPage();
     if (r.status === 404 || !lessonId) return fail('没有找到这节课，或这节课不是给您所在组织的。');
     if (!r.ok) return fail('暂时打不开这节课，请稍后再试。');
     lesson = await r.json();
@@ -263,7 +263,7 @@
     const goal = Math.round(lesson.threshold * 100);
     $('meter-goal').style.left = goal + '%';
     $('rule').textContent = member
-      ? `看满 ${goal}%（${mmss(lesson.needed)}）计入 ${lesson.hours} 学时；快进跳过的部分不算。`
+      ? `看满 ${goal}%（${mmss(lesson.needed)}）计入 ${Math.round(lesson.minutes / 60 * 100) / 100} 学时；快进跳过的部分不算。`
       : '管理员预览：不记录进度。';
     if (lesson.poster_path) video.poster = lesson.poster_path;
     attach(lesson.hls_path);
@@ -282,20 +282,11 @@
     $('net').hidden = navigator.onLine;
   }
 
-  $('signin-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const res = await fetch('/api/v1/session', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, credentials: 'same-origin',
-      body: JSON.stringify({ id_number: $('id-number').value.trim().toUpperCase(), password: $('password').value }),
-    }).catch(() => null);
-    if (res && res.ok) {
-      $('signin-error').hidden = true;
-      load();
-    } else {
-      $('signin-error').textContent = res && res.status === 429 ? '尝试次数太多，请稍后再试。' : '身份证号或密码不对。';
-      $('signin-error').hidden = false;
-    }
-  });
+  // Not signed in: the portal's one sign-in page, which comes back here.
+  // Reports not yet sent stay queued on the device and go first on return.
+  function signInPage() {
+    location.replace('/?next=' + encodeURIComponent(location.pathname));
+  }
 
   // For tests and the curious: is every report acknowledged?
   window.yjLearn = { flush, queued: loadQ, idle: () => !inflight && !loadQ() };

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { browserTest } from '../lib/browser.mjs';
+import { checkPage, PHONE, DESKTOP } from '../lib/layout.mjs';
 import { addMember, loginMember, idNumber, waitLesson } from '../lib/vod.mjs';
 
 let d, browser, admin, alice, bob;
@@ -42,11 +43,13 @@ async function open(ctx, m) {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${d.url}/learn/1`);
-  await page.waitForSelector('#signin:not([hidden]), #lesson:not([hidden])');
-  if (await page.isVisible('#signin')) {
-    await page.fill('#id-number', m.id);
-    await page.fill('#password', m.password);
-    await page.click('#signin-form button[type=submit]');
+  // Not signed in: the portal's one sign-in page, then back to the lesson.
+  await page.waitForSelector('#form-member, #lesson:not([hidden])');
+  if (new URL(page.url()).pathname === '/') {
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/learn/1');
+    await page.fill('#m-id', m.id);
+    await page.fill('#m-password', m.password);
+    await page.click('#form-member button[type=submit]');
     await page.waitForSelector('#lesson:not([hidden])');
   }
   return page;
@@ -172,9 +175,31 @@ test('"my learning" lists the completed lesson, its hours and the course', async
   assert.match(await page.textContent('#completed'), /第一课：如何断点续学[\s\S]*✓ 0\.5 学时/);
   await page.waitForSelector('#courses a.title');
   assert.match(await page.textContent('#courses'), /远教平台入门（示例课程）[\s\S]*✓ 已完成/);
+  // It says what its total counts, and home is the member's own record.
+  assert.match(await page.textContent('#hours-note'), /只算课程学习/);
+  assert.equal(await page.getAttribute('#home', 'href'), '/record.html');
+  for (const vp of [PHONE, DESKTOP]) {
+    await page.setViewportSize(vp);
+    await checkPage(page, 'learn-home');
+  }
   // Tapping the lesson opens the player.
   await page.click('#courses a.title');
   await page.waitForSelector('#lesson:not([hidden])');
   assert.match(page.url(), /\/learn\/1$/);
+  await checkPage(page, 'learn-player');
+  await page.setViewportSize(PHONE);
+  await checkPage(page, 'learn-player');
+  await ctx.close();
+});
+
+test('an administrator opening /learn is pointed at their own pages, not told to sign in', async () => {
+  const ctx = await browser.newContext();
+  await ctx.addCookies([{ name: 'yj_session', value: await d.login('qingshan'), url: d.url }]);
+  const page = await ctx.newPage();
+  await page.goto(`${d.url}/learn`);
+  await page.waitForSelector('#admin:not([hidden])');
+  assert.ok(await page.isHidden('#signin'));
+  assert.equal(await page.getAttribute('#admin a', 'href'), '/courses.html');
+  assert.equal(await page.getAttribute('#home', 'href'), '/orgs.html');
   await ctx.close();
 });

@@ -79,18 +79,20 @@ test('three members meet through the page; leave, end, credits', async () => {
   assert.equal(r.status, 201, r.text);
   const id = r.json.id;
 
-  // The first member signs in through the page's form with a one-time code.
+  // The first member, not signed in, is sent to the portal's one sign-in
+  // page, signs in with a one-time code, and comes back to the meeting.
   const ctx0 = await browser.newContext();
   const page0 = await ctx0.newPage();
   page0.on('dialog', (dlg) => dlg.accept());
   page0.on('console', (msg) => { if (msg.type() === 'error') console.log('[青山一]', msg.text()); });
   await page0.goto(`${d.url}/meet/${id}`);
-  await page0.waitForSelector('#signin:not([hidden])');
+  await page0.waitForURL((u) => u.pathname === '/' && u.searchParams.get('next') === `/meet/${id}`);
   const code = (await d.api(`/api/v1/members/${members[0].id_number}/login-code`, { method: 'POST', token: admin, body: {} })).json.code;
-  await page0.click('button[data-mode=code]');
-  await page0.fill('#account', members[0].id_number);
-  await page0.fill('#secret', code);
-  await page0.click('#signin-form button[type=submit]');
+  await page0.check('#form-member input[name=method][value=code]');
+  await page0.fill('#m-id', members[0].id_number.toLowerCase());
+  await page0.fill('#m-code', code);
+  await page0.click('#form-member button[type=submit]');
+  await page0.waitForURL(new RegExp(`/meet/${id}$`));
   await page0.waitForSelector('#join:not([disabled])', { timeout: 15000 });
   assert.match(await page0.textContent('#title'), /浏览器测试会议/);
   await page0.click('#join');
@@ -133,7 +135,10 @@ test('three members meet through the page; leave, end, credits', async () => {
 
     // Stay past the threshold (6 s), then the third member leaves.
     await new Promise((res) => setTimeout(res, 4000));
+    // Leaving asks first (the page's dialog handler accepts).
+    const asked = c[2].page.waitForEvent('dialog');
     await c[2].page.click('#btn-leave');
+    assert.match((await asked).message(), /确定离开会议吗/);
     await c[2].page.waitForSelector('#done:not([hidden])');
     for (const x of c.slice(0, 2)) {
       await until(async () => {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SRC } from '../lib/daemon.mjs';
 import { browserTest } from '../lib/browser.mjs';
+import { checkPage } from '../lib/layout.mjs';
 
 const WEB = join(SRC, 'portal/web');
 const TOWNSHIP_BRANCH = '33010101'; // 青山村党支部, under qingshan's 330101
@@ -48,6 +49,8 @@ function wrongCheck(id) {
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+  // Every page: controls on screen at a phone width, text ≥ 14 px, AA contrast.
+  await checkPage(page, 'portal-' + name);
 }
 
 // Pages open right now, for a screenshot and their text when a step fails.

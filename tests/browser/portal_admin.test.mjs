@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SRC } from '../lib/daemon.mjs';
 import { browserTest } from '../lib/browser.mjs';
+import { checkPage } from '../lib/layout.mjs';
 import { checkChar } from '../lib/idnum.mjs';
 
 const WAIT = { timeout: 30000 };
@@ -48,6 +49,8 @@ after(() => {
 
 async function shot(page, name) {
   await page.screenshot({ path: join(shots, name + '.png'), fullPage: true });
+  // Every page: controls on screen at a phone width, text ≥ 14 px, AA contrast.
+  await checkPage(page, 'portal-admin-' + name);
 }
 
 /** A page signed in as qingshan (by cookie: the sign-in page has its own
@@ -220,7 +223,7 @@ test('manual credit and correction: reason required, confirmation, totals refres
     assert.equal(credit.minutes, 90);
     assert.equal(credit.by_whom, 'qingshan');
     assert.equal(after.total_minutes, before.total_minutes + 90);
-    const hoursText = (m) => String(Math.round(m / 6) / 10);
+    const hoursText = (m) => String(Math.round(m / 60 * 100) / 100); // at most two decimals
     assert.equal(await page.textContent('#total-all'), `累计 ${hoursText(after.total_minutes)} 小时`);
     assert.notEqual(await page.textContent('#total-all'), totalBefore);
 

@@ -430,3 +430,19 @@ test('export: UTF-8 with BOM, English header, the subtree; re-import round-trips
   assert.equal(again.json.created, 0);
   assertError(await d.api('/api/v1/orgs/33010201/members/export', { token: qs }), 404, 'not_found');
 });
+
+test('import: a new member without a name is reported with the row\'s other errors in one answer; a future date says so', async () => {
+  const ids = manyIds(2, 700);
+  const text = csvOf([
+    `${ids[0]},,33010101,,gold,0,`,
+    `${ids[1]},己,33010101,,full,0,`,
+  ], 'id_number,name,org_code,phone,status,migrant,location');
+  let r = await postCsv('330101', text);
+  assert.equal(r.status, 400, r.text);
+  const lines = r.json.error.rows.map((x) => `${x.line}:${x.field}:${x.code}`).sort();
+  assert.deepEqual(lines, ['2:name:missing_field', '2:status:invalid_status']);
+  assert.equal((await get(`/api/v1/members/${ids[1]}`)).status, 404, 'nothing imported');
+  r = await postCsv('330101', csvOf([`${ids[1]},己,33010101,2999-01-01`], 'id_number,name,org_code,joined_on'));
+  assert.equal(r.status, 400, r.text);
+  assert.deepEqual(r.json.error.rows.map((x) => `${x.line}:${x.field}:${x.code}`), ['2:joined_on:future_date']);
+});

@@ -303,6 +303,105 @@ static void recovery_closes_at_alive_time(void **state)
     g_array_unref(live);
 }
 
+/* An edit replaces fields and invitations while scheduled; a cancel removes
+ * a meeting nobody joined; both are refused once it is live. Lateness and
+ * the attendance counts come from the same intervals. */
+static void edit_cancel_late_and_counts(void **state)
+{
+    fx_t *f = *state;
+    const char *orgs[] = {"33010101", "33010102"};
+    const char *mems[] = {"330102199001010044"};
+    int64_t id = schedule(f, &f->qingshan, "330101", orgs, 2, mems, 1, 10, 50);
+    assert_true(id > 0);
+
+    const char *one[] = {"33010102"};
+    yj_meeting_spec_t sp = {
+        .title = "改过的会",
+        .type = "group",
+        .org_code = "330101",
+        .start_at = yj_now() + 3600,
+        .duration_minutes = 20,
+        .threshold_percent = 40,
+        .host_admin = "qingshan",
+        .org_codes = one,
+        .n_orgs = 1,
+        .member_ids = mems,
+        .n_members = 1,
+        .by = &f->qingshan,
+        .replace_id = id,
+    };
+    int64_t got = 0;
+    assert_int_equal(yj_store_meeting_create(f->st, &sp, &got, NULL, NULL), 0);
+    assert_int_equal(got, id);
+    json_t *j = yj_store_meeting_json(f->st, id);
+    assert_string_equal(json_string_value(json_object_get(j, "title")), "改过的会");
+    assert_int_equal(json_integer_value(json_object_get(j, "duration_minutes")), 20);
+    assert_int_equal(json_array_size(json_object_get(j, "invited_orgs")), 1);
+    assert_int_equal(json_array_size(json_object_get(j, "invited_members")), 1);
+    json_decref(j);
+    assert_false(yj_store_meeting_invited(f->st, id, "330101199001010011")); /* 青山村: no longer */
+    assert_true(yj_store_meeting_invited(f->st, id, "330101199001010033")); /* 竹林村 */
+
+    /* Invitees: part of a name in the subtree; a migrant elsewhere only in full. */
+    j = yj_store_meeting_invitees(f->st, &f->qingshan, "青山", 20);
+    assert_int_equal(json_array_size(json_object_get(j, "members")), 2);
+    json_decref(j);
+    j = yj_store_meeting_invitees(f->st, &f->qingshan, "河畔", 20);
+    assert_int_equal(json_array_size(json_object_get(j, "members")), 0);
+    json_decref(j);
+    j = yj_store_meeting_invitees(f->st, &f->qingshan, "河畔丁", 20);
+    assert_int_equal(json_array_size(json_object_get(j, "members")), 1);
+    json_decref(j);
+    j = yj_store_meeting_invitees(f->st, &f->qingshan, "新桥戊", 20); /* not a migrant */
+    assert_int_equal(json_array_size(json_object_get(j, "members")), 0);
+    json_decref(j);
+
+    /* Live: no edit, no cancel. One member on time, one late. */
+    int64_t t0 = yj_now() + 3600, a, b;
+    assert_int_equal(yj_store_attendance_join(f->st, id, "330101199001010033", NULL, t0, &a), 0);
+    sp.title = "再改";
+    assert_int_equal(yj_store_meeting_create(f->st, &sp, NULL, NULL, NULL), YJ_ESTATE);
+    assert_int_equal(yj_store_meeting_cancel(f->st, id), YJ_ESTATE);
+    json_t *r = yj_store_meeting_report(f->st, id, t0 + 600);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"), "late")), 0);
+    json_decref(r);
+    assert_int_equal(yj_store_attendance_join(f->st, id, "330101199001010033", NULL, t0 + 1, &b),
+                     0);
+    /* The migrant member comes 400 s after the start: late. */
+    int64_t c;
+    assert_int_equal(yj_store_attendance_join(f->st, id, "330102199001010044", NULL, t0 + 400, &c),
+                     0);
+    r = yj_store_meeting_report(f->st, id, t0 + 600);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "totals"), "late")), 1);
+    json_decref(r);
+    assert_int_equal(yj_store_attendance_leave(f->st, c, t0 + 900), 0);
+    assert_int_equal(yj_store_attendance_leave(f->st, a, t0 + 900), 0);
+    assert_int_equal(yj_store_attendance_leave(f->st, b, t0 + 900), 0);
+    assert_int_equal(yj_store_meeting_end(f->st, id, t0 + 1200, "host", NULL), 0);
+    r = yj_store_meeting_report(f->st, id, t0 + 1200);
+    json_int_t invited =
+        json_integer_value(json_object_get(json_object_get(r, "totals"), "invited"));
+    json_decref(r);
+    j = yj_store_meeting_attendance(f->st, f->qingshan.org_path, t0 - 10, t0 + 10);
+    json_t *row = json_array_get(json_object_get(j, "meetings"), 0);
+    assert_non_null(row);
+    assert_true(invited > 1);
+    assert_int_equal(json_integer_value(json_object_get(row, "invited")), invited);
+    assert_int_equal(json_integer_value(json_object_get(row, "present")), 2);
+    assert_int_equal(json_integer_value(json_object_get(row, "credited")), 2);
+    json_decref(j);
+    j = yj_store_meeting_attendance(f->st, f->qingshan.org_path, t0 + 10, t0 + 20);
+    assert_int_equal(json_array_size(json_object_get(j, "meetings")), 0);
+    json_decref(j);
+
+    /* A second meeting: cancelled before anyone joined, then gone. */
+    int64_t other = schedule(f, &f->qingshan, "330101", orgs, 1, NULL, 0, 10, 50);
+    assert_int_equal(yj_store_meeting_cancel(f->st, other), 0);
+    yj_meeting_info_t m;
+    assert_int_equal(yj_store_meeting_info(f->st, other, &m), YJ_ENOENT);
+    assert_int_equal(yj_store_meeting_cancel(f->st, other), YJ_ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +410,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(invitations, setup, teardown),
         cmocka_unit_test_setup_teardown(attendance_and_credit, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_closes_at_alive_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(edit_cancel_late_and_counts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

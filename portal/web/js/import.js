@@ -87,7 +87,7 @@ async function readText(file) {
 
 function reasonText(row) {
   if (row.code && has('reason.' + row.code)) return t('reason.' + row.code);
-  return row.message || t('reason.generic');
+  return t('reason.generic');
 }
 
 function fieldText(field) {
@@ -131,7 +131,8 @@ function drawOutcome() {
   const cell = (key, content, cls = null) => el('td', { 'data-label': t(key), class: cls }, content);
   fill(body, rows.map((r) => {
     const reason = reasonText(r);
-    const detail = r.message && r.message !== reason ? el('span', { class: 'detail' }, r.message) : null;
+    // The server's own (English) words only for an English page.
+    const detail = lang() === 'en' && r.message && r.message !== reason ? el('span', { class: 'detail' }, r.message) : null;
     const raw = r.line && state.lines[r.line - 1] !== undefined ? state.lines[r.line - 1] : '';
     return el('tr', { 'data-line': r.line ?? '' },
       cell('import.col.line', r.line ? t('import.line', { n: r.line }) : t('common.none'), 'lead nowrap'),

@@ -23,7 +23,7 @@ const TEXT_CHARS = 100; // the server's limit for a name, in characters
 const CODE_MAX = 32;
 
 function reasonText(e) {
-  return e.code && has('reason.' + e.code) ? t('reason.' + e.code) : e.message;
+  return e.code && has('reason.' + e.code) ? t('reason.' + e.code) : t('reason.invalid');
 }
 
 function field(id, labelKey, hintKey, attrs = {}) {

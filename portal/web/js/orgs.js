@@ -14,6 +14,7 @@ import { el, errorText, fill, initPage, notice, param } from './ui.js';
 import { normaliseId } from './idnumber.js';
 import { loginCodeDialog } from './logincode.js';
 import { setupOrgAdmin } from './org_admin.js';
+import { addMemberDialog } from './member_add.js';
 
 const PAGE = 20;
 const TOP = 5;
@@ -242,6 +243,13 @@ async function main() {
   if (s.kind !== 'admin') { location.replace('/record.html'); return; }
   wireMembers();
   orgAdmin = setupOrgAdmin(state, reloadTree);
+  document.getElementById('member-add').addEventListener('click', async () => {
+    const m = await addMemberDialog(state.orgs, state.code);
+    if (!m) return;
+    notice(document.getElementById('member-added'), [t('madd.done', { name: m.name }), ' ',
+      el('a', { href: '/record.html?id=' + seg(m.id_number) }, t('madd.open_record'))], 'ok');
+    loadMembers();
+  });
   window.addEventListener('yj-lang', () => { drawTree(); drawHead(); drawSummary(); drawMembers(); });
   try {
     const r = await api('/api/v1/orgs');

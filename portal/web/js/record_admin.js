@@ -33,7 +33,7 @@ const EDIT_IDS = {
 /** Words for an API error about one field: the dictionary's reason for its
  *  code when there is one, else the server's message. */
 function reasonText(e) {
-  return e.code && has('reason.' + e.code) ? t('reason.' + e.code) : e.message;
+  return e.code && has('reason.' + e.code) ? t('reason.' + e.code) : t('reason.invalid');
 }
 
 function randomHex(bytes) {

@@ -60,7 +60,7 @@ async function post(form, body, badKey, badField) {
     } catch (e) {
       if (e.status === 401) fieldError(badField, t(badKey));
       else if (e.status === 400 && e.field && document.getElementById(fieldId(form, e.field)))
-        fieldError(fieldId(form, e.field), e.message);
+        fieldError(fieldId(form, e.field), errorText(e));
       else formMessage(form, errorText(e));
     }
   });

@@ -3,7 +3,7 @@
 // switch, sign-out), a small DOM builder that never parses HTML from data,
 // messages shown next to a form field, and turning an ApiError into words.
 
-import { applyI18n, lang, setLang, t } from './i18n.js';
+import { applyI18n, has, lang, setLang, setTimeZone, t } from './i18n.js';
 import { signOut } from './api.js';
 
 /**
@@ -48,6 +48,7 @@ let wired = false;
  */
 export function initPage(s = null) {
   who = s;
+  if (s?.time_zone) setTimeZone(s.time_zone);
   applyI18n(document);
   const sw = document.getElementById('lang-switch');
   const relabel = () => { if (sw) sw.lang = lang() === 'en' ? 'zh-CN' : 'en'; drawNav(who); };
@@ -66,8 +67,10 @@ function drawNav(s) {
   const here = location.pathname;
   const link = (href, key) => el('a', { href, class: 'nav-link', 'aria-current': here === href ? 'page' : null }, t(key));
   const items = s.kind === 'admin'
-    ? [link('/orgs.html', 'nav.orgs'), link('/import.html', 'nav.import'), link('/channels', 'nav.channels')]
-    : [link('/record.html', 'nav.record'), link('/learn', 'nav.learn')];
+    ? [link('/orgs.html', 'nav.orgs'), link('/meetings.html', 'nav.meetings'),
+      link('/courses.html', 'nav.courses'), link('/reports.html', 'nav.reports'), link('/channels', 'nav.channels'),
+       link('/import.html', 'nav.import')]
+    : [link('/my-meetings.html', 'nav.my_meetings'), link('/record.html', 'nav.record'), link('/learn', 'nav.learn')];
   fill(nav,
     items,
     el('span', { class: 'who' }, t('nav.signed_in_as', { name: s.name || s.username || '' })),
@@ -110,7 +113,10 @@ export function errorText(e) {
   if (e.status === 404) return t('err.not_found');
   if (e.status === 429) return e.retryAfter ? t('err.rate_limited', { s: e.retryAfter }) : t('err.rate_limited_later');
   if (e.status >= 500) return t('err.server', { status: e.status });
-  return e.message;
+  // The words for the error's code in the page's language, never the
+  // server's English message.
+  if (e.code && has('reason.' + e.code)) return t('reason.' + e.code);
+  return t('reason.invalid');
 }
 
 /** Disables a button and shows busyKey's text while fn runs. */

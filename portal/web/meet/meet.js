@@ -76,7 +76,7 @@
   }
 
   function show(section) {
-    for (const id of ['signin', 'lobby', 'room', 'done']) $(id).hidden = id !== section;
+    for (const id of ['lobby', 'room', 'done']) $(id).hidden = id !== section;
     $('bar').hidden = section !== 'room';
   }
 
@@ -92,14 +92,54 @@
     return { status: r.status, json };
   }
 
+  // Times in the deployment's zone (session time_zone, default Asia/Shanghai).
   function fmtTime(iso) {
     if (!iso) return '';
-    const d = new Date(iso);
-    const p = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 ${p(d.getHours())}:${p(d.getMinutes())}`;
+    const zone = (state.session && state.session.time_zone) || 'Asia/Shanghai';
+    const o = {};
+    for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
+      month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(iso))) o[x.type] = x.value;
+    return `${o.year}年${o.month}月${o.day}日 ${o.hour}:${o.minute}`;
   }
 
-  function finish(title, text) {
+  // Where to go afterwards: the signed-in person's own pages.
+  function doneLinks() {
+    const box = $('done-links');
+    box.textContent = '';
+    const s = state.session;
+    const links = !s ? [['/', '返回首页']]
+      : s.kind === 'admin' ? [['/meetings.html', '会议列表'], ['/orgs.html', '组织与党员']]
+        : [['/my-meetings.html', '我的会议'], ['/record.html', '我的学习记录']];
+    for (const [href, label] of links) {
+      const a = document.createElement('a');
+      a.href = href;
+      a.className = 'meet-link-btn';
+      a.textContent = label;
+      box.append(a);
+    }
+  }
+
+  // A member whose meeting ended: what their record now holds for it.
+  async function showCredit() {
+    const s = state.session;
+    const box = $('done-credit');
+    if (!s || s.kind !== 'member' || !state.meetingId) return;
+    for (let i = 0; i < 5; i++) {
+      const r = await api(`/api/v1/members/${encodeURIComponent(s.id_number)}/record`).catch(() => null);
+      const line = r && r.status === 200 ? (r.json.ledger || []).find((l) => l.source_id === `meeting:${state.meetingId}`) : null;
+      if (line) {
+        box.textContent = `本次会议已计入您的学时：${line.minutes} 分钟。`;
+        box.hidden = false;
+        return;
+      }
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    const need = state.meeting && state.meeting.threshold_seconds ? Math.ceil(state.meeting.threshold_seconds / 60) : null;
+    box.textContent = need ? `本次会议没有计入学时：参会时间要达到 ${need} 分钟才计入。` : '本次会议没有计入学时。';
+    box.hidden = false;
+  }
+
+  function finish(title, text, ended = /结束/.test(title)) {
     state.leaving = true;
     if (state.signal) state.signal.stop();
     if (state.call) state.call.close();
@@ -107,40 +147,19 @@
     for (const s of [state.stream, state.screen]) if (s) s.getTracks().forEach((t) => t.stop());
     $('done-title').textContent = title;
     $('done-text').textContent = text || '';
+    $('done-credit').hidden = true;
+    doneLinks();
     setStatus('');
     show('done');
+    if (ended) showCredit();
   }
 
   // ------------------------------------------------------------------
-  // sign-in
+  // sign-in: the portal's one sign-in page (same identity-number tidying,
+  // check-digit hint and messages everywhere), which comes back here.
 
-  let signinMode = 'password';
-  function setMode(mode) {
-    signinMode = mode;
-    for (const b of document.querySelectorAll('.meet-tabs button')) b.setAttribute('aria-selected', String(b.dataset.mode === mode));
-    $('account-label').textContent = mode === 'admin' ? '管理员用户名' : '身份证号';
-    $('secret-label').textContent = mode === 'code' ? '登录码（向支部管理员索取）' : '密码';
-    $('secret').type = mode === 'code' ? 'text' : 'password';
-    $('secret').inputMode = mode === 'code' ? 'numeric' : 'text';
-  }
-
-  async function signIn(ev) {
-    ev.preventDefault();
-    const account = $('account').value.trim().toUpperCase();
-    const secret = $('secret').value.trim();
-    const body = signinMode === 'admin' ? { username: $('account').value.trim(), password: secret }
-      : signinMode === 'code' ? { id_number: account, code: secret }
-      : { id_number: account, password: secret };
-    $('signin-error').textContent = '';
-    const r = await api('/api/v1/session', { method: 'POST', body });
-    if (r.status === 201) {
-      state.session = r.json;
-      await loadMeeting();
-    } else if (r.status === 429) {
-      $('signin-error').textContent = '尝试次数太多，请稍后再试。';
-    } else {
-      $('signin-error').textContent = '账号、密码或登录码不正确。';
-    }
+  function signInPage() {
+    location.replace('/?next=' + encodeURIComponent(location.pathname));
   }
 
   // ------------------------------------------------------------------
@@ -148,7 +167,7 @@
 
   async function loadMeeting() {
     const r = await api(`/api/v1/meetings/${state.meetingId}`);
-    if (r.status === 401) { show('signin'); return; }
+    if (r.status === 401) { signInPage(); return; }
     if (r.status !== 200) { finish('找不到会议', '会议不存在，或您没有受到邀请。'); return; }
     const m = r.json;
     state.meeting = m;
@@ -505,8 +524,9 @@
   }
 
   function leave() {
+    if (!confirm('确定离开会议吗？离开后可以重新加入。')) return;
     send({ type: 'leave' });
-    finish('您已离开会议', '');
+    finish('您已离开会议', '会议结束后，您的参会时间会计入学时（参会时间够了才计入）。可以在“我的会议”里查看。', false);
     const again = document.createElement('a');
     again.href = location.pathname;
     again.textContent = '重新加入';
@@ -516,10 +536,6 @@
   function init() {
     const m = /^\/meet\/(\d+)\/?$/.exec(location.pathname);
     state.meetingId = m ? Number(m[1]) : 0;
-    for (const b of document.querySelectorAll('.meet-tabs button')) b.addEventListener('click', () => setMode(b.dataset.mode));
-    $('signin-form').addEventListener('submit', (e) => signIn(e).catch(() => {
-      $('signin-error').textContent = '无法连接服务器，请检查网络。';
-    }));
     $('join').addEventListener('click', enterRoom);
     $('btn-mic').addEventListener('click', () => setMic(!state.micOn));
     $('btn-cam').addEventListener('click', () => setCam(!state.camOn));
@@ -546,8 +562,7 @@
         state.session = r.json;
         return loadMeeting();
       }
-      setMode('password');
-      show('signin');
+      signInPage();
       return null;
     }).catch(() => setStatus('无法连接服务器，请检查网络后刷新。', 'warn'));
   }
