@@ -43,6 +43,29 @@ int yj_store_admin_add(yj_store_t *st, const char *username, const char *passwor
     return yj_store_write(st, admin_add_tx, &a);
 }
 
+typedef struct {
+    const char *username, *name;
+} admin_name_t;
+
+static int admin_name_tx(yj_db_t *db, void *ud)
+{
+    admin_name_t *a = ud;
+    int rc = yj_db_run(db, "UPDATE admins SET name = ? WHERE username = ?", "ss", a->name,
+                       a->username);
+    if (rc == 0 && sqlite3_changes(yj_db_handle(db)) == 0)
+        rc = YJ_ENOENT;
+    return rc;
+}
+
+int yj_store_admin_set_name(yj_store_t *st, const char *username, const char *name)
+{
+    glong n = name && g_utf8_validate(name, -1, NULL) ? g_utf8_strlen(name, -1) : 0;
+    if (n < 1 || n > 64)
+        return YJ_EINVAL;
+    admin_name_t a = {username, name};
+    return yj_store_write(st, admin_name_tx, &a);
+}
+
 int yj_store_admin_find(yj_store_t *st, const char *username, yj_principal_t *p, char **hash_out)
 {
     yj_db_t *db = yj_store_reader(st);

@@ -17,6 +17,10 @@
 int yj_store_admin_add(yj_store_t *st, const char *username, const char *password_hash,
                        const char *org_code);
 
+/* Sets an administrator's real name (1–64 characters, shown where they
+ * host a meeting or act). 0, YJ_ENOENT, YJ_EINVAL. */
+int yj_store_admin_set_name(yj_store_t *st, const char *username, const char *name);
+
 /* Looks up an administrator or member by credentials id and fills *p and
  * the stored password hash (hash_out, g_free; NULL if none set).
  * Returns 0 or YJ_ENOENT. */

@@ -34,11 +34,11 @@ static const demo_org_t orgs[] = {
     {"33010202", "新桥社区党支部", "330102"},
 };
 
-/* username, org code */
-static const char *admins[][2] = {
-    {YJ_DEMO_ADMIN, "330100"},
-    {"qingshan", "330101"},
-    {"lvshui", "330102"},
+/* username, org code, real name */
+static const char *admins[][3] = {
+    {YJ_DEMO_ADMIN, "330100", "陈国强"},
+    {"qingshan", "330101", "王丽华"},
+    {"lvshui", "330102", "刘志明"},
 };
 
 /* first 17 digits of the identity number (17th digit odd: male), name,
@@ -220,9 +220,9 @@ static int seed_tx(yj_db_t *db, void *ud)
         yj_org_t org;
         int rc = yj_org_by_code(db, admins[i][1], NULL, &org);
         if (rc || (rc = yj_db_run(db,
-                                  "INSERT INTO admins(username, password_hash, org_id, created_at) "
-                                  "VALUES (?, ?, ?, ?)",
-                                  "ssII", admins[i][0], hash, org.id, yj_now())))
+                                  "INSERT INTO admins(username, password_hash, org_id, "
+                                  "created_at, name) VALUES (?, ?, ?, ?, ?)",
+                                  "ssIIs", admins[i][0], hash, org.id, yj_now(), admins[i][2])))
             return rc;
     }
     char *ids[YJ_ARRAY_LEN(members)] = {0};

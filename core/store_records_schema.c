@@ -91,5 +91,9 @@ static const char base_sql[] =
 
 const yj_migration_t yj_records_migrations[] = {
     {"records: orgs, members, admins, sessions, ledger", base_sql},
+    /* An administrator's real name, shown where they host or act ("" until
+     * set: pages fall back to the login name). */
+    {"records: administrators' real names",
+     "ALTER TABLE admins ADD COLUMN name TEXT NOT NULL DEFAULT '';"},
 };
 const size_t yj_records_migrations_count = YJ_ARRAY_LEN(yj_records_migrations);

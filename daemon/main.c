@@ -52,7 +52,7 @@ static struct {
     yj_iptv_t *iptv;
 } sub;
 
-static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org;
+static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org, *opt_name;
 static int opt_port = -1;
 static gboolean opt_version, opt_demo;
 
@@ -66,6 +66,9 @@ static GOptionEntry entries[] = {
     {"demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
      "Load the demo organisation if the database is empty", NULL},
     {"org", 0, 0, G_OPTION_ARG_STRING, &opt_org, "Organisation code (admin add)", "CODE"},
+    /* FILENAME: the bytes as given, whatever the locale (a STRING option
+     * is converted from the locale's charset and fails under LANG=C). */
+    {"name", 0, 0, G_OPTION_ARG_FILENAME, &opt_name, "Real name (admin add), UTF-8", "NAME"},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
@@ -257,7 +260,11 @@ static int serve(void)
 static int cmd_admin_add(int argc, char **argv)
 {
     if (argc != 3 || strcmp(argv[1], "add") != 0 || !opt_org)
-        return fail("usage: yuanjiao admin add USERNAME --org CODE  (password on stdin)");
+        return fail("usage: yuanjiao admin add USERNAME --org CODE [--name NAME]  (password on "
+                    "stdin)");
+    if (opt_name && (!g_utf8_validate(opt_name, -1, NULL) || g_utf8_strlen(opt_name, -1) < 1 ||
+                     g_utf8_strlen(opt_name, -1) > 64))
+        return fail("the name needs 1 to 64 characters of UTF-8");
     char line[512];
     if (!fgets(line, sizeof line, stdin))
         return fail("no password on standard input");
@@ -268,6 +275,8 @@ static int cmd_admin_add(int argc, char **argv)
         return 1;
     g_autofree char *hash = yj_password_hash(line);
     int rc = yj_store_admin_add(app.store, argv[2], hash, opt_org);
+    if (rc == 0 && opt_name)
+        rc = yj_store_admin_set_name(app.store, argv[2], opt_name);
     yj_store_close(app.store);
     if (rc == YJ_ENOENT)
         return fail("no organisation with code %s", opt_org);

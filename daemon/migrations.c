@@ -24,6 +24,7 @@ const yj_migration_t *const yj_daemon_migrations[] = {
     &yj_signaling_migrations[0], /* 2: meetings, invitations, attendance, results */
     &yj_vod_migrations[0],       /* 3: courses, lessons, jobs, uploads, progress, events */
     &yj_iptv_migrations[0],      /* 4: channels, programmes, stations, roll-call */
+    &yj_records_migrations[1],   /* 5: administrators' real names */
 };
 const size_t yj_daemon_migrations_count = YJ_ARRAY_LEN(yj_daemon_migrations);
 

@@ -517,7 +517,8 @@ json_t *yj_store_meeting_json(yj_store_t *st, int64_t id)
         db ? yj_db_stmt(db, "SELECT m.id, m.title, m.type, o.code, o.name, m.start_at, "
                             "m.duration_minutes, m.threshold_percent, a.username, "
                             "m.host_member_id, hm.name, m.status, m.started_at, m.ended_at, "
-                            "m.end_reason, m.created_by, m.created_at FROM meetings m "
+                            "m.end_reason, m.created_by, m.created_at, "
+                            "COALESCE(NULLIF(a.name, ''), a.username) FROM meetings m "
                             "JOIN orgs o ON o.id = m.org_id "
                             "LEFT JOIN admins a ON a.id = m.host_admin_id "
                             "LEFT JOIN members hm ON hm.id_number = m.host_member_id "
@@ -534,7 +535,7 @@ json_t *yj_store_meeting_json(yj_store_t *st, int64_t id)
     int64_t thr = yj_attendance_threshold_seconds(duration, pct);
     json_t *host = sqlite3_column_type(s, 8) != SQLITE_NULL
                        ? json_pack("{s:s,s:s,s:s}", "kind", "admin", "username", col_text(s, 8),
-                                   "name", col_text(s, 8))
+                                   "name", col_text(s, 17))
                        : json_pack("{s:s,s:s,s:s}", "kind", "member", "id_number", col_text(s, 9),
                                    "name", col_text(s, 10));
     char url[64];

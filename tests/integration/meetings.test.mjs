@@ -86,6 +86,7 @@ test('a branch meeting with a migrant member: who sees it, who may run it', asyn
   assert.equal(m.threshold_seconds, 45 * 60);
   assert.equal(m.status, 'scheduled');
   assert.equal(m.host.username, 'qingshan');
+  assert.equal(m.host.name, '王丽华'); // the real name, not the login name
   assert.deepEqual(m.invited_orgs.map((o) => o.code), ['33010101']);
   assert.deepEqual(m.invited_members.map((x) => [x.id_number, x.migrant]), [[M, true]]);
 

@@ -129,10 +129,16 @@ test('admin add reads the password from stdin; backup copies the database', asyn
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /no organisation with code 999/);
     // The running daemon's database: admin add against the live folder.
-    r = runCli(['--data-dir', d.dir, 'admin', 'add', 'newadmin', '--org', '33010101'], 'long-enough-pw\n');
+    r = runCli(['--data-dir', d.dir, 'admin', 'add', 'newadmin', '--org', '33010101', '--name', '王明'], 'long-enough-pw\n');
     assert.equal(r.status, 0, r.stderr);
     const tok = await api(d.url, '/api/v1/session', { method: 'POST', body: { username: 'newadmin', password: 'long-enough-pw' } });
     assert.equal(tok.status, 201);
+    // The real name given at creation is what members see for the host.
+    const start = new Date(Date.now() + 86400e3).toISOString();
+    const mtg = await api(d.url, '/api/v1/meetings', { method: 'POST', token: tok.json.token,
+      body: { title: '支部党员大会', org_code: '33010101', start } });
+    assert.equal(mtg.status, 201, mtg.text);
+    assert.equal(mtg.json.host.name, '王明');
     const dest = join(dir, 'copy.db');
     r = runCli(['--data-dir', d.dir, 'backup', dest]);
     assert.equal(r.status, 0, r.stderr);

@@ -10,6 +10,7 @@
 #include "core/yj.h"
 #include "signaling/store.h"
 #include "vod/store.h"
+#include "iptv/store.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -223,10 +224,12 @@ static int has_table(yj_store_t *st, const char *table)
 static void store_migrations_in_order(void **state)
 {
     (void)state;
-    assert_int_equal(yj_daemon_migrations_count, 3);
+    assert_int_equal(yj_daemon_migrations_count, 5);
     assert_ptr_equal(yj_daemon_migrations[0], &yj_records_migrations[0]);
     assert_ptr_equal(yj_daemon_migrations[1], &yj_signaling_migrations[0]);
     assert_ptr_equal(yj_daemon_migrations[2], &yj_vod_migrations[0]);
+    assert_ptr_equal(yj_daemon_migrations[3], &yj_iptv_migrations[0]);
+    assert_ptr_equal(yj_daemon_migrations[4], &yj_records_migrations[1]);
     assert_non_null(strstr(yj_daemon_migrations[1]->name, "meetings"));
     assert_non_null(strstr(yj_daemon_migrations[2]->name, "vod"));
 
@@ -247,10 +250,10 @@ static void store_migrations_in_order(void **state)
                                   ""),
                      0);
     yj_store_close(fs.st);
-    /* This build adds the third and keeps the rows. */
+    /* This build adds the rest and keeps the rows. */
     fs.st = yj_daemon_store_open(fs.path, &err);
     assert_non_null(fs.st);
-    assert_int_equal(yj_store_version(fs.st), 3);
+    assert_int_equal(yj_store_version(fs.st), (int)yj_daemon_migrations_count);
     assert_int_equal(has_table(fs.st, "vod_lessons"), 1);
     assert_int_equal(has_table(fs.st, "orgs"), 1);
     yj_store_close(fs.st);
@@ -262,7 +265,7 @@ static void store_migrations_in_order(void **state)
     err = NULL;
     fs.st = yj_daemon_store_open(fs.path, &err);
     assert_non_null(fs.st);
-    assert_int_equal(yj_store_version(fs.st), 3);
+    assert_int_equal(yj_store_version(fs.st), (int)yj_daemon_migrations_count);
     fixture_store_teardown(&fs);
 }
 
