@@ -941,15 +941,19 @@ static void read_progress(sqlite3_stmt *s, yj_vod_progress_row_t *r)
     r->updated_ms = sqlite3_column_int64(s, 3);
     r->completed_at = sqlite3_column_int64(s, 4);
     r->reports = sqlite3_column_int64(s, 5);
+    r->has_budget = sqlite3_column_type(s, 6) != SQLITE_NULL;
+    r->budget_ms = sqlite3_column_int64(s, 6);
+    r->budget_at_ms = sqlite3_column_int64(s, 7);
 }
 
 int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t lesson_id,
                               yj_vod_progress_row_t *r)
 {
     READER(db);
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, "
-                                     "completed_at, reports FROM vod_progress "
-                                     "WHERE member_id = ? AND lesson_id = ?");
+    sqlite3_stmt *s =
+        yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, "
+                       "completed_at, reports, budget_ms, budget_at_ms FROM vod_progress "
+                       "WHERE member_id = ? AND lesson_id = ?");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
@@ -1000,7 +1004,8 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     sqlite3_reset(s);
 
     s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, completed_at, "
-                       "reports FROM vod_progress WHERE member_id = ? AND lesson_id = ?");
+                       "reports, budget_ms, budget_at_ms FROM vod_progress "
+                       "WHERE member_id = ? AND lesson_id = ?");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_text(s, 1, op->member_id, -1, SQLITE_TRANSIENT);
@@ -1017,12 +1022,13 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     int64_t now = yj_now();
     bool complete_now = op->complete && !(op->prev.exists && op->prev.completed_at);
     s = yj_db_stmt(db, "INSERT INTO vod_progress(member_id, lesson_id, position_ms, watched_ms, "
-                       "intervals, reports, first_at, updated_ms, completed_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8) "
+                       "intervals, reports, first_at, updated_ms, completed_at, budget_ms, "
+                       "budget_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10) "
                        "ON CONFLICT (member_id, lesson_id) DO UPDATE SET "
                        "position_ms = ?3, watched_ms = ?4, intervals = ?5, "
                        "reports = reports + 1, updated_ms = ?7, "
-                       "completed_at = coalesce(completed_at, ?8)");
+                       "completed_at = coalesce(completed_at, ?8), budget_ms = ?9, "
+                       "budget_at_ms = ?10");
     if (!s) {
         rc = YJ_EDB;
         goto out;
@@ -1036,6 +1042,8 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     sqlite3_bind_int64(s, 7, op->updated_ms);
     if (complete_now)
         sqlite3_bind_int64(s, 8, now);
+    sqlite3_bind_int64(s, 9, op->budget_ms);
+    sqlite3_bind_int64(s, 10, op->budget_at_ms);
     rc = yj_db_step_done(db, s);
     if (rc)
         goto out;

@@ -174,6 +174,8 @@ typedef struct {
     int64_t position_ms, watched_ms, updated_ms, completed_at;
     int64_t reports; /* accepted reports so far */
     char *intervals; /* stored union (JSON, ms); owned */
+    bool has_budget; /* the crediting budget (vod/rules.h); false on old rows */
+    int64_t budget_ms, budget_at_ms;
 } yj_vod_progress_row_t;
 void yj_vod_progress_row_clear(yj_vod_progress_row_t *r);
 int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t lesson_id,
@@ -198,6 +200,7 @@ typedef struct {
     const char *lesson_title;
     /* set by the callback */
     int64_t position_ms, watched_ms, updated_ms;
+    int64_t budget_ms, budget_at_ms; /* the crediting budget after the report */
     char *intervals;   /* g_malloc'd; the store frees it */
     bool complete;     /* the report reached the threshold */
     const char *event; /* non-NULL: also log an event row */

@@ -200,17 +200,30 @@ int yj_progress_decide(const yj_progress_state_t *prev, const yj_progress_report
                     "the watched intervals are too fragmented (over %d pieces)", YJ_INTERVALS_MAX);
     }
     int64_t added = yj_intervals_total(&n.watched) - before;
-    int64_t elapsed = 0;
-    if (prev && prev->exists && now_ms > prev->updated_ms)
-        elapsed = now_ms - prev->updated_ms;
-    int64_t allowed = 2 * elapsed + YJ_PROGRESS_SLACK_MS;
-    if (added > allowed) {
+    /* The budget: one slack at the first report, then RATE × wall time,
+     * capped; time never runs backwards for it (budget_at only grows). */
+    int64_t budget = YJ_PROGRESS_SLACK_MS, at = now_ms;
+    if (prev && prev->exists && prev->has_budget) {
+        budget = prev->budget_ms;
+        at = prev->budget_at_ms;
+        if (now_ms > at) {
+            int64_t dt = now_ms - at;
+            budget = dt > YJ_PROGRESS_BURST_MS
+                         ? YJ_PROGRESS_BURST_MS
+                         : MIN(YJ_PROGRESS_BURST_MS, budget + YJ_PROGRESS_RATE * dt);
+            at = now_ms;
+        }
+    }
+    if (added > budget) {
         yj_intervals_clear(&n.watched);
         return fail(err, "intervals", "impossible_progress",
-                    "the report adds %.1f s of watching but only %.1f s passed since the "
-                    "previous report (at most twice the wall time)",
-                    (double)added / 1000, (double)elapsed / 1000);
+                    "the report adds %.1f s of watching but at most %.1f s is possible now "
+                    "(at most %d× the time since the viewing began)",
+                    (double)added / 1000, (double)budget / 1000, YJ_PROGRESS_RATE);
     }
+    n.has_budget = true;
+    n.budget_ms = budget - added;
+    n.budget_at_ms = at;
     n.position_ms = MIN(r->position_ms, duration_ms);
     n.updated_ms = now_ms;
     n.completed = prev && prev->exists && prev->completed;
