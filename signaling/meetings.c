@@ -396,12 +396,19 @@ int yj_meetings_init(yj_app_t *app, yj_http_t *http)
         .grace_seconds = (int)yj_config_int(app->cfg, "meetings", "grace_seconds", 300),
         .heartbeat_seconds = (int)yj_config_int(app->cfg, "meetings", "heartbeat_seconds", 15),
         .ice_servers = yj_config_string(app->cfg, "meetings", "ice_servers", ""),
+        .attendance_signaling =
+            strcmp(yj_config_string(app->cfg, "meetings", "attendance", "media"), "signaling") == 0,
     };
     yj_ws_options_t wo = {
         .max_message = (size_t)yj_config_int(app->cfg, "meetings", "max_message_bytes", 65536),
         .ping_seconds = (int)yj_config_int(app->cfg, "meetings", "ws_ping_seconds", 20),
         .idle_seconds = (int)yj_config_int(app->cfg, "meetings", "ws_idle_seconds", 60),
     };
+    const char *att = yj_config_string(app->cfg, "meetings", "attendance", "media");
+    if (strcmp(att, "media") && strcmp(att, "signaling")) {
+        yj_error("meetings", "[meetings] attendance must be media or signaling, not \"%s\"", att);
+        return YJ_EINVAL;
+    }
     if (ro.grace_seconds < 0 || ro.heartbeat_seconds < 1 || wo.max_message < 1024 ||
         wo.max_message > (64u << 20) || wo.ping_seconds < 1 || wo.idle_seconds <= wo.ping_seconds) {
         yj_error("meetings", "[meetings] needs grace_seconds >= 0, heartbeat_seconds >= 1, "
