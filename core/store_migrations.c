@@ -89,17 +89,20 @@ static const char base_sql[] =
     /* Server-wide secrets (e.g. the HMAC key for signed playback URLs). */
     "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
-/* Issue 13: the per member+lesson crediting budget (vod/rules.h), and what
- * a session's owner sees to tell sessions apart when revoking them. */
+/* Issue 13: the per member+lesson crediting budget (vod/rules.h); for
+ * sessions, what their owner sees to tell them apart when revoking them
+ * and the session a token was minted from. */
 static const char security_sql[] =
     "ALTER TABLE vod_progress ADD COLUMN budget_ms INTEGER;"
     "ALTER TABLE vod_progress ADD COLUMN budget_at_ms INTEGER;"
-    "ALTER TABLE sessions ADD COLUMN last_seen INTEGER;"
+    /* parent: the session a token was minted from (logout ends both). */
+    "ALTER TABLE sessions ADD COLUMN parent TEXT;"
     "ALTER TABLE sessions ADD COLUMN peer TEXT;"
     "ALTER TABLE sessions ADD COLUMN user_agent TEXT;"
     "CREATE INDEX sessions_expires ON sessions(expires_at);"
     "CREATE INDEX sessions_member ON sessions(member_id) WHERE member_id IS NOT NULL;"
-    "CREATE INDEX sessions_admin ON sessions(admin_id) WHERE admin_id IS NOT NULL;";
+    "CREATE INDEX sessions_admin ON sessions(admin_id) WHERE admin_id IS NOT NULL;"
+    "CREATE INDEX sessions_parent ON sessions(parent) WHERE parent IS NOT NULL;";
 
 const yj_migration_t yj_migrations[] = {
     {"records: orgs, members, admins, sessions, ledger", base_sql},

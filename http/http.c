@@ -57,6 +57,7 @@ struct yj_http {
     int port;
     int inflight; /* requests begun and not completed (atomic) */
     route_metrics_t unmatched;
+    GPtrArray *default_headers; /* name, value, … added to every reply; set before start */
 };
 
 struct yj_req {
@@ -141,6 +142,7 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
     if (h->opt.threads <= 0)
         h->opt.threads = (int)g_get_num_processors();
     h->routes = g_ptr_array_new_with_free_func(route_free);
+    h->default_headers = g_ptr_array_new_with_free_func(g_free);
     h->unmatched.latency = latency_histogram("unmatched");
     return h;
 }
@@ -151,6 +153,7 @@ void yj_http_free(yj_http_t *http)
         return;
     yj_http_stop(http);
     g_ptr_array_free(http->routes, TRUE);
+    g_ptr_array_free(http->default_headers, TRUE);
     g_free(http->address);
     g_free(http);
 }
@@ -186,6 +189,12 @@ int yj_http_route(yj_http_t *http, const char *method, const char *pattern, unsi
     r->metrics.latency = latency_histogram(pattern);
     g_ptr_array_add(http->routes, r);
     return 0;
+}
+
+void yj_http_add_default_header(yj_http_t *http, const char *name, const char *value)
+{
+    g_ptr_array_add(http->default_headers, g_strdup(name));
+    g_ptr_array_add(http->default_headers, g_strdup(value));
 }
 
 void yj_http_set_auth(yj_http_t *http, yj_auth_fn fn, void *ud)
@@ -352,12 +361,34 @@ char *yj_req_strdup(yj_req_t *req, const char *s)
     return p;
 }
 
+/* application/json or application/<something>+json, any parameters. */
+static bool json_content_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    size_t n = strcspn(ct, "; ");
+    if (n == 16 && g_ascii_strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    return n > 17 && g_ascii_strncasecmp(ct, "application/", 12) == 0 &&
+           g_ascii_strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
 json_t *yj_req_json_body(yj_req_t *req)
 {
     if (req->json)
         return req->json;
     size_t len = 0;
     const char *data = yj_req_body(req, &len);
+    /* A JSON body must say so: a form or text/plain body is what a
+     * cross-site page can send without a preflight. */
+    const char *ct = yj_req_header(req, "Content-Type");
+    if (len > 0 && !json_content_type(ct)) {
+        yj_req_reply_error(req, 415, "unsupported_media_type", NULL,
+                           "send the body as application/json, not %s", ct ? ct : "untyped");
+        return NULL;
+    }
     json_error_t e;
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
     if (!j) {
@@ -368,7 +399,8 @@ json_t *yj_req_json_body(yj_req_t *req)
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        yj_req_reply_error(req, 400, "invalid_json", NULL, "the request body must be a JSON object");
+        yj_req_reply_error(req, 400, "invalid_json", NULL,
+                           "the request body must be a JSON object");
         return NULL;
     }
     req->json = j;
@@ -397,6 +429,9 @@ static int queue(yj_req_t *req, unsigned status, struct MHD_Response *resp, cons
     if (ctype)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (guint i = 0; i + 1 < req->http->default_headers->len; i += 2)
+        MHD_add_response_header(resp, req->http->default_headers->pdata[i],
+                                req->http->default_headers->pdata[i + 1]);
     for (guint i = 0; i + 1 < req->headers->len; i += 2)
         MHD_add_response_header(resp, g_ptr_array_index(req->headers, i),
                                 g_ptr_array_index(req->headers, i + 1));
@@ -446,14 +481,20 @@ int yj_req_reply_error(yj_req_t *req, unsigned status, const char *code, const c
 int yj_req_reply_errno(yj_req_t *req, int err, const char *field)
 {
     switch (err) {
-    case YJ_EINVAL: return yj_req_reply_error(req, 400, "invalid", field, "invalid request");
-    case YJ_ENOENT: return yj_req_reply_error(req, 404, "not_found", field, "not found");
-    case YJ_EEXIST: return yj_req_reply_error(req, 409, "conflict", field, "already exists");
-    case YJ_EBUSY: return yj_req_reply_error(req, 409, "in_use", field, "still in use");
-    case YJ_EPERM: return yj_req_reply_error(req, 403, "forbidden", field, "not allowed");
+    case YJ_EINVAL:
+        return yj_req_reply_error(req, 400, "invalid", field, "invalid request");
+    case YJ_ENOENT:
+        return yj_req_reply_error(req, 404, "not_found", field, "not found");
+    case YJ_EEXIST:
+        return yj_req_reply_error(req, 409, "conflict", field, "already exists");
+    case YJ_EBUSY:
+        return yj_req_reply_error(req, 409, "in_use", field, "still in use");
+    case YJ_EPERM:
+        return yj_req_reply_error(req, 403, "forbidden", field, "not allowed");
     case YJ_EAUTH:
         return yj_req_reply_error(req, 401, "unauthorized", field, "sign-in required");
-    case YJ_ETOOBIG: return yj_req_reply_error(req, 413, "too_large", field, "too large");
+    case YJ_ETOOBIG:
+        return yj_req_reply_error(req, 413, "too_large", field, "too large");
     case YJ_ELIMIT:
         return yj_req_reply_error(req, 429, "rate_limited", field, "too many attempts");
     case YJ_ESTATE:
@@ -461,8 +502,7 @@ int yj_req_reply_errno(yj_req_t *req, int err, const char *field)
     case YJ_EMEDIA:
         return yj_req_reply_error(req, 422, "unusable_media", field, "not a playable video");
     }
-    return yj_req_reply_error(req, 500, "internal", field, "internal error: %s",
-                              yj_strerror(err));
+    return yj_req_reply_error(req, 500, "internal", field, "internal error: %s", yj_strerror(err));
 }
 
 int yj_req_reply_fd(yj_req_t *req, unsigned status, const char *content_type, int fd,
@@ -698,9 +738,10 @@ static void dispatch(yj_req_t *req)
     }
     if (req->http->auth_fn && wants_credentials(req))
         req->http->auth_fn(req, &req->principal, req->http->auth_ud);
+    if (req->replied)
+        return; /* the auth hook refused (e.g. a cross-site cookie request) */
     yj_principal_kind_t k = req->principal.kind;
-    if ((r->flags & (YJ_ROUTE_AUTH | YJ_ROUTE_ADMIN | YJ_ROUTE_MEMBER)) &&
-        k == YJ_PRINCIPAL_NONE) {
+    if ((r->flags & (YJ_ROUTE_AUTH | YJ_ROUTE_ADMIN | YJ_ROUTE_MEMBER)) && k == YJ_PRINCIPAL_NONE) {
         yj_req_reply_error(req, 401, "unauthorized", NULL, "sign-in required");
         return;
     }
@@ -750,8 +791,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         *con_cls = req;
         g_atomic_int_inc(&http->inflight);
         find_route(req);
-        size_t limit = req->route && req->route->max_body ? req->route->max_body
-                                                          : http->opt.body_limit;
+        size_t limit =
+            req->route && req->route->max_body ? req->route->max_body : http->opt.body_limit;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && g_ascii_strtoull(cl, NULL, 10) > limit) {
             req->too_big = true;
@@ -764,8 +805,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         return MHD_YES;
     }
     if (*upload_size) {
-        size_t limit = req->route && req->route->max_body ? req->route->max_body
-                                                          : http->opt.body_limit;
+        size_t limit =
+            req->route && req->route->max_body ? req->route->max_body : http->opt.body_limit;
         if (!req->too_big) {
             if (!req->body)
                 req->body = g_byte_array_new();
@@ -828,8 +869,8 @@ int yj_http_start(yj_http_t *http, char **err)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
-                     MHD_USE_TURBO;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, http->address, &s4->sin_addr) == 1) {
@@ -845,14 +886,13 @@ int yj_http_start(yj_http_t *http, char **err)
     }
     http->d = MHD_start_daemon(
         flags, (uint16_t)http->opt.port, NULL, NULL, access_cb, http, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)http->opt.threads, MHD_OPTION_NOTIFY_COMPLETED,
-        completed_cb, http, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_END);
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)http->opt.threads, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, http,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!http->d) {
-        *err = g_strdup_printf("cannot listen on %s:%d (port in use?)", http->address,
-                               http->opt.port);
+        *err =
+            g_strdup_printf("cannot listen on %s:%d (port in use?)", http->address, http->opt.port);
         return YJ_EIO;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(http->d, MHD_DAEMON_INFO_BIND_PORT);

@@ -65,8 +65,13 @@ int yj_http_route(yj_http_t *http, const char *method, const char *pattern, unsi
 
 /* The auth hook: fills *out from the request's cookie/bearer token, or
  * leaves kind NONE. Called once per request that has credentials. */
+/* The auth hook resolves credentials into *out; it may also reply (e.g.
+ * 403 for a cross-site cookie request), and then the route is not run. */
 typedef void (*yj_auth_fn)(yj_req_t *req, yj_principal_t *out, void *ud);
 void yj_http_set_auth(yj_http_t *http, yj_auth_fn fn, void *ud);
+/* A header added to every reply (e.g. Strict-Transport-Security); call
+ * before yj_http_start. */
+void yj_http_add_default_header(yj_http_t *http, const char *name, const char *value);
 
 int yj_http_start(yj_http_t *http, char **err);
 /* Bound port (after start). */
@@ -94,7 +99,8 @@ const yj_principal_t *yj_req_principal(const yj_req_t *req);
 yj_http_t *yj_req_server(const yj_req_t *req);
 
 /* Parses the body as a JSON object. On failure queues a 400 error naming
- * the line/column (code "invalid_json") and returns NULL; the handler then
+ * the line/column (code "invalid_json") — or 415 when a non-empty body is
+ * not sent as application/json — and returns NULL; the handler then
  * just returns 0. The result is owned by the request. */
 json_t *yj_req_json_body(yj_req_t *req);
 
