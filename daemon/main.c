@@ -57,10 +57,9 @@ static GOptionEntry entries[] = {
      "DIR"},
     {"http-port", 'p', 0, G_OPTION_ARG_INT, &opt_port, "HTTP port (0: any free port)", "N"},
     {"http-address", 0, 0, G_OPTION_ARG_STRING, &opt_address, "HTTP listen address", "ADDR"},
-    {"log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level, "debug, info, warn or error",
-     "LEVEL"},
-    {"demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo, "Load the demo organisation if the database is empty",
-     NULL},
+    {"log-level", 0, 0, G_OPTION_ARG_STRING, &opt_log_level, "debug, info, warn or error", "LEVEL"},
+    {"demo", 0, 0, G_OPTION_ARG_NONE, &opt_demo,
+     "Load the demo organisation if the database is empty", NULL},
     {"org", 0, 0, G_OPTION_ARG_STRING, &opt_org, "Organisation code (admin add)", "CODE"},
     {"version", 'V', 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -118,6 +117,8 @@ static int init_all(void)
         .port = (int)yj_config_int(app.cfg, "server", "http_port", 8080),
         .threads = (int)yj_config_int(app.cfg, "server", "http_threads", 0),
         .body_limit = (size_t)yj_config_int(app.cfg, "server", "body_limit", 1 << 20),
+        .per_ip = (int)yj_config_int(app.cfg, "server", "per_ip_connections", 64),
+        .header_timeout = (int)yj_config_int(app.cfg, "server", "header_timeout_seconds", 10),
     };
     http = yj_http_new(&ho);
     app.web_dir = yj_config_string(app.cfg, "portal", "web_dir", YJ_SOURCE_DIR "/portal/web");
@@ -282,7 +283,8 @@ static int cmd_routes(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    GOptionContext *ctx = g_option_context_new("[admin add USER --org CODE | backup DEST | routes]");
+    GOptionContext *ctx =
+        g_option_context_new("[admin add USER --org CODE | backup DEST | routes]");
     g_option_context_set_summary(ctx, "yuanjiao (远教) — distance-education media server: video "
                                       "meetings, IPTV, recordings, course library, records.");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -314,14 +316,14 @@ int main(int argc, char **argv)
         g_snprintf(p, sizeof p, "%d", opt_port);
         yj_config_set(app.cfg, "server", "http_port", p);
     }
-    const char *lvl = opt_log_level ? opt_log_level
-                                    : yj_config_string(app.cfg, "server", "log_level", "info");
+    const char *lvl =
+        opt_log_level ? opt_log_level : yj_config_string(app.cfg, "server", "log_level", "info");
     yj_log_level_t level;
     if (yj_log_parse_level(lvl, &level))
         return fail("unknown log level %s", lvl);
     yj_log_set_level(level);
-    yj_crypto_set_iterations((int)yj_config_int(app.cfg, "auth", "pbkdf2_iterations",
-                                                YJ_PBKDF2_ITERATIONS));
+    yj_crypto_set_iterations(
+        (int)yj_config_int(app.cfg, "auth", "pbkdf2_iterations", YJ_PBKDF2_ITERATIONS));
 
     int rc;
     if (argc >= 2 && strcmp(argv[1], "admin") == 0)

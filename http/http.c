@@ -23,6 +23,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +60,20 @@ struct yj_http {
     int inflight; /* requests begun and not completed (atomic) */
     route_metrics_t unmatched;
     GPtrArray *default_headers; /* name, value, … added to every reply; set before start */
+    /* Connections whose first request header is not complete yet, watched
+     * by the header-deadline thread (see conn_notify). */
+    GMutex conns_lock;
+    GHashTable *conns; /* conn_track_t* set */
+    GThread *sweeper;
+    gint sweeper_stop;
 };
+
+typedef struct {
+    int fd;
+    gint64 start;     /* monotonic µs at accept */
+    gint header_done; /* atomic: the first header arrived */
+    bool shut;
+} conn_track_t;
 
 struct yj_req {
     yj_http_t *http;
@@ -143,6 +158,12 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
         h->opt.threads = (int)g_get_num_processors();
     h->routes = g_ptr_array_new_with_free_func(route_free);
     h->default_headers = g_ptr_array_new_with_free_func(g_free);
+    if (h->opt.per_ip <= 0)
+        h->opt.per_ip = 64;
+    if (h->opt.header_timeout <= 0)
+        h->opt.header_timeout = 10;
+    g_mutex_init(&h->conns_lock);
+    h->conns = g_hash_table_new(g_direct_hash, g_direct_equal);
     h->unmatched.latency = latency_histogram("unmatched");
     return h;
 }
@@ -154,6 +175,8 @@ void yj_http_free(yj_http_t *http)
     yj_http_stop(http);
     g_ptr_array_free(http->routes, TRUE);
     g_ptr_array_free(http->default_headers, TRUE);
+    g_hash_table_destroy(http->conns);
+    g_mutex_clear(&http->conns_lock);
     g_free(http->address);
     g_free(http);
 }
@@ -769,6 +792,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     yj_http_t *http = cls;
     yj_req_t *req = *con_cls;
     if (!req) {
+        const union MHD_ConnectionInfo *sc =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (sc && sc->socket_context)
+            g_atomic_int_set(&((conn_track_t *)sc->socket_context)->header_done, 1);
         req = g_new0(yj_req_t, 1);
         req->http = http;
         req->conn = c;
@@ -865,6 +892,80 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     yj_warn("mhd", "%s", buf);
 }
 
+/* Header deadline. MHD's connection timeout is per idle period, so a
+ * client trickling one header line at a time keeps a connection forever;
+ * and the access handler only runs once the header is complete. So every
+ * connection is tracked from accept (conn_notify) until its first header
+ * arrives (access_cb); a thread shuts down, once a second, those older
+ * than header_timeout — MHD then sees EOF and closes them itself. The
+ * entry is removed (under the lock) before MHD closes the socket, so a
+ * shutdown never hits a reused descriptor. */
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    yj_http_t *http = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_track_t *t = g_new0(conn_track_t, 1);
+        t->fd = ci ? ci->connect_fd : -1;
+        t->start = g_get_monotonic_time();
+        g_mutex_lock(&http->conns_lock);
+        g_hash_table_add(http->conns, t);
+        g_mutex_unlock(&http->conns_lock);
+        *socket_context = t;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        g_mutex_lock(&http->conns_lock);
+        g_hash_table_remove(http->conns, *socket_context);
+        g_mutex_unlock(&http->conns_lock);
+        g_free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static gpointer sweeper_main(gpointer data)
+{
+    yj_http_t *http = data;
+    while (!g_atomic_int_get(&http->sweeper_stop)) {
+        g_usleep(250000);
+        gint64 cut = g_get_monotonic_time() - (gint64)http->opt.header_timeout * G_USEC_PER_SEC;
+        int n = 0;
+        g_mutex_lock(&http->conns_lock);
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, http->conns);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            conn_track_t *t = k;
+            if (!t->shut && t->fd >= 0 && t->start < cut && !g_atomic_int_get(&t->header_done)) {
+                shutdown(t->fd, SHUT_RDWR);
+                t->shut = true;
+                n++;
+            }
+        }
+        g_mutex_unlock(&http->conns_lock);
+        if (n)
+            yj_info("http", "closed %d connections whose request header took over %d s", n,
+                    http->opt.header_timeout);
+    }
+    return NULL;
+}
+
+/* The server needs a descriptor per connection: use what the system
+ * allows (soft limit up to the hard limit). Returns the soft limit. */
+static rlim_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+        struct rlimit nl = {want, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+            rl.rlim_cur = want;
+    }
+    return rl.rlim_cur;
+}
+
 int yj_http_start(yj_http_t *http, char **err)
 {
     struct sockaddr_storage ss;
@@ -884,12 +985,18 @@ int yj_http_start(yj_http_t *http, char **err)
         *err = g_strdup_printf("bad listen address %s", http->address);
         return YJ_EINVAL;
     }
+    /* Keep a quarter of the descriptors for the database, media sockets
+     * and files: past the limit MHD refuses connections instead of the
+     * whole process running out. */
+    rlim_t nofile = raise_nofile();
+    unsigned max_conns = (unsigned)MIN((rlim_t)10000, MAX((rlim_t)64, nofile / 4 * 3));
     http->d = MHD_start_daemon(
         flags, (uint16_t)http->opt.port, NULL, NULL, access_cb, http, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)http->opt.threads, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, http,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify, http, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)http->opt.per_ip, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!http->d) {
         *err =
             g_strdup_printf("cannot listen on %s:%d (port in use?)", http->address, http->opt.port);
@@ -897,6 +1004,8 @@ int yj_http_start(yj_http_t *http, char **err)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(http->d, MHD_DAEMON_INFO_BIND_PORT);
     http->port = di ? di->port : http->opt.port;
+    g_atomic_int_set(&http->sweeper_stop, 0);
+    http->sweeper = g_thread_new("http-deadline", sweeper_main, http);
     return 0;
 }
 
@@ -918,4 +1027,9 @@ void yj_http_stop(yj_http_t *http)
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     http->d = NULL;
+    if (http->sweeper) {
+        g_atomic_int_set(&http->sweeper_stop, 1);
+        g_thread_join(http->sweeper);
+        http->sweeper = NULL;
+    }
 }

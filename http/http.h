@@ -52,6 +52,12 @@ typedef struct {
     int port;            /* 0: pick a free port (see yj_http_port) */
     int threads;         /* thread pool size; 0: number of cores */
     size_t body_limit;   /* default per-request body limit in bytes */
+    /* One client cannot starve the server: at most per_ip connections from
+     * one address (0: 64), and a request's header must be complete within
+     * header_timeout seconds of the connection opening (0: 10) or the
+     * connection is shut down, however slowly it trickles. */
+    int per_ip;
+    int header_timeout;
 } yj_http_options_t;
 
 yj_http_t *yj_http_new(const yj_http_options_t *opt);
