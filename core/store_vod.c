@@ -1048,9 +1048,38 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     if (rc)
         goto out;
     if (op->event) {
-        s = yj_db_stmt(db, "INSERT INTO vod_events(member_id, lesson_id, at_ms, event, "
-                           "position_ms, from_ms, watched_ms, intervals) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        /* Coalesce (YJ_VOD_EVENT_GAP_MS, YJ_VOD_EVENT_BURST): within the
+         * gap, an event of the same kind as the last stored one — or any
+         * event once the gap already holds BURST rows — replaces that
+         * row's state (the row keeps its time) instead of adding a row.
+         * Both statements take the same binds (?1–?3 unused by UPDATE). */
+        int64_t last_id = 0, in_gap = 0;
+        bool same = false;
+        s = yj_db_stmt(db, "SELECT id, event = ?4, (SELECT count(*) FROM vod_events WHERE "
+                           "member_id = ?1 AND lesson_id = ?2 AND at_ms > ?3) FROM vod_events "
+                           "WHERE member_id = ?1 AND lesson_id = ?2 AND at_ms > ?3 "
+                           "ORDER BY at_ms DESC, id DESC LIMIT 1");
+        if (!s) {
+            rc = YJ_EDB;
+            goto out;
+        }
+        sqlite3_bind_text(s, 1, op->member_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, op->lesson_id);
+        sqlite3_bind_int64(s, 3, op->updated_ms - YJ_VOD_EVENT_GAP_MS);
+        sqlite3_bind_text(s, 4, op->event, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            last_id = sqlite3_column_int64(s, 0);
+            same = sqlite3_column_int(s, 1) != 0;
+            in_gap = sqlite3_column_int64(s, 2);
+        }
+        sqlite3_reset(s);
+        if (!same && in_gap < YJ_VOD_EVENT_BURST)
+            last_id = 0; /* a new kind of event, room in the gap: its own row */
+        s = last_id ? yj_db_stmt(db, "UPDATE vod_events SET event = ?4, position_ms = ?5, "
+                                     "from_ms = ?6, watched_ms = ?7, intervals = ?8 WHERE id = ?9")
+                    : yj_db_stmt(db, "INSERT INTO vod_events(member_id, lesson_id, at_ms, event, "
+                                     "position_ms, from_ms, watched_ms, intervals) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) {
             rc = YJ_EDB;
             goto out;
@@ -1064,6 +1093,8 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
             sqlite3_bind_int64(s, 6, op->from_ms);
         sqlite3_bind_int64(s, 7, op->watched_ms);
         sqlite3_bind_text(s, 8, op->intervals ? op->intervals : "[]", -1, SQLITE_TRANSIENT);
+        if (last_id)
+            sqlite3_bind_int64(s, 9, last_id);
         rc = yj_db_step_done(db, s);
         if (rc)
             goto out;

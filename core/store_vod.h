@@ -169,6 +169,16 @@ char **yj_store_vod_uploads_stale(yj_store_t *st, int64_t before);
 
 /* ---- progress ---- */
 
+/* Player events (pause, seek, …) are coalesced per member and lesson: one
+ * less than GAP after the last stored event replaces that row's state (the
+ * row keeps its time) when it is of the same kind, or when the last GAP
+ * already holds BURST rows; otherwise it gets its own row. So a play then
+ * a pause are both kept, but a client sending thousands of events stores
+ * at most BURST rows per GAP and cannot grow the table or the xAPI export
+ * without bound (issue 13). */
+#define YJ_VOD_EVENT_GAP_MS 10000
+#define YJ_VOD_EVENT_BURST 4
+
 typedef struct {
     bool exists;
     int64_t position_ms, watched_ms, updated_ms, completed_at;

@@ -150,6 +150,22 @@ test('37 back-to-back reports cannot script a credit (issue 13)', async () => {
   assert.deepEqual(ledger(m.id), []);
 });
 
+test('a flood of player events is coalesced, not stored one by one (issue 13)', async () => {
+  const m = await addMember(d, { id: idNumber(16), name: '吴敏', org: '33010201' });
+  const tok = await loginMember(d, m.id);
+  const t0 = Date.now();
+  for (let i = 0; i < 300; i++) {
+    const r = await post(tok, { position: 1, intervals: [], event: i % 2 ? 'pause' : 'play' });
+    assert.equal(r.status, 200);
+  }
+  const wall = (Date.now() - t0) / 1000;
+  const out = spawnSync('sqlite3', [join(d.dir, 'yuanjiao.db'), '.timeout 5000',
+    `SELECT count(*) FROM vod_events WHERE member_id = '${m.id}'`], { encoding: 'utf8' });
+  const rows = Number(out.stdout.trim());
+  // At most 4 rows per 10 s window (core/store_vod.h), however many events.
+  assert.ok(rows >= 2 && rows <= 4 * (Math.floor(wall / 10) + 1), `${rows} rows for 300 events in ${wall} s`);
+});
+
 test('resume works across devices (another session of the same member)', async () => {
   const phone = tokA;
   let r = await post(phone, { position: 11.5, intervals: [], event: 'pause' });
