@@ -247,5 +247,11 @@ json_t *yj_store_vod_org_ranking(yj_store_t *st, const char *org_path, int64_t f
 /* Everything xAPI export needs about one member: an array of lessons with
  * their events and completion. */
 json_t *yj_store_vod_member_history(yj_store_t *st, const char *member_id);
+/* The same, one page of events: those with row id > after_id, at most
+ * limit of them in id order (each event gets its "id"); *next_id is the
+ * last id returned when more may follow, else 0. Memory is bounded by
+ * limit (issue 13: a 20 MB export held an HTTP thread and 200 MB). */
+json_t *yj_store_vod_member_history_page(yj_store_t *st, const char *member_id, int64_t after_id,
+                                         int limit, int64_t *next_id);
 
 #endif

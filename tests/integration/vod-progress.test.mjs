@@ -259,6 +259,22 @@ test('organisation report, ranking and the xAPI export', async () => {
   const done = r.json.statements.filter((s) => s.verb.id === 'http://adlnet.gov/expapi/verbs/completed');
   assert.equal(done.length, 1);
   assert.equal(done[0].result.completion, true);
+  // Paged: one event per page, followed to the end, gives the same
+  // statements; bad paging parameters name the field.
+  const paged = [];
+  let after = null;
+  for (let i = 0; i < 100; i++) {
+    const p = await d.api(`/api/v1/members/${sunId}/xapi?limit=1${after ? '&after=' + after : ''}`, { token: admin });
+    assert.equal(p.status, 200);
+    paged.push(...p.json.statements.map((s) => s.id));
+    after = p.json.next;
+    if (!after) break;
+  }
+  assert.ok(paged.length > 1);
+  assert.deepEqual(paged.sort(), r.json.statements.map((s) => s.id).sort());
+  assert.equal((await d.api(`/api/v1/members/${sunId}/xapi?limit=0`, { token: admin })).json.error.field, 'limit');
+  assert.equal((await d.api(`/api/v1/members/${sunId}/xapi?limit=99999`, { token: admin })).json.error.field, 'limit');
+  assert.equal((await d.api(`/api/v1/members/${sunId}/xapi?after=9223372036854775808`, { token: admin })).json.error.field, 'after');
   // Ids are stable across exports.
   const again = await d.api(`/api/v1/members/${sunId}/xapi`, { token: admin });
   assert.deepEqual(again.json.statements.map((s) => s.id), r.json.statements.map((s) => s.id));
