@@ -398,6 +398,24 @@ static bool json_content_type(const char *ct)
            g_ascii_strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
+bool yj_req_query_int(yj_req_t *req, const char *name, int64_t min, int64_t max, int64_t def,
+                      int64_t *out)
+{
+    const char *v = yj_req_query(req, name);
+    gint64 n = def;
+    if (v && *v && !g_ascii_string_to_signed(v, 10, min, max, &n, NULL)) {
+        char code[48];
+        g_snprintf(code, sizeof code, "invalid_%s", name);
+        yj_req_reply_error(req, 400, code, name,
+                           "%s must be a whole number from %" G_GINT64_FORMAT
+                           " to %" G_GINT64_FORMAT,
+                           name, (gint64)min, (gint64)max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 json_t *yj_req_json_body(yj_req_t *req)
 {
     if (req->json)
@@ -555,6 +573,9 @@ static int parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *t
     const char *p = h + 6;
     char *end;
     if (*p == '-') {
+        /* strtoull would take "-1" (as ULLONG_MAX) or " 5": digits only. */
+        if (p[1] < '0' || p[1] > '9')
+            return 0;
         errno = 0;
         unsigned long long n = strtoull(p + 1, &end, 10);
         if (errno || end == p + 1 || *end)

@@ -98,6 +98,11 @@ const char *yj_req_param(const yj_req_t *req, const char *name);
 const char *yj_req_query(const yj_req_t *req, const char *name);
 const char *yj_req_header(const yj_req_t *req, const char *name);
 const char *yj_req_cookie(const yj_req_t *req, const char *name);
+/* Query parameter name as a whole number in [min, max] (def when absent or
+ * empty). On a bad value replies 400 naming the parameter and returns
+ * false; the handler then just returns 0. Never casts out of range. */
+bool yj_req_query_int(yj_req_t *req, const char *name, int64_t min, int64_t max, int64_t def,
+                      int64_t *out);
 /* Peer address as text. */
 const char *yj_req_peer(const yj_req_t *req);
 const void *yj_req_body(const yj_req_t *req, size_t *len);

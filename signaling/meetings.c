@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "core/store_meetings.h"
+#include "core/member_input.h"
 #include "core/yj.h"
 
 #include <string.h>
@@ -70,11 +71,15 @@ static json_t *meeting_out(int64_t id, const yj_principal_t *p)
 
 /* Start time: ISO-8601 (an offset or Z; without one, the server's local
  * time) or Unix seconds. Returns false when malformed. */
+/* 2000-01-01 and 2100-01-01 UTC: a meeting's start lies between. */
+#define START_MIN 946684800
+#define START_MAX 4102444800
+
 static bool parse_time(json_t *v, int64_t *out)
 {
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
-        return *out > 0;
+        return *out >= START_MIN && *out < START_MAX;
     }
     if (!json_is_string(v))
         return false;
@@ -85,7 +90,7 @@ static bool parse_time(json_t *v, int64_t *out)
         return false;
     *out = g_date_time_to_unix(dt);
     g_date_time_unref(dt);
-    return true;
+    return *out >= START_MIN && *out < START_MAX;
 }
 
 /* Reads an array of strings (each ≤ max bytes) into a NULL-terminated
@@ -150,9 +155,10 @@ static int meeting_create(yj_req_t *req, void *ud)
         return 0;
     yj_meeting_spec_t sp = {.by = me, .duration_minutes = 60, .threshold_percent = 50};
     sp.title = opt_str(b, "title");
-    if (!sp.title || !*sp.title || g_utf8_strlen(sp.title, -1) > 200)
+    const char *why = yj_text_problem(sp.title, 200);
+    if (why)
         return yj_req_reply_error(req, 400, "invalid", "title",
-                                  "title is required (1 to 200 characters)");
+                                  "title %s (1 to 200 characters, no control characters)", why);
     const char *type = opt_str(b, "type");
     sp.type = yj_meeting_type_slug(type ? type : "member_assembly");
     if (!sp.type)
@@ -168,8 +174,8 @@ static int meeting_create(yj_req_t *req, void *ud)
     sp.start_at = yj_now();
     if (start && !json_is_null(start) && !parse_time(start, &sp.start_at))
         return yj_req_reply_error(req, 400, "invalid", "start",
-                                  "start must be an ISO-8601 time such as "
-                                  "2026-12-01T09:00:00+08:00");
+                                  "start must be an ISO-8601 time between 2000 and 2100 such "
+                                  "as 2026-12-01T09:00:00+08:00");
     if (!opt_int(req, b, "duration_minutes", 1, 1440, &sp.duration_minutes) ||
         !opt_int(req, b, "threshold_percent", 1, 100, &sp.threshold_percent))
         return 0;
@@ -231,12 +237,10 @@ static int meeting_list(yj_req_t *req, void *ud)
     if (status && strcmp(status, "scheduled") && strcmp(status, "live") && strcmp(status, "ended"))
         return yj_req_reply_error(req, 400, "invalid", "status",
                                   "status must be scheduled, live or ended");
-    const char *ls = yj_req_query(req, "limit"), *os = yj_req_query(req, "offset");
-    long limit = ls ? strtol(ls, NULL, 10) : 50, offset = os ? strtol(os, NULL, 10) : 0;
-    if (limit < 1 || limit > 200)
-        return yj_req_reply_error(req, 400, "invalid", "limit", "limit must be 1 to 200");
-    if (offset < 0)
-        return yj_req_reply_error(req, 400, "invalid", "offset", "offset must be 0 or more");
+    int64_t limit, offset;
+    if (!yj_req_query_int(req, "limit", 1, 200, 50, &limit) ||
+        !yj_req_query_int(req, "offset", 0, 100000000, 0, &offset))
+        return 0;
     json_t *j =
         yj_store_meeting_list(M.app->store, yj_req_principal(req), status, (int)limit, (int)offset);
     if (!j)
