@@ -309,6 +309,23 @@ static void find_route(yj_req_t *req)
     g_strfreev(segs);
 }
 
+const char *yj_http_match(yj_http_t *http, const char *method, const char *path, char **params,
+                          int max, bool *method_mismatch)
+{
+    yj_req_t req;
+    memset(&req, 0, sizeof req);
+    req.http = http;
+    req.method = method;
+    req.path = (char *)path; /* read only: find_route splits a copy */
+    find_route(&req);
+    for (int i = 0; i < max; i++)
+        params[i] = i < req.nparams ? g_strdup(req.pvalues[i]) : NULL;
+    if (method_mismatch)
+        *method_mismatch = req.method_mismatch;
+    clear_params(&req);
+    return req.route ? req.route->pattern : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* accessors */
 

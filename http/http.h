@@ -88,6 +88,11 @@ void yj_http_stop(yj_http_t *http);
 /* Iterates registered routes (for the OpenAPI check and /metrics). */
 typedef void (*yj_route_visit_fn)(const char *method, const char *pattern, unsigned flags,
                                   void *ud);
+/* Which route a request would reach (for tests and fuzzing): the pattern
+ * or NULL; params[0..max) receive the captured values (g_free each, NULL
+ * past the last); *method_mismatch as for a 405. */
+const char *yj_http_match(yj_http_t *http, const char *method, const char *path, char **params,
+                          int max, bool *method_mismatch);
 void yj_http_each_route(const yj_http_t *http, yj_route_visit_fn fn, void *ud);
 
 /* ---- request accessors (valid during the handler) ---- */
