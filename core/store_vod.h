@@ -210,7 +210,8 @@ typedef struct {
     const char *lesson_title;
     /* set by the callback */
     int64_t position_ms, watched_ms, updated_ms;
-    int64_t budget_ms, budget_at_ms; /* the crediting budget after the report */
+    /* the crediting budget after the report (vod/rules.h) */
+    int64_t budget_ms, budget_at_ms;
     char *intervals;   /* g_malloc'd; the store frees it */
     bool complete;     /* the report reached the threshold */
     const char *event; /* non-NULL: also log an event row */

@@ -32,8 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define YJ_PROGRESS_SLACK_MS 15000    /* one allowance, at the first report */
-#define YJ_PROGRESS_RATE 2            /* fastest playback rate credited */
+#define YJ_PROGRESS_SLACK_MS 15000 /* one allowance, at the first report */
+#define YJ_PROGRESS_RATE 2         /* fastest playback rate credited */
 /* The budget's cap: what a report may add after a long time without one
  * (the page's offline queue: 5 minutes at 2×). */
 #define YJ_PROGRESS_BURST_MS 600000
@@ -75,7 +75,7 @@ typedef struct {
     bool has_budget;
     int64_t budget_ms;    /* ms of new watching the next report may add */
     int64_t budget_at_ms; /* the latest wall time the budget accounts for */
-    bool completed;     /* credit already earned */
+    bool completed;       /* credit already earned */
 } yj_progress_state_t;
 
 /* Parses a report body (JSON object {position, intervals, event, from}).
