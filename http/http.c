@@ -159,7 +159,7 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
     h->routes = g_ptr_array_new_with_free_func(route_free);
     h->default_headers = g_ptr_array_new_with_free_func(g_free);
     if (h->opt.per_ip <= 0)
-        h->opt.per_ip = 64;
+        h->opt.per_ip = 256;
     if (h->opt.header_timeout <= 0)
         h->opt.header_timeout = 10;
     g_mutex_init(&h->conns_lock);

@@ -53,7 +53,7 @@ typedef struct {
     int threads;         /* thread pool size; 0: number of cores */
     size_t body_limit;   /* default per-request body limit in bytes */
     /* One client cannot starve the server: at most per_ip connections from
-     * one address (0: 64), and a request's header must be complete within
+     * one address (0: 256), and a request's header must be complete within
      * header_timeout seconds of the connection opening (0: 10) or the
      * connection is shut down, however slowly it trickles. */
     int per_ip;
