@@ -90,6 +90,23 @@ bool yj_password_verify(const char *password, const char *encoded)
     return ok;
 }
 
+bool yj_password_needs_rehash(const char *encoded)
+{
+    if (!encoded || strncmp(encoded, "pbkdf2-sha256$", 14) != 0)
+        return true;
+    return strtol(encoded + 14, NULL, 10) != iterations;
+}
+
+void yj_password_dummy_verify(const char *password)
+{
+    static const unsigned char salt[16] = "yuanjiao-dummy!";
+    unsigned char out[32];
+    const char *pw = password ? password : "";
+    PKCS5_PBKDF2_HMAC(pw, (int)strlen(pw), salt, sizeof salt, iterations, EVP_sha256(), sizeof out,
+                      out);
+    OPENSSL_cleanse(out, sizeof out);
+}
+
 int yj_random_bytes(void *buf, size_t n)
 {
     return RAND_bytes(buf, (int)n) == 1 ? 0 : YJ_ECRYPTO;

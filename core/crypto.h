@@ -12,15 +12,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Default PBKDF2 iteration count (tests may lower it with
- * yj_crypto_set_iterations to keep suites fast). */
-#define YJ_PBKDF2_ITERATIONS 100000
+/* Default PBKDF2 iteration count: OWASP's 2023 figure for PBKDF2-HMAC-
+ * SHA256 (tests may lower it with yj_crypto_set_iterations — [auth]
+ * pbkdf2_iterations — to keep suites fast). */
+#define YJ_PBKDF2_ITERATIONS 600000
 void yj_crypto_set_iterations(int iterations);
 
 /* Returns a newly allocated encoded hash (g_free) or NULL. */
 char *yj_password_hash(const char *password);
 /* True when password matches the encoded hash; false for malformed hashes. */
 bool yj_password_verify(const char *password, const char *encoded);
+/* True when an encoded hash was made with another cost than the current
+ * one (or is malformed): re-hash it after the next successful sign-in. */
+bool yj_password_needs_rehash(const char *encoded);
+/* The same work as a verify at the current cost, for an account that does
+ * not exist, so timing does not tell which accounts exist. */
+void yj_password_dummy_verify(const char *password);
 
 /* Fills buf with n cryptographically random bytes; 0 or YJ_ECRYPTO. */
 int yj_random_bytes(void *buf, size_t n);

@@ -8,6 +8,8 @@
 #ifndef YJ_LOG_H
 #define YJ_LOG_H
 
+#include <stddef.h>
+
 typedef enum { YJ_LOG_DEBUG, YJ_LOG_INFO, YJ_LOG_WARN, YJ_LOG_ERROR } yj_log_level_t;
 
 /* Lines below this level are dropped. Default YJ_LOG_INFO. */
@@ -16,6 +18,11 @@ void yj_log_set_level(yj_log_level_t level);
 int yj_log_parse_level(const char *name, yj_log_level_t *out);
 void yj_log(yj_log_level_t level, const char *module, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Copies in to out (n bytes, always terminated) with control characters
+ * (C0, DEL, C1, U+202A–U+202E, U+2066–U+2069) written as \xNN / \uNNNN;
+ * returns the length written. What yj_log does to every message. */
+size_t yj_log_escape(const char *in, char *out, size_t n);
 
 #define yj_debug(mod, ...) yj_log(YJ_LOG_DEBUG, mod, __VA_ARGS__)
 #define yj_info(mod, ...) yj_log(YJ_LOG_INFO, mod, __VA_ARGS__)

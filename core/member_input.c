@@ -164,7 +164,11 @@ const char *yj_text_problem(const char *text, int max_chars)
     int n = 0;
     for (const char *p = text; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
-        if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029)
+        /* C0/C1 controls, line/paragraph separators, and the bidi
+         * embedding/override/isolate controls that reorder what a reader
+         * sees (U+202A–U+202E, U+2066–U+2069; issue 13). */
+        if (g_unichar_iscntrl(c) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+            (c >= 0x2066 && c <= 0x2069))
             return "must not contain control characters or line breaks";
         if (++n > max_chars)
             return "is too long";

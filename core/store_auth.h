@@ -10,6 +10,7 @@
 #include "principal.h"
 #include "store.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 /* Creates an administrator of the organisation with code org_code.
@@ -37,6 +38,31 @@ int yj_store_session_add(yj_store_t *st, const char *token_hash, const char *kin
 /* Resolves an unexpired session to its principal. 0 or YJ_ENOENT. */
 int yj_store_session_get(yj_store_t *st, const char *token_hash, yj_principal_t *p);
 int yj_store_session_delete(yj_store_t *st, const char *token_hash);
+
+/* Stores a session or token with its details: parent (the hash of the
+ * session a token was minted from, or NULL), peer address and user agent
+ * (shown to the owner; may be NULL). */
+int yj_store_session_add_full(yj_store_t *st, const char *token_hash, const char *kind,
+                              const yj_principal_t *p, const char *label, int64_t expires_at,
+                              const char *parent, const char *peer, const char *user_agent);
+/* Deletes a session and every token minted from it. */
+int yj_store_session_delete_tree(yj_store_t *st, const char *token_hash);
+/* The unexpired sessions and tokens of p's account, newest first, as a JSON
+ * array of {id, kind, label, created_at, expires_at, peer, user_agent,
+ * current}; id is the first 16 hex digits of the stored hash (never the
+ * secret); current marks current_hash. NULL on a database error. */
+json_t *yj_store_sessions_list(yj_store_t *st, const yj_principal_t *p, const char *current_hash);
+/* Revokes one session or token of p's account by its listed id (and the
+ * tokens minted from it). 0 or YJ_ENOENT (not theirs / unknown). */
+int yj_store_session_revoke(yj_store_t *st, const yj_principal_t *p, const char *id);
+/* Ends every session and token of an account (p's kind and id) except
+ * keep_hash (may be NULL); *ended receives the count (may be NULL). */
+int yj_store_sessions_end_all(yj_store_t *st, const yj_principal_t *p, const char *keep_hash,
+                              int *ended);
+/* Sets an administrator's password hash. 0 or YJ_ENOENT. */
+int yj_store_admin_set_password(yj_store_t *st, int64_t admin_id, const char *hash);
+/* Deletes expired sessions and tokens; *n gets the count (may be NULL). */
+int yj_store_auth_purge(yj_store_t *st, int64_t now, int *n);
 
 /* One-time sign-in codes: add, and consume (marks used; YJ_ENOENT when
  * unknown, used or expired). */

@@ -13,6 +13,17 @@
 #include "store_records.h"
 #include "yj.h"
 
+/* Sessions: what their owner sees to tell them apart when revoking them,
+ * and the session a token was minted from (logout ends both). */
+static const char sessions_sql[] =
+    "ALTER TABLE sessions ADD COLUMN parent TEXT;"
+    "ALTER TABLE sessions ADD COLUMN peer TEXT;"
+    "ALTER TABLE sessions ADD COLUMN user_agent TEXT;"
+    "CREATE INDEX sessions_expires ON sessions(expires_at);"
+    "CREATE INDEX sessions_member ON sessions(member_id) WHERE member_id IS NOT NULL;"
+    "CREATE INDEX sessions_admin ON sessions(admin_id) WHERE admin_id IS NOT NULL;"
+    "CREATE INDEX sessions_parent ON sessions(parent) WHERE parent IS NOT NULL;";
+
 static const char base_sql[] =
     "CREATE TABLE orgs ("
     "  id INTEGER PRIMARY KEY,"
@@ -95,5 +106,6 @@ const yj_migration_t yj_records_migrations[] = {
      * set: pages fall back to the login name). */
     {"records: administrators' real names",
      "ALTER TABLE admins ADD COLUMN name TEXT NOT NULL DEFAULT '';"},
+    {"records: session details and token parents", sessions_sql},
 };
 const size_t yj_records_migrations_count = YJ_ARRAY_LEN(yj_records_migrations);

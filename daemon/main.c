@@ -150,6 +150,8 @@ static int init_all(void)
         .port = (int)yj_config_int(app.cfg, "server", "http_port", 8080),
         .threads = (int)yj_config_int(app.cfg, "server", "http_threads", 0),
         .body_limit = (size_t)yj_config_int(app.cfg, "server", "body_limit", 1 << 20),
+        .per_ip = (int)yj_config_int(app.cfg, "server", "per_ip_connections", 256),
+        .header_timeout = (int)yj_config_int(app.cfg, "server", "header_timeout_seconds", 10),
     };
     http = yj_http_new(&ho);
     app.web_dir = yj_config_string(app.cfg, "portal", "web_dir", YJ_SOURCE_DIR "/portal/web");

@@ -25,6 +25,8 @@ const yj_migration_t *const yj_daemon_migrations[] = {
     &yj_vod_migrations[0],       /* 3: courses, lessons, jobs, uploads, progress, events */
     &yj_iptv_migrations[0],      /* 4: channels, programmes, stations, roll-call */
     &yj_records_migrations[1],   /* 5: administrators' real names */
+    &yj_vod_migrations[1],       /* 6: crediting budget per member and lesson */
+    &yj_records_migrations[2],   /* 7: session details, token parents */
 };
 const size_t yj_daemon_migrations_count = YJ_ARRAY_LEN(yj_daemon_migrations);
 

@@ -24,6 +24,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,7 +60,21 @@ struct yj_http {
     int port;
     int inflight; /* requests begun and not completed (atomic) */
     route_metrics_t unmatched;
+    GPtrArray *default_headers; /* name, value, … added to every reply; set before start */
+    /* Connections whose first request header is not complete yet, watched
+     * by the header-deadline thread (see conn_notify). */
+    GMutex conns_lock;
+    GHashTable *conns; /* conn_track_t* set */
+    GThread *sweeper;
+    gint sweeper_stop;
 };
+
+typedef struct {
+    int fd;
+    gint64 start;     /* monotonic µs at accept */
+    gint header_done; /* atomic: the first header arrived */
+    bool shut;
+} conn_track_t;
 
 struct yj_req {
     yj_http_t *http;
@@ -142,6 +158,13 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
     if (h->opt.threads <= 0)
         h->opt.threads = (int)g_get_num_processors();
     h->routes = g_ptr_array_new_with_free_func(route_free);
+    h->default_headers = g_ptr_array_new_with_free_func(g_free);
+    if (h->opt.per_ip <= 0)
+        h->opt.per_ip = 256;
+    if (h->opt.header_timeout <= 0)
+        h->opt.header_timeout = 10;
+    g_mutex_init(&h->conns_lock);
+    h->conns = g_hash_table_new(g_direct_hash, g_direct_equal);
     h->unmatched.latency = latency_histogram("unmatched");
     return h;
 }
@@ -152,6 +175,9 @@ void yj_http_free(yj_http_t *http)
         return;
     yj_http_stop(http);
     g_ptr_array_free(http->routes, TRUE);
+    g_ptr_array_free(http->default_headers, TRUE);
+    g_hash_table_destroy(http->conns);
+    g_mutex_clear(&http->conns_lock);
     g_free(http->address);
     g_free(http);
 }
@@ -187,6 +213,12 @@ int yj_http_route(yj_http_t *http, const char *method, const char *pattern, unsi
     r->metrics.latency = latency_histogram(pattern);
     g_ptr_array_add(http->routes, r);
     return 0;
+}
+
+void yj_http_add_default_header(yj_http_t *http, const char *name, const char *value)
+{
+    g_ptr_array_add(http->default_headers, g_strdup(name));
+    g_ptr_array_add(http->default_headers, g_strdup(value));
 }
 
 void yj_http_set_auth(yj_http_t *http, yj_auth_fn fn, void *ud)
@@ -278,6 +310,23 @@ static void find_route(yj_req_t *req)
     g_strfreev(segs);
 }
 
+const char *yj_http_match(yj_http_t *http, const char *method, const char *path, char **params,
+                          int max, bool *method_mismatch)
+{
+    yj_req_t req;
+    memset(&req, 0, sizeof req);
+    req.http = http;
+    req.method = method;
+    req.path = (char *)path; /* read only: find_route splits a copy */
+    find_route(&req);
+    for (int i = 0; i < max; i++)
+        params[i] = i < req.nparams ? g_strdup(req.pvalues[i]) : NULL;
+    if (method_mismatch)
+        *method_mismatch = req.method_mismatch;
+    clear_params(&req);
+    return req.route ? req.route->pattern : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* accessors */
 
@@ -353,12 +402,52 @@ char *yj_req_strdup(yj_req_t *req, const char *s)
     return p;
 }
 
+/* application/json or application/<something>+json, any parameters. */
+static bool json_content_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    size_t n = strcspn(ct, "; ");
+    if (n == 16 && g_ascii_strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    return n > 17 && g_ascii_strncasecmp(ct, "application/", 12) == 0 &&
+           g_ascii_strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+bool yj_req_query_int(yj_req_t *req, const char *name, int64_t min, int64_t max, int64_t def,
+                      int64_t *out)
+{
+    const char *v = yj_req_query(req, name);
+    gint64 n = def;
+    if (v && *v && !g_ascii_string_to_signed(v, 10, min, max, &n, NULL)) {
+        char code[48];
+        g_snprintf(code, sizeof code, "invalid_%s", name);
+        yj_req_reply_error(req, 400, code, name,
+                           "%s must be a whole number from %" G_GINT64_FORMAT
+                           " to %" G_GINT64_FORMAT,
+                           name, (gint64)min, (gint64)max);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
 json_t *yj_req_json_body(yj_req_t *req)
 {
     if (req->json)
         return req->json;
     size_t len = 0;
     const char *data = yj_req_body(req, &len);
+    /* A JSON body must say so: a form or text/plain body is what a
+     * cross-site page can send without a preflight. */
+    const char *ct = yj_req_header(req, "Content-Type");
+    if (len > 0 && !json_content_type(ct)) {
+        yj_req_reply_error(req, 415, "unsupported_media_type", NULL,
+                           "send the body as application/json, not %s", ct ? ct : "untyped");
+        return NULL;
+    }
     json_error_t e;
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
     if (!j) {
@@ -369,7 +458,8 @@ json_t *yj_req_json_body(yj_req_t *req)
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        yj_req_reply_error(req, 400, "invalid_json", NULL, "the request body must be a JSON object");
+        yj_req_reply_error(req, 400, "invalid_json", NULL,
+                           "the request body must be a JSON object");
         return NULL;
     }
     req->json = j;
@@ -398,6 +488,9 @@ static int queue(yj_req_t *req, unsigned status, struct MHD_Response *resp, cons
     if (ctype)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (guint i = 0; i + 1 < req->http->default_headers->len; i += 2)
+        MHD_add_response_header(resp, req->http->default_headers->pdata[i],
+                                req->http->default_headers->pdata[i + 1]);
     for (guint i = 0; i + 1 < req->headers->len; i += 2)
         MHD_add_response_header(resp, g_ptr_array_index(req->headers, i),
                                 g_ptr_array_index(req->headers, i + 1));
@@ -447,14 +540,20 @@ int yj_req_reply_error(yj_req_t *req, unsigned status, const char *code, const c
 int yj_req_reply_errno(yj_req_t *req, int err, const char *field)
 {
     switch (err) {
-    case YJ_EINVAL: return yj_req_reply_error(req, 400, "invalid", field, "invalid request");
-    case YJ_ENOENT: return yj_req_reply_error(req, 404, "not_found", field, "not found");
-    case YJ_EEXIST: return yj_req_reply_error(req, 409, "conflict", field, "already exists");
-    case YJ_EBUSY: return yj_req_reply_error(req, 409, "in_use", field, "still in use");
-    case YJ_EPERM: return yj_req_reply_error(req, 403, "forbidden", field, "not allowed");
+    case YJ_EINVAL:
+        return yj_req_reply_error(req, 400, "invalid", field, "invalid request");
+    case YJ_ENOENT:
+        return yj_req_reply_error(req, 404, "not_found", field, "not found");
+    case YJ_EEXIST:
+        return yj_req_reply_error(req, 409, "conflict", field, "already exists");
+    case YJ_EBUSY:
+        return yj_req_reply_error(req, 409, "in_use", field, "still in use");
+    case YJ_EPERM:
+        return yj_req_reply_error(req, 403, "forbidden", field, "not allowed");
     case YJ_EAUTH:
         return yj_req_reply_error(req, 401, "unauthorized", field, "sign-in required");
-    case YJ_ETOOBIG: return yj_req_reply_error(req, 413, "too_large", field, "too large");
+    case YJ_ETOOBIG:
+        return yj_req_reply_error(req, 413, "too_large", field, "too large");
     case YJ_ELIMIT:
         return yj_req_reply_error(req, 429, "rate_limited", field, "too many attempts");
     case YJ_ESTATE:
@@ -462,8 +561,7 @@ int yj_req_reply_errno(yj_req_t *req, int err, const char *field)
     case YJ_EMEDIA:
         return yj_req_reply_error(req, 422, "unusable_media", field, "not a playable video");
     }
-    return yj_req_reply_error(req, 500, "internal", field, "internal error: %s",
-                              yj_strerror(err));
+    return yj_req_reply_error(req, 500, "internal", field, "internal error: %s", yj_strerror(err));
 }
 
 int yj_req_reply_fd(yj_req_t *req, unsigned status, const char *content_type, int fd,
@@ -656,9 +754,10 @@ static void dispatch(yj_req_t *req)
     }
     if (req->http->auth_fn && wants_credentials(req))
         req->http->auth_fn(req, &req->principal, req->http->auth_ud);
+    if (req->replied)
+        return; /* the auth hook refused (e.g. a cross-site cookie request) */
     yj_principal_kind_t k = req->principal.kind;
-    if ((r->flags & (YJ_ROUTE_AUTH | YJ_ROUTE_ADMIN | YJ_ROUTE_MEMBER)) &&
-        k == YJ_PRINCIPAL_NONE) {
+    if ((r->flags & (YJ_ROUTE_AUTH | YJ_ROUTE_ADMIN | YJ_ROUTE_MEMBER)) && k == YJ_PRINCIPAL_NONE) {
         yj_req_reply_error(req, 401, "unauthorized", NULL, "sign-in required");
         return;
     }
@@ -686,6 +785,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     yj_http_t *http = cls;
     yj_req_t *req = *con_cls;
     if (!req) {
+        const union MHD_ConnectionInfo *sc =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        if (sc && sc->socket_context)
+            g_atomic_int_set(&((conn_track_t *)sc->socket_context)->header_done, 1);
         req = g_new0(yj_req_t, 1);
         req->http = http;
         req->conn = c;
@@ -708,8 +811,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         *con_cls = req;
         g_atomic_int_inc(&http->inflight);
         find_route(req);
-        size_t limit = req->route && req->route->max_body ? req->route->max_body
-                                                          : http->opt.body_limit;
+        size_t limit =
+            req->route && req->route->max_body ? req->route->max_body : http->opt.body_limit;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && g_ascii_strtoull(cl, NULL, 10) > limit) {
             req->too_big = true;
@@ -722,8 +825,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         return MHD_YES;
     }
     if (*upload_size) {
-        size_t limit = req->route && req->route->max_body ? req->route->max_body
-                                                          : http->opt.body_limit;
+        size_t limit =
+            req->route && req->route->max_body ? req->route->max_body : http->opt.body_limit;
         if (!req->too_big) {
             if (!req->body)
                 req->body = g_byte_array_new();
@@ -782,12 +885,86 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     yj_warn("mhd", "%s", buf);
 }
 
+/* Header deadline. MHD's connection timeout is per idle period, so a
+ * client trickling one header line at a time keeps a connection forever;
+ * and the access handler only runs once the header is complete. So every
+ * connection is tracked from accept (conn_notify) until its first header
+ * arrives (access_cb); a thread shuts down, once a second, those older
+ * than header_timeout — MHD then sees EOF and closes them itself. The
+ * entry is removed (under the lock) before MHD closes the socket, so a
+ * shutdown never hits a reused descriptor. */
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    yj_http_t *http = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_track_t *t = g_new0(conn_track_t, 1);
+        t->fd = ci ? ci->connect_fd : -1;
+        t->start = g_get_monotonic_time();
+        g_mutex_lock(&http->conns_lock);
+        g_hash_table_add(http->conns, t);
+        g_mutex_unlock(&http->conns_lock);
+        *socket_context = t;
+    } else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        g_mutex_lock(&http->conns_lock);
+        g_hash_table_remove(http->conns, *socket_context);
+        g_mutex_unlock(&http->conns_lock);
+        g_free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+static gpointer sweeper_main(gpointer data)
+{
+    yj_http_t *http = data;
+    while (!g_atomic_int_get(&http->sweeper_stop)) {
+        g_usleep(250000);
+        gint64 cut = g_get_monotonic_time() - (gint64)http->opt.header_timeout * G_USEC_PER_SEC;
+        int n = 0;
+        g_mutex_lock(&http->conns_lock);
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, http->conns);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            conn_track_t *t = k;
+            if (!t->shut && t->fd >= 0 && t->start < cut && !g_atomic_int_get(&t->header_done)) {
+                shutdown(t->fd, SHUT_RDWR);
+                t->shut = true;
+                n++;
+            }
+        }
+        g_mutex_unlock(&http->conns_lock);
+        if (n)
+            yj_info("http", "closed %d connections whose request header took over %d s", n,
+                    http->opt.header_timeout);
+    }
+    return NULL;
+}
+
+/* The server needs a descriptor per connection: use what the system
+ * allows (soft limit up to the hard limit). Returns the soft limit. */
+static rlim_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+        struct rlimit nl = {want, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &nl) == 0)
+            rl.rlim_cur = want;
+    }
+    return rl.rlim_cur;
+}
+
 int yj_http_start(yj_http_t *http, char **err)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
-                     MHD_USE_TURBO;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, http->address, &s4->sin_addr) == 1) {
@@ -801,20 +978,27 @@ int yj_http_start(yj_http_t *http, char **err)
         *err = g_strdup_printf("bad listen address %s", http->address);
         return YJ_EINVAL;
     }
+    /* Keep a quarter of the descriptors for the database, media sockets
+     * and files: past the limit MHD refuses connections instead of the
+     * whole process running out. */
+    rlim_t nofile = raise_nofile();
+    unsigned max_conns = (unsigned)MIN((rlim_t)10000, MAX((rlim_t)64, nofile / 4 * 3));
     http->d = MHD_start_daemon(
         flags, (uint16_t)http->opt.port, NULL, NULL, access_cb, http, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)http->opt.threads, MHD_OPTION_NOTIFY_COMPLETED,
-        completed_cb, http, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)10000, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_END);
+        mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)http->opt.threads, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, http,
+        MHD_OPTION_NOTIFY_CONNECTION, conn_notify, http, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)120, MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)http->opt.per_ip, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!http->d) {
-        *err = g_strdup_printf("cannot listen on %s:%d (port in use?)", http->address,
-                               http->opt.port);
+        *err =
+            g_strdup_printf("cannot listen on %s:%d (port in use?)", http->address, http->opt.port);
         return YJ_EIO;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(http->d, MHD_DAEMON_INFO_BIND_PORT);
     http->port = di ? di->port : http->opt.port;
+    g_atomic_int_set(&http->sweeper_stop, 0);
+    http->sweeper = g_thread_new("http-deadline", sweeper_main, http);
     return 0;
 }
 
@@ -836,4 +1020,9 @@ void yj_http_stop(yj_http_t *http)
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
     http->d = NULL;
+    if (http->sweeper) {
+        g_atomic_int_set(&http->sweeper_stop, 1);
+        g_thread_join(http->sweeper);
+        http->sweeper = NULL;
+    }
 }

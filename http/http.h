@@ -52,6 +52,12 @@ typedef struct {
     int port;            /* 0: pick a free port (see yj_http_port) */
     int threads;         /* thread pool size; 0: number of cores */
     size_t body_limit;   /* default per-request body limit in bytes */
+    /* One client cannot starve the server: at most per_ip connections from
+     * one address (0: 256), and a request's header must be complete within
+     * header_timeout seconds of the connection opening (0: 10) or the
+     * connection is shut down, however slowly it trickles. */
+    int per_ip;
+    int header_timeout;
 } yj_http_options_t;
 
 yj_http_t *yj_http_new(const yj_http_options_t *opt);
@@ -65,8 +71,13 @@ int yj_http_route(yj_http_t *http, const char *method, const char *pattern, unsi
 
 /* The auth hook: fills *out from the request's cookie/bearer token, or
  * leaves kind NONE. Called once per request that has credentials. */
+/* The auth hook resolves credentials into *out; it may also reply (e.g.
+ * 403 for a cross-site cookie request), and then the route is not run. */
 typedef void (*yj_auth_fn)(yj_req_t *req, yj_principal_t *out, void *ud);
 void yj_http_set_auth(yj_http_t *http, yj_auth_fn fn, void *ud);
+/* A header added to every reply (e.g. Strict-Transport-Security); call
+ * before yj_http_start. */
+void yj_http_add_default_header(yj_http_t *http, const char *name, const char *value);
 
 int yj_http_start(yj_http_t *http, char **err);
 /* Bound port (after start). */
@@ -77,6 +88,11 @@ void yj_http_stop(yj_http_t *http);
 /* Iterates registered routes (for the OpenAPI check and /metrics). */
 typedef void (*yj_route_visit_fn)(const char *method, const char *pattern, unsigned flags,
                                   void *ud);
+/* Which route a request would reach (for tests and fuzzing): the pattern
+ * or NULL; params[0..max) receive the captured values (g_free each, NULL
+ * past the last); *method_mismatch as for a 405. */
+const char *yj_http_match(yj_http_t *http, const char *method, const char *path, char **params,
+                          int max, bool *method_mismatch);
 void yj_http_each_route(const yj_http_t *http, yj_route_visit_fn fn, void *ud);
 
 /* ---- request accessors (valid during the handler) ---- */
@@ -87,6 +103,11 @@ const char *yj_req_param(const yj_req_t *req, const char *name);
 const char *yj_req_query(const yj_req_t *req, const char *name);
 const char *yj_req_header(const yj_req_t *req, const char *name);
 const char *yj_req_cookie(const yj_req_t *req, const char *name);
+/* Query parameter name as a whole number in [min, max] (def when absent or
+ * empty). On a bad value replies 400 naming the parameter and returns
+ * false; the handler then just returns 0. Never casts out of range. */
+bool yj_req_query_int(yj_req_t *req, const char *name, int64_t min, int64_t max, int64_t def,
+                      int64_t *out);
 /* Peer address as text. */
 const char *yj_req_peer(const yj_req_t *req);
 const void *yj_req_body(const yj_req_t *req, size_t *len);
@@ -94,7 +115,8 @@ const yj_principal_t *yj_req_principal(const yj_req_t *req);
 yj_http_t *yj_req_server(const yj_req_t *req);
 
 /* Parses the body as a JSON object. On failure queues a 400 error naming
- * the line/column (code "invalid_json") and returns NULL; the handler then
+ * the line/column (code "invalid_json") — or 415 when a non-empty body is
+ * not sent as application/json — and returns NULL; the handler then
  * just returns 0. The result is owned by the request. */
 json_t *yj_req_json_body(yj_req_t *req);
 

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * range.c — the Range header parser; see range.h. Moved out of http.c
- * unchanged so that tests/unit/test_http_range.c and
- * tests/fuzz/fuzz_http_range.c can reach it. It must never produce a
- * range that reaches past the file.
+ * range.c — the Range header parser; see range.h. Its own file so that
+ * tests/unit/test_http_range.c and tests/fuzz/fuzz_http_range.c can reach
+ * it. It must never produce a range that reaches past the file.
  */
 #include "range.h"
 
@@ -18,6 +17,9 @@ int yj_http_parse_range(const char *h, uint64_t size, uint64_t *from, uint64_t *
     const char *p = h + 6;
     char *end;
     if (*p == '-') {
+        /* strtoull would take "-1" (as ULLONG_MAX) or " 5": digits only. */
+        if (p[1] < '0' || p[1] > '9')
+            return 0;
         errno = 0;
         unsigned long long n = strtoull(p + 1, &end, 10);
         if (errno || end == p + 1 || *end)

@@ -49,6 +49,8 @@ typedef struct {
     int64_t interval;
     bool host, audio_muted, video_muted, screen, hand, audio_only;
     bool needs_offer;
+    bool att_media;  /* attendance follows the media peer (room.h) */
+    int64_t lost_at; /* media disconnected since (0: not lost) */
     yj_media_peer_t *peer;
     unsigned peer_gen;
     int join_attempts;
@@ -364,12 +366,14 @@ static void leave(part_t *p, const char *reason)
         p->peer_gen++;
     }
     if (p->interval) {
-        int rc = yj_store_attendance_leave(rs->app->store, p->interval, yj_now());
+        int rc = yj_store_attendance_leave(rs->app->store, p->interval,
+                                           p->lost_at ? p->lost_at : yj_now());
         if (rc)
             yj_error("meetings", "meeting %" G_GINT64_FORMAT ": cannot record %s leaving: %s",
                      r->meeting, p->pid, yj_strerror(rc));
         p->interval = 0;
     }
+    p->lost_at = 0;
     g_hash_table_remove(r->parts, p->pid);
     g_ptr_array_remove(r->order, p);
     p->room = NULL;
@@ -421,6 +425,74 @@ static void make_offer(part_t *p)
     g_free(err);
 }
 
+/* Attendance from media (room.h): an interval opens when the member's
+ * peer connects, and closes at the moment media was lost if it does not
+ * come back within YJ_MEETING_ROOMS_LOST_SECONDS (an ICE restart keeps it open). */
+typedef struct {
+    yj_ws_conn_t *conn; /* reference, dropped with this */
+    int64_t lost_at;
+} lost_check_t;
+
+static void lost_check_free(gpointer d)
+{
+    lost_check_t *c = d;
+    yj_ws_conn_unref(c->conn);
+    g_free(c);
+}
+
+static void close_interval(part_t *p, int64_t at)
+{
+    if (!p->interval)
+        return;
+    int rc = yj_store_attendance_leave(p->rooms->app->store, p->interval, at);
+    if (rc)
+        yj_error("meetings", "%s: cannot close the attendance interval: %s", p->pid,
+                 yj_strerror(rc));
+    p->interval = 0;
+}
+
+static gboolean lost_fired(gpointer d)
+{
+    lost_check_t *c = d;
+    part_t *p = yj_ws_conn_data(c->conn);
+    if (p && p->room && p->lost_at && p->lost_at == c->lost_at) {
+        yj_info("meetings", "%s: media lost for %d s: attendance paused", p->pid,
+                YJ_MEETING_ROOMS_LOST_SECONDS);
+        close_interval(p, p->lost_at);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void media_attendance(part_t *p, yj_media_peer_state_t s)
+{
+    if (!p->att_media || !p->room || p->who.kind != YJ_PRINCIPAL_MEMBER)
+        return;
+    int64_t now = yj_now();
+    if (s == YJ_PEER_CONNECTED) {
+        p->lost_at = 0;
+        if (!p->interval) {
+            int rc = yj_store_attendance_join(p->rooms->app->store, p->room->meeting,
+                                              p->who.member_id, p->device, now, &p->interval);
+            if (rc)
+                yj_error("meetings", "%s: cannot record attendance: %s", p->pid, yj_strerror(rc));
+        }
+    } else if (s == YJ_PEER_DISCONNECTED) {
+        if (p->interval && !p->lost_at) {
+            p->lost_at = now;
+            lost_check_t *c = g_new0(lost_check_t, 1);
+            c->conn = yj_ws_conn_ref(p->conn);
+            c->lost_at = now;
+            GSource *t = g_timeout_source_new_seconds(YJ_MEETING_ROOMS_LOST_SECONDS);
+            g_source_set_callback(t, lost_fired, c, lost_check_free);
+            g_source_attach(t, yj_ws_server_context(p->rooms->ws));
+            g_source_unref(t);
+        }
+    } else if (s == YJ_PEER_FAILED || s == YJ_PEER_CLOSED) {
+        close_interval(p, p->lost_at ? p->lost_at : now);
+        p->lost_at = 0;
+    }
+}
+
 static gboolean peer_event_main(gpointer ud)
 {
     peer_post_t *x = ud;
@@ -432,6 +504,7 @@ static gboolean peer_event_main(gpointer ud)
                                x->candidate ? json_string(x->candidate) : json_null(), "mid",
                                x->mid ? json_string(x->mid) : json_null()));
     } else if (x->what == 1) {
+        media_attendance(p, (yj_media_peer_state_t)x->state);
         send_json(p, json_pack("{s:s,s:s}", "type", "media_state", "state",
                                yj_media_peer_state_name((yj_media_peer_state_t)x->state)));
     } else {
@@ -558,7 +631,10 @@ static void do_join(part_t *p, const yj_protocol_msg_t *m)
                m->device ? m->device : "");
     g_strstrip(device);
     int rc;
-    if (who.kind == YJ_PRINCIPAL_MEMBER)
+    /* With a media plane, a member is present from when their media
+     * connects (media_attendance), not from this join. */
+    bool att_media = rs->media && !rs->opt.attendance_signaling;
+    if (who.kind == YJ_PRINCIPAL_MEMBER && !att_media)
         rc = yj_store_attendance_join(st, info.id, who.member_id, device, now, &p->interval);
     else
         rc = yj_store_meeting_start(st, info.id, now);
@@ -576,6 +652,8 @@ static void do_join(part_t *p, const yj_protocol_msg_t *m)
     g_snprintf(p->pid, sizeof p->pid, "p%" G_GUINT64_FORMAT, yj_ws_conn_id(p->conn));
     p->host = yj_meeting_is_host(&info, &who);
     p->audio_only = m->audio_only;
+    p->att_media = att_media;
+    p->lost_at = 0;
     p->room = r;
     yj_ws_conn_ref(p->conn); /* the room's reference, dropped in leave() */
 

@@ -24,6 +24,7 @@
 #include "media/media.h"
 #include "signaling/ws.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct yj_meeting_rooms yj_meeting_rooms_t;
@@ -32,12 +33,21 @@ typedef struct {
     int grace_seconds;       /* [meetings] grace_seconds (300) */
     int heartbeat_seconds;   /* [meetings] heartbeat_seconds (15) */
     const char *ice_servers; /* [meetings] ice_servers: comma-separated URLs */
+    /* [meetings] attendance = media (default): a member's attendance
+     * interval opens only when their media peer is connected (ICE + DTLS,
+     * media flowing) and closes when it fails or stays disconnected for
+     * YJ_MEETING_ROOMS_LOST_SECONDS, so a WebSocket left open earns nothing.
+     * "signaling" (from the join) is for tests of the signaling protocol
+     * alone and for servers without a media engine — never production. */
+    bool attendance_signaling;
     /* Called once per meeting the store has just ended (grace timer, host,
      * admin), after the attendance is credited; NULL: none. [ws thread;
      * must not call back into the rooms] */
     void (*on_ended)(int64_t meeting, void *ud);
     void *on_ended_ud;
 } yj_meeting_rooms_options_t;
+
+#define YJ_MEETING_ROOMS_LOST_SECONDS 30
 
 /* Creates the rooms and the WebSocket server they serve (not started).
  * app is borrowed for the rooms' life. */

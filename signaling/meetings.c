@@ -25,6 +25,7 @@
 #include "core/store_auth.h"
 #include "core/store_records.h"
 #include "signaling/store.h"
+#include "core/member_input.h"
 #include "core/yj.h"
 
 #include <string.h>
@@ -84,11 +85,15 @@ static json_t *meeting_out(yj_meetings_t *M, int64_t id, const yj_principal_t *p
 
 /* Start time: ISO-8601 (an offset or Z; without one, the server's local
  * time) or Unix seconds. Returns false when malformed. */
+/* 2000-01-01 and 2100-01-01 UTC: a meeting's start lies between. */
+#define START_MIN 946684800
+#define START_MAX 4102444800
+
 static bool parse_time(json_t *v, int64_t *out)
 {
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
-        return *out > 0;
+        return *out >= START_MIN && *out < START_MAX;
     }
     if (!json_is_string(v))
         return false;
@@ -99,7 +104,7 @@ static bool parse_time(json_t *v, int64_t *out)
         return false;
     *out = g_date_time_to_unix(dt);
     g_date_time_unref(dt);
-    return true;
+    return *out >= START_MIN && *out < START_MAX;
 }
 
 /* Reads an array of strings (each ≤ max bytes) into a NULL-terminated
@@ -163,9 +168,10 @@ static int meeting_write(yj_meetings_t *M, yj_req_t *req, json_t *b, int64_t rep
     yj_meeting_spec_t sp = {
         .by = me, .duration_minutes = 60, .threshold_percent = 50, .replace_id = replace_id};
     sp.title = opt_str(b, "title");
-    if (!sp.title || !*sp.title || g_utf8_strlen(sp.title, -1) > 200)
+    const char *why = yj_text_problem(sp.title, 200);
+    if (why)
         return yj_req_reply_error(req, 400, "invalid", "title",
-                                  "title is required (1 to 200 characters)");
+                                  "title %s (1 to 200 characters, no control characters)", why);
     const char *type = opt_str(b, "type");
     sp.type = yj_meeting_type_slug(type ? type : "member_assembly");
     if (!sp.type)
@@ -181,8 +187,8 @@ static int meeting_write(yj_meetings_t *M, yj_req_t *req, json_t *b, int64_t rep
     sp.start_at = yj_now();
     if (start && !json_is_null(start) && !parse_time(start, &sp.start_at))
         return yj_req_reply_error(req, 400, "invalid", "start",
-                                  "start must be an ISO-8601 time such as "
-                                  "2026-12-01T09:00:00+08:00");
+                                  "start must be an ISO-8601 time between 2000 and 2100 such "
+                                  "as 2026-12-01T09:00:00+08:00");
     /* A minute of slack for the time the form took to send. */
     if (check_start && sp.start_at < yj_now() - 60)
         return yj_req_reply_error(req, 400, "start_in_past", "start",
@@ -385,14 +391,12 @@ static int meeting_list(yj_req_t *req, void *ud)
     if (status && strcmp(status, "scheduled") && strcmp(status, "live") && strcmp(status, "ended"))
         return yj_req_reply_error(req, 400, "invalid", "status",
                                   "status must be scheduled, live or ended");
-    const char *ls = yj_req_query(req, "limit"), *os = yj_req_query(req, "offset");
-    long limit = ls ? strtol(ls, NULL, 10) : 50, offset = os ? strtol(os, NULL, 10) : 0;
-    if (limit < 1 || limit > 200)
-        return yj_req_reply_error(req, 400, "invalid", "limit", "limit must be 1 to 200");
-    if (offset < 0)
-        return yj_req_reply_error(req, 400, "invalid", "offset", "offset must be 0 or more");
-    json_t *j = yj_store_meeting_list(M->app->store, yj_req_principal(req), status, (int)limit,
-                                      (int)offset);
+    int64_t limit, offset;
+    if (!yj_req_query_int(req, "limit", 1, 200, 50, &limit) ||
+        !yj_req_query_int(req, "offset", 0, 100000000, 0, &offset))
+        return 0;
+    json_t *j =
+        yj_store_meeting_list(M->app->store, yj_req_principal(req), status, (int)limit, (int)offset);
     if (!j)
         return YJ_EDB;
     size_t i;
@@ -568,12 +572,19 @@ yj_meetings_t *yj_meetings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media
         .heartbeat_seconds = (int)yj_config_int(app->cfg, "meetings", "heartbeat_seconds", 15),
         .ice_servers = yj_config_string(app->cfg, "meetings", "ice_servers", ""),
         .on_ended = meeting_ended,
+        .attendance_signaling =
+            strcmp(yj_config_string(app->cfg, "meetings", "attendance", "media"), "signaling") == 0,
     };
     yj_ws_options_t wo = {
         .max_message = (size_t)yj_config_int(app->cfg, "meetings", "max_message_bytes", 65536),
         .ping_seconds = (int)yj_config_int(app->cfg, "meetings", "ws_ping_seconds", 20),
         .idle_seconds = (int)yj_config_int(app->cfg, "meetings", "ws_idle_seconds", 60),
     };
+    const char *att = yj_config_string(app->cfg, "meetings", "attendance", "media");
+    if (strcmp(att, "media") && strcmp(att, "signaling")) {
+        *err = g_strdup_printf("[meetings] attendance must be media or signaling, not \"%s\"", att);
+        return NULL;
+    }
     if (ro.grace_seconds < 0 || ro.heartbeat_seconds < 1 || wo.max_message < 1024 ||
         wo.max_message > (64u << 20) || wo.ping_seconds < 1 || wo.idle_seconds <= wo.ping_seconds) {
         *err = g_strdup("[meetings] needs grace_seconds >= 0, heartbeat_seconds >= 1, "

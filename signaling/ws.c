@@ -120,10 +120,8 @@ static bool has_token(const char *value, const char *token)
 
 /* The Origin's host[:port] must equal the Host header: the page that opens
  * the socket is ours. Requests without Origin (non-browser clients) pass. */
-static bool origin_ok(yj_req_t *req)
+static bool origin_ok(const char *origin, const char *host)
 {
-    const char *origin = yj_req_header(req, "Origin");
-    const char *host = yj_req_header(req, "Host");
     if (!origin)
         return true;
     if (!host)
@@ -134,6 +132,43 @@ static bool origin_ok(yj_req_t *req)
     p += 3;
     size_t n = strcspn(p, "/");
     return strlen(host) == n && g_ascii_strncasecmp(p, host, n) == 0;
+}
+
+const char *yj_ws_check_handshake(const char *upgrade, const char *connection, const char *version,
+                                  const char *key, const char *origin, const char *host,
+                                  unsigned *status, const char **field)
+{
+    *status = 400;
+    *field = NULL;
+    if (!has_token(upgrade, "websocket")) {
+        *status = 426;
+        *field = "Upgrade";
+        return "this endpoint needs a WebSocket upgrade (Upgrade: websocket)";
+    }
+    if (!has_token(connection, "upgrade")) {
+        *field = "Connection";
+        return "the Connection header must contain Upgrade";
+    }
+    if (!version || strcmp(version, "13") != 0) {
+        *status = 426;
+        *field = "Sec-WebSocket-Version";
+        return "only WebSocket version 13 is supported";
+    }
+    gsize klen = 0;
+    if (key && strlen(key) == 24) {
+        guchar *raw = g_base64_decode(key, &klen);
+        g_free(raw);
+    }
+    if (klen != 16) {
+        *field = "Sec-WebSocket-Key";
+        return "Sec-WebSocket-Key must be 16 bytes in base64";
+    }
+    if (!origin_ok(origin, host)) {
+        *status = 403;
+        *field = "Origin";
+        return "cross-origin WebSocket connections are not allowed";
+    }
+    return NULL;
 }
 
 static void pending_free(pending_t *p)
@@ -184,38 +219,13 @@ static void upgraded(yj_upgraded_t *up, int sock, const char *extra, size_t extr
 
 int yj_ws_handshake(yj_ws_server_t *s, yj_req_t *req, void *data, GDestroyNotify free_data)
 {
-    const char *err = NULL, *field = NULL;
+    const char *field = NULL;
     unsigned status = 400;
     const char *key = yj_req_header(req, "Sec-WebSocket-Key");
-    const char *ver = yj_req_header(req, "Sec-WebSocket-Version");
-    gsize klen = 0;
-    if (!has_token(yj_req_header(req, "Upgrade"), "websocket")) {
-        status = 426;
-        err = "this endpoint needs a WebSocket upgrade (Upgrade: websocket)";
-        field = "Upgrade";
-    } else if (!has_token(yj_req_header(req, "Connection"), "upgrade")) {
-        err = "the Connection header must contain Upgrade";
-        field = "Connection";
-    } else if (!ver || strcmp(ver, "13") != 0) {
-        status = 426;
-        err = "only WebSocket version 13 is supported";
-        field = "Sec-WebSocket-Version";
-    } else if (!key || strlen(key) != 24) {
-        err = "Sec-WebSocket-Key must be 16 bytes in base64";
-        field = "Sec-WebSocket-Key";
-    } else {
-        guchar *raw = g_base64_decode(key, &klen);
-        g_free(raw);
-        if (klen != 16) {
-            err = "Sec-WebSocket-Key must be 16 bytes in base64";
-            field = "Sec-WebSocket-Key";
-        }
-    }
-    if (!err && !origin_ok(req)) {
-        status = 403;
-        err = "cross-origin WebSocket connections are not allowed";
-        field = "Origin";
-    }
+    const char *err = yj_ws_check_handshake(
+        yj_req_header(req, "Upgrade"), yj_req_header(req, "Connection"),
+        yj_req_header(req, "Sec-WebSocket-Version"), key, yj_req_header(req, "Origin"),
+        yj_req_header(req, "Host"), &status, &field);
     if (!err && g_atomic_int_get(&s->stopping)) {
         status = 503;
         err = "the server is stopping";

@@ -60,6 +60,13 @@ GMainContext *yj_ws_server_context(yj_ws_server_t *s);
 /* Number of open connections. */
 int yj_ws_server_count(yj_ws_server_t *s);
 
+/* The RFC 6455 handshake checks on the request's headers (any may be
+ * NULL): NULL when acceptable, else the reason, with *status (400, 403 or
+ * 426) and *field (the header) set. Pure; fuzzed (fuzz_ws_handshake). */
+const char *yj_ws_check_handshake(const char *upgrade, const char *connection, const char *version,
+                                  const char *key, const char *origin, const char *host,
+                                  unsigned *status, const char **field);
+
 /* Validates the opening handshake of req and replies (101 and the upgrade,
  * or 400/403/426/503 JSON errors). data is attached to the new connection
  * (yj_ws_conn_data) and freed with free_data when the connection is freed,

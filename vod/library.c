@@ -15,6 +15,7 @@
 #include "vod_internal.h"
 #include "rules.h"
 #include "core/log.h"
+#include "core/member_input.h"
 #include "core/yj.h"
 
 #include <string.h>
@@ -64,6 +65,11 @@ static int text_field(yj_req_t *req, json_t *b, const char *key, int max, bool r
         return 0;
     const char *s = json_is_string(v) ? json_string_value(v) : NULL;
     glong n = s && g_utf8_validate(s, -1, NULL) ? g_utf8_strlen(s, -1) : -1;
+    /* Titles and names are one line of plain text: no control or bidi
+     * characters (issue 13); descriptions may hold line breaks. */
+    bool one_line = strcmp(key, "description") != 0;
+    if (s && n >= 1 && one_line && yj_text_problem(s, max))
+        n = -1;
     if (!s || n > max || (required && n < 1)) {
         yj_req_reply_error(req, 400, "invalid_field", key, "%s must be text of %s%d characters",
                            key, required ? "1 to " : "at most ", max);
@@ -79,12 +85,10 @@ static int courses_list(yj_req_t *req, void *ud)
     yj_vod_t *v = ud;
     yj_vod_scope_t sc;
     scope_of(yj_req_principal(req), &sc);
-    const char *ls = yj_req_query(req, "limit"), *os = yj_req_query(req, "offset");
-    long limit = ls ? strtol(ls, NULL, 10) : 50, offset = os ? strtol(os, NULL, 10) : 0;
-    if (limit < 1 || limit > 500)
-        return yj_req_reply_error(req, 400, "invalid_limit", "limit", "limit is 1 to 500");
-    if (offset < 0)
-        return yj_req_reply_error(req, 400, "invalid_offset", "offset", "offset is >= 0");
+    int64_t limit, offset;
+    if (!yj_req_query_int(req, "limit", 1, 500, 50, &limit) ||
+        !yj_req_query_int(req, "offset", 0, 100000000, 0, &offset))
+        return 0;
     json_t *out = yj_store_vod_courses(v->store, &sc, yj_req_query(req, "q"),
                                        yj_req_query(req, "category"), (int)limit, (int)offset);
     return out ? yj_req_reply_json(req, 200, out) : YJ_EDB;

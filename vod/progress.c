@@ -57,6 +57,9 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
         prev.position_ms = op->prev.position_ms;
         prev.updated_ms = op->prev.updated_ms;
         prev.completed = op->prev.completed_at != 0;
+        prev.has_budget = op->prev.has_budget;
+        prev.budget_ms = op->prev.budget_ms;
+        prev.budget_at_ms = op->prev.budget_at_ms;
         if (yj_intervals_from_json(&prev.watched, op->prev.intervals) != 0)
             yj_intervals_clear(&prev.watched); /* unreadable: start over, never crash */
     }
@@ -70,6 +73,8 @@ static int decide(yj_vod_progress_op_t *op, void *ud)
     op->position_ms = next.position_ms;
     op->watched_ms = yj_intervals_total(&next.watched);
     op->updated_ms = next.updated_ms;
+    op->budget_ms = next.budget_ms;
+    op->budget_at_ms = next.budget_at_ms;
     op->intervals = yj_intervals_to_json(&next.watched);
     op->complete = next.completed;
     op->from_ms = c->report->from_ms;

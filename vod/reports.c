@@ -100,10 +100,9 @@ static int org_ranking(yj_req_t *req, void *ud)
     int year, q;
     if (org_in_scope(v, req, path, sizeof path) || period(req, &year, &q))
         return 0;
-    const char *ls = yj_req_query(req, "limit");
-    long limit = ls ? strtol(ls, NULL, 10) : 100;
-    if (limit < 1 || limit > 1000)
-        return yj_req_reply_error(req, 400, "invalid_limit", "limit", "limit is 1 to 1000");
+    int64_t limit;
+    if (!yj_req_query_int(req, "limit", 1, 1000, 100, &limit))
+        return 0;
     json_t *out = yj_store_vod_org_ranking(v->store, path, local_unix(year, 1),
                                            local_unix(year + 1, 1), (int)limit);
     if (!out)

@@ -35,10 +35,9 @@ int yj_vod_rules_event_parse(const char *name)
     return -1;
 }
 
-static int fail(yj_vod_rules_error_t *err, const char *field, const char *code, const char *fmt,
-                ...) __attribute__((format(printf, 4, 5)));
-static int fail(yj_vod_rules_error_t *err, const char *field, const char *code, const char *fmt,
-                ...)
+static int fail(yj_vod_rules_error_t *err, const char *field, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(yj_vod_rules_error_t *err, const char *field, const char *code, const char *fmt, ...)
 {
     g_strlcpy(err->field, field, sizeof err->field);
     g_strlcpy(err->code, code, sizeof err->code);
@@ -68,7 +67,7 @@ void yj_vod_rules_report_clear(yj_vod_rules_report_t *r)
 }
 
 int yj_vod_rules_parse(const char *body, size_t len, yj_vod_rules_report_t *out,
-                       yj_vod_rules_error_t *err)
+                      yj_vod_rules_error_t *err)
 {
     memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
@@ -165,8 +164,8 @@ int64_t yj_vod_rules_needed_ms(int64_t duration_ms, double threshold)
 }
 
 int yj_vod_rules_decide(const yj_vod_rules_state_t *prev, const yj_vod_rules_report_t *r,
-                        int64_t duration_ms, double threshold, int64_t now_ms,
-                        yj_vod_rules_state_t *next, bool *credit, yj_vod_rules_error_t *err)
+                       int64_t duration_ms, double threshold, int64_t now_ms,
+                       yj_vod_rules_state_t *next, bool *credit, yj_vod_rules_error_t *err)
 {
     memset(err, 0, sizeof *err);
     *credit = false;
@@ -201,17 +200,30 @@ int yj_vod_rules_decide(const yj_vod_rules_state_t *prev, const yj_vod_rules_rep
                     "the watched intervals are too fragmented (over %d pieces)", YJ_INTERVALS_MAX);
     }
     int64_t added = yj_intervals_total(&n.watched) - before;
-    int64_t elapsed = 0;
-    if (prev && prev->exists && now_ms > prev->updated_ms)
-        elapsed = now_ms - prev->updated_ms;
-    int64_t allowed = 2 * elapsed + YJ_VOD_RULES_SLACK_MS;
-    if (added > allowed) {
+    /* The budget: one slack at the first report, then RATE × wall time,
+     * capped; time never runs backwards for it (budget_at only grows). */
+    int64_t budget = YJ_VOD_RULES_SLACK_MS, at = now_ms;
+    if (prev && prev->exists && prev->has_budget) {
+        budget = prev->budget_ms;
+        at = prev->budget_at_ms;
+        if (now_ms > at) {
+            int64_t dt = now_ms - at;
+            budget = dt > YJ_VOD_RULES_BURST_MS
+                         ? YJ_VOD_RULES_BURST_MS
+                         : MIN(YJ_VOD_RULES_BURST_MS, budget + YJ_VOD_RULES_RATE * dt);
+            at = now_ms;
+        }
+    }
+    if (added > budget) {
         yj_intervals_clear(&n.watched);
         return fail(err, "intervals", "impossible_progress",
-                    "the report adds %.1f s of watching but only %.1f s passed since the "
-                    "previous report (at most twice the wall time)",
-                    (double)added / 1000, (double)elapsed / 1000);
+                    "the report adds %.1f s of watching but at most %.1f s is possible now "
+                    "(at most %d× the time since the viewing began)",
+                    (double)added / 1000, (double)budget / 1000, YJ_VOD_RULES_RATE);
     }
+    n.has_budget = true;
+    n.budget_ms = budget - added;
+    n.budget_at_ms = at;
     n.position_ms = MIN(r->position_ms, duration_ms);
     n.updated_ms = now_ms;
     n.completed = prev && prev->exists && prev->completed;

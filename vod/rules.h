@@ -8,9 +8,15 @@
  *
  *  - every interval lies inside the media, [0, duration] (1 s of rounding
  *    slack, clamped);
- *  - newly watched time (what the report adds to the union) is at most
- *    twice the wall time since the previous accepted report plus a small
- *    allowance (YJ_VOD_RULES_SLACK_MS) for the first report and jitter;
+ *  - newly watched time (what a report adds to the union) is paid from a
+ *    budget kept per member and lesson — shared by all of the member's
+ *    devices — that starts at ONE slack (YJ_VOD_RULES_SLACK_MS) at the first
+ *    report and grows by YJ_VOD_RULES_RATE × the wall time that passes,
+ *    capped at YJ_VOD_RULES_BURST_MS. So whatever the number, spacing or
+ *    origin of the reports, the union never grows by more than RATE × the
+ *    wall time since the first report plus one slack (the slack is never
+ *    granted again per report); a server clock stepping back grants
+ *    nothing until it is past the last accounted instant again;
  *  - the union of watched intervals reaching threshold × duration earns
  *    the lesson's credit once; the position alone earns nothing, so
  *    seeking to the end earns nothing and watching a part twice counts
@@ -26,7 +32,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define YJ_VOD_RULES_SLACK_MS 15000    /* allowance beyond 2 × wall time */
+#define YJ_VOD_RULES_SLACK_MS 15000 /* one allowance, at the first report */
+#define YJ_VOD_RULES_RATE 2         /* fastest playback rate credited */
+/* The budget's cap: what a report may add after a long time without one
+ * (the page's offline queue: 5 minutes at 2×). */
+#define YJ_VOD_RULES_BURST_MS 600000
 #define YJ_VOD_RULES_EDGE_MS 1000      /* tolerated overshoot past the end */
 #define YJ_VOD_RULES_MAX_INTERVALS 200 /* per report */
 #define YJ_VOD_RULES_MAX_BODY 16384
@@ -60,7 +70,12 @@ typedef struct {
     yj_intervals_t watched;
     int64_t position_ms;
     int64_t updated_ms; /* wall time of the last accepted report (ms) */
-    bool completed;     /* credit already earned */
+    /* The crediting budget; has_budget false (a row from before it
+     * existed) starts a fresh one at one slack. */
+    bool has_budget;
+    int64_t budget_ms;    /* ms of new watching the next report may add */
+    int64_t budget_at_ms; /* the latest wall time the budget accounts for */
+    bool completed;       /* credit already earned */
 } yj_vod_rules_state_t;
 
 /* Parses a report body (JSON object {position, intervals, event, from}).
@@ -68,7 +83,7 @@ typedef struct {
  * and fills *out (the caller frees with yj_vod_rules_report_clear); on
  * failure returns YJ_EINVAL and fills *err. */
 int yj_vod_rules_parse(const char *body, size_t len, yj_vod_rules_report_t *out,
-                       yj_vod_rules_error_t *err);
+                      yj_vod_rules_error_t *err);
 void yj_vod_rules_report_clear(yj_vod_rules_report_t *r);
 
 /* Short name of an event ("pause") and back; NULL / -1 when unknown. */
@@ -81,8 +96,8 @@ int yj_vod_rules_event_parse(const char *name);
  * report makes the union reach the threshold for the first time. On a
  * refused report returns YJ_EINVAL with *err filled and *next untouched. */
 int yj_vod_rules_decide(const yj_vod_rules_state_t *prev, const yj_vod_rules_report_t *r,
-                        int64_t duration_ms, double threshold, int64_t now_ms,
-                        yj_vod_rules_state_t *next, bool *credit, yj_vod_rules_error_t *err);
+                       int64_t duration_ms, double threshold, int64_t now_ms,
+                       yj_vod_rules_state_t *next, bool *credit, yj_vod_rules_error_t *err);
 
 /* Milliseconds of watched union needed for credit (ceil). */
 int64_t yj_vod_rules_needed_ms(int64_t duration_ms, double threshold);

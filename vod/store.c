@@ -108,8 +108,14 @@ static const char vod_sql[] =
     "  intervals TEXT NOT NULL);"
     "CREATE INDEX vod_events_member ON vod_events(member_id, lesson_id, at_ms);";
 
+/* The crediting budget per member and lesson, shared by every device of
+ * the member (vod/rules.h). */
+static const char budget_sql[] = "ALTER TABLE vod_progress ADD COLUMN budget_ms INTEGER;"
+                                 "ALTER TABLE vod_progress ADD COLUMN budget_at_ms INTEGER;";
+
 const yj_migration_t yj_vod_migrations[] = {
     {"vod: courses, lessons, jobs, uploads, progress, events", vod_sql},
+    {"vod: crediting budget per member and lesson", budget_sql},
 };
 const size_t yj_vod_migrations_count = YJ_ARRAY_LEN(yj_vod_migrations);
 
@@ -944,15 +950,19 @@ static void read_progress(sqlite3_stmt *s, yj_vod_progress_row_t *r)
     r->updated_ms = sqlite3_column_int64(s, 3);
     r->completed_at = sqlite3_column_int64(s, 4);
     r->reports = sqlite3_column_int64(s, 5);
+    r->has_budget = sqlite3_column_type(s, 6) != SQLITE_NULL;
+    r->budget_ms = sqlite3_column_int64(s, 6);
+    r->budget_at_ms = sqlite3_column_int64(s, 7);
 }
 
 int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t lesson_id,
                               yj_vod_progress_row_t *r)
 {
     READER(db);
-    sqlite3_stmt *s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, "
-                                     "completed_at, reports FROM vod_progress "
-                                     "WHERE member_id = ? AND lesson_id = ?");
+    sqlite3_stmt *s =
+        yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, "
+                       "completed_at, reports, budget_ms, budget_at_ms FROM vod_progress "
+                       "WHERE member_id = ? AND lesson_id = ?");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_text(s, 1, member_id, -1, SQLITE_TRANSIENT);
@@ -1003,7 +1013,8 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     sqlite3_reset(s);
 
     s = yj_db_stmt(db, "SELECT position_ms, watched_ms, intervals, updated_ms, completed_at, "
-                       "reports FROM vod_progress WHERE member_id = ? AND lesson_id = ?");
+                       "reports, budget_ms, budget_at_ms FROM vod_progress "
+                       "WHERE member_id = ? AND lesson_id = ?");
     if (!s)
         return YJ_EDB;
     sqlite3_bind_text(s, 1, op->member_id, -1, SQLITE_TRANSIENT);
@@ -1020,12 +1031,13 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     int64_t now = yj_now();
     bool complete_now = op->complete && !(op->prev.exists && op->prev.completed_at);
     s = yj_db_stmt(db, "INSERT INTO vod_progress(member_id, lesson_id, position_ms, watched_ms, "
-                       "intervals, reports, first_at, updated_ms, completed_at) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8) "
+                       "intervals, reports, first_at, updated_ms, completed_at, budget_ms, "
+                       "budget_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8, ?9, ?10) "
                        "ON CONFLICT (member_id, lesson_id) DO UPDATE SET "
                        "position_ms = ?3, watched_ms = ?4, intervals = ?5, "
                        "reports = reports + 1, updated_ms = ?7, "
-                       "completed_at = coalesce(completed_at, ?8)");
+                       "completed_at = coalesce(completed_at, ?8), budget_ms = ?9, "
+                       "budget_at_ms = ?10");
     if (!s) {
         rc = YJ_EDB;
         goto out;
@@ -1039,13 +1051,44 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
     sqlite3_bind_int64(s, 7, op->updated_ms);
     if (complete_now)
         sqlite3_bind_int64(s, 8, now);
+    sqlite3_bind_int64(s, 9, op->budget_ms);
+    sqlite3_bind_int64(s, 10, op->budget_at_ms);
     rc = yj_db_step_done(db, s);
     if (rc)
         goto out;
     if (op->event) {
-        s = yj_db_stmt(db, "INSERT INTO vod_events(member_id, lesson_id, at_ms, event, "
-                           "position_ms, from_ms, watched_ms, intervals) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        /* Coalesce (YJ_VOD_EVENT_GAP_MS, YJ_VOD_EVENT_BURST): within the
+         * gap, an event of the same kind as the last stored one — or any
+         * event once the gap already holds BURST rows — replaces that
+         * row's state (the row keeps its time) instead of adding a row.
+         * Both statements take the same binds (?1–?3 unused by UPDATE). */
+        int64_t last_id = 0, in_gap = 0;
+        bool same = false;
+        s = yj_db_stmt(db, "SELECT id, event = ?4, (SELECT count(*) FROM vod_events WHERE "
+                           "member_id = ?1 AND lesson_id = ?2 AND at_ms > ?3) FROM vod_events "
+                           "WHERE member_id = ?1 AND lesson_id = ?2 AND at_ms > ?3 "
+                           "ORDER BY at_ms DESC, id DESC LIMIT 1");
+        if (!s) {
+            rc = YJ_EDB;
+            goto out;
+        }
+        sqlite3_bind_text(s, 1, op->member_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, op->lesson_id);
+        sqlite3_bind_int64(s, 3, op->updated_ms - YJ_VOD_EVENT_GAP_MS);
+        sqlite3_bind_text(s, 4, op->event, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            last_id = sqlite3_column_int64(s, 0);
+            same = sqlite3_column_int(s, 1) != 0;
+            in_gap = sqlite3_column_int64(s, 2);
+        }
+        sqlite3_reset(s);
+        if (!same && in_gap < YJ_VOD_EVENT_BURST)
+            last_id = 0; /* a new kind of event, room in the gap: its own row */
+        s = last_id ? yj_db_stmt(db, "UPDATE vod_events SET event = ?4, position_ms = ?5, "
+                                     "from_ms = ?6, watched_ms = ?7, intervals = ?8 WHERE id = ?9")
+                    : yj_db_stmt(db, "INSERT INTO vod_events(member_id, lesson_id, at_ms, event, "
+                                     "position_ms, from_ms, watched_ms, intervals) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
         if (!s) {
             rc = YJ_EDB;
             goto out;
@@ -1059,6 +1102,8 @@ static int apply_one(yj_db_t *db, yj_vod_progress_op_t *op, yj_vod_progress_fn f
             sqlite3_bind_int64(s, 6, op->from_ms);
         sqlite3_bind_int64(s, 7, op->watched_ms);
         sqlite3_bind_text(s, 8, op->intervals ? op->intervals : "[]", -1, SQLITE_TRANSIENT);
+        if (last_id)
+            sqlite3_bind_int64(s, 9, last_id);
         rc = yj_db_step_done(db, s);
         if (rc)
             goto out;

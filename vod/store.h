@@ -171,11 +171,23 @@ char **yj_store_vod_uploads_stale(yj_store_t *st, int64_t before);
 
 /* ---- progress ---- */
 
+/* Player events (pause, seek, …) are coalesced per member and lesson: one
+ * less than GAP after the last stored event replaces that row's state (the
+ * row keeps its time) when it is of the same kind, or when the last GAP
+ * already holds BURST rows; otherwise it gets its own row. So a play then
+ * a pause are both kept, but a client sending thousands of events stores
+ * at most BURST rows per GAP and cannot grow the table or the xAPI export
+ * without bound (issue 13). */
+#define YJ_VOD_EVENT_GAP_MS 10000
+#define YJ_VOD_EVENT_BURST 4
+
 typedef struct {
     bool exists;
     int64_t position_ms, watched_ms, updated_ms, completed_at;
     int64_t reports; /* accepted reports so far */
     char *intervals; /* stored union (JSON, ms); owned */
+    bool has_budget; /* the crediting budget (vod/rules.h); false on old rows */
+    int64_t budget_ms, budget_at_ms;
 } yj_vod_progress_row_t;
 void yj_vod_progress_row_clear(yj_vod_progress_row_t *r);
 int yj_store_vod_progress_get(yj_store_t *st, const char *member_id, int64_t lesson_id,
@@ -200,6 +212,8 @@ typedef struct {
     const char *lesson_title;
     /* set by the callback */
     int64_t position_ms, watched_ms, updated_ms;
+    /* the crediting budget after the report (vod/rules.h) */
+    int64_t budget_ms, budget_at_ms;
     char *intervals;   /* g_malloc'd; the store frees it */
     bool complete;     /* the report reached the threshold */
     const char *event; /* non-NULL: also log an event row */
@@ -236,5 +250,11 @@ json_t *yj_store_vod_org_ranking(yj_store_t *st, const char *org_path, int64_t f
 /* Everything xAPI export needs about one member: an array of lessons with
  * their events and completion. */
 json_t *yj_store_vod_member_history(yj_store_t *st, const char *member_id);
+/* The same, one page of events: those with row id > after_id, at most
+ * limit of them in id order (each event gets its "id"); *next_id is the
+ * last id returned when more may follow, else 0. Memory is bounded by
+ * limit (issue 13: a 20 MB export held an HTTP thread and 200 MB). */
+json_t *yj_store_vod_member_history_page(yj_store_t *st, const char *member_id, int64_t after_id,
+                                         int limit, int64_t *next_id);
 
 #endif

@@ -308,6 +308,14 @@ json_t *yj_store_vod_org_ranking(yj_store_t *st, const char *org_path, int64_t f
 
 json_t *yj_store_vod_member_history(yj_store_t *st, const char *member_id)
 {
+    return yj_store_vod_member_history_page(st, member_id, 0, 100000, NULL);
+}
+
+json_t *yj_store_vod_member_history_page(yj_store_t *st, const char *member_id, int64_t after_id,
+                                         int limit, int64_t *next_id)
+{
+    if (next_id)
+        *next_id = 0;
     yj_db_t *db = yj_store_reader(st);
     if (!db)
         return NULL;
@@ -344,27 +352,32 @@ json_t *yj_store_vod_member_history(yj_store_t *st, const char *member_id)
     if (ok) {
         s = yj_db_query(db,
                         "SELECT lesson_id, at_ms, event, position_ms, from_ms, watched_ms, "
-                        "intervals FROM vod_events WHERE member_id = ? "
-                        "ORDER BY at_ms, id LIMIT 100000",
-                        "s", member_id);
+                        "intervals, id FROM vod_events WHERE member_id = ? AND id > ? "
+                        "ORDER BY id LIMIT ?",
+                        "sIi", member_id, after_id, limit);
         if (!s)
             ok = false;
         else {
-            int rc;
+            int rc, n = 0;
+            int64_t last = 0;
             while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
                 int64_t id = sqlite3_column_int64(s, 0);
+                last = sqlite3_column_int64(s, 7);
+                n++;
                 json_t *l = g_hash_table_lookup(by_id, &id);
                 if (!l)
                     continue;
                 json_array_append_new(
                     json_object_get(l, "events"),
-                    json_pack("{s:I,s:o,s:I,s:o,s:I,s:o}", "at_ms",
+                    json_pack("{s:I,s:I,s:o,s:I,s:o,s:I,s:o}", "id", (json_int_t)last, "at_ms",
                               (json_int_t)sqlite3_column_int64(s, 1), "event", jtext(s, 2),
                               "position_ms", (json_int_t)sqlite3_column_int64(s, 3), "from_ms",
                               jint(s, 4), "watched_ms", (json_int_t)sqlite3_column_int64(s, 5),
                               "intervals", jtext(s, 6)));
             }
             ok = done(db, s, rc);
+            if (ok && next_id && n == limit)
+                *next_id = last;
         }
     }
     GHashTableIter it;

@@ -18,6 +18,7 @@
 #include "xapi.h"
 #include "sign.h"
 #include "core/log.h"
+#include "core/member_input.h"
 #include "core/yj.h"
 
 #include <libavutil/log.h>
@@ -96,7 +97,7 @@ int yj_vod_lesson_spec(yj_vod_t *v, yj_req_t *req, json_t *body, bool create,
     if (t || create) {
         const char *title = json_is_string(t) ? json_string_value(t) : NULL;
         glong n = title && g_utf8_validate(title, -1, NULL) ? g_utf8_strlen(title, -1) : 0;
-        if (!title || n < 1 || n > 200) {
+        if (!title || n < 1 || n > 200 || yj_text_problem(title, 200)) {
             yj_req_reply_error(req, 400, "invalid_title", "title",
                                "title is required: 1 to 200 characters");
             return YJ_EINVAL;

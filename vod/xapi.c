@@ -104,7 +104,11 @@ static json_t *statement(yj_vod_t *v, const yj_principal_t *m, json_t *lesson, c
         "timestamp", ts, "version", "1.0.3");
 }
 
-/* GET /api/v1/members/{id_number}/xapi */
+#define XAPI_PAGE 1000     /* events per page by default */
+#define XAPI_PAGE_MAX 5000 /* and at most */
+
+/* GET /api/v1/members/{id_number}/xapi[?after=&limit=] — one page of
+ * statements; "next" (or null) continues. */
 static int member_xapi(yj_req_t *req, void *ud)
 {
     yj_vod_t *v = ud;
@@ -116,7 +120,19 @@ static int member_xapi(yj_req_t *req, void *ud)
                                               : strcmp(me->member_id, m.member_id) == 0);
     if (!ok)
         return yj_req_reply_error(req, 404, "not_found", "id_number", "no such member");
-    json_t *hist = yj_store_vod_member_history(v->store, m.member_id);
+    /* Paged (issue 13): at most `limit` events per request, so memory and
+     * the HTTP thread's time are bounded whatever the history's size. */
+    const char *as = yj_req_query(req, "after"), *ls = yj_req_query(req, "limit");
+    gint64 after = 0, limit = XAPI_PAGE;
+    if (as && (!g_ascii_string_to_signed(as, 10, 0, G_MAXINT64, &after, NULL)))
+        return yj_req_reply_error(req, 400, "invalid_after", "after",
+                                  "after must be the \"next\" value of the previous page");
+    if (ls && !g_ascii_string_to_signed(ls, 10, 1, XAPI_PAGE_MAX, &limit, NULL))
+        return yj_req_reply_error(req, 400, "invalid_limit", "limit",
+                                  "limit must be a whole number from 1 to %d", XAPI_PAGE_MAX);
+    int64_t next = 0;
+    json_t *hist =
+        yj_store_vod_member_history_page(v->store, m.member_id, after, (int)limit, &next);
     if (!hist)
         return YJ_EDB;
     json_t *out = json_array();
@@ -155,7 +171,7 @@ static int member_xapi(yj_req_t *req, void *ud)
                 json_array_append_new(out, st);
         }
         json_t *done = json_object_get(l, "completed_at");
-        if (json_is_integer(done)) {
+        if (json_is_integer(done) && after == 0) { /* completions: on the first page */
             double w = (double)json_integer_value(json_object_get(l, "watched_ms"));
             json_t *res = json_pack(
                 "{s:b,s:{s:o,s:f,s:f}}", "completion", 1, "extensions", EXT "played-segments",
@@ -168,8 +184,15 @@ static int member_xapi(yj_req_t *req, void *ud)
         }
     }
     json_decref(hist);
-    return yj_req_reply_json(req, 200,
-                             json_pack("{s:s,s:o}", "member", m.member_id, "statements", out));
+    json_t *reply = json_pack("{s:s,s:o}", "member", m.member_id, "statements", out);
+    if (next) {
+        char n[24];
+        g_snprintf(n, sizeof n, "%" G_GINT64_FORMAT, next);
+        json_object_set_new(reply, "next", json_string(n));
+    } else {
+        json_object_set_new(reply, "next", json_null());
+    }
+    return yj_req_reply_json(req, 200, reply);
 }
 
 int yj_vod_xapi_register(yj_vod_t *v, yj_http_t *http)

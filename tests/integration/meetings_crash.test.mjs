@@ -9,7 +9,9 @@ import { startDaemon } from '../lib/daemon.mjs';
 import { connect } from '../lib/ws.mjs';
 import { idNumber, ensureMember, memberToken, meetingCredits, sql } from '../lib/members.mjs';
 
-const INI = '[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\n';
+// WebSocket-only clients: attendance from the join (media attendance is
+// tests/integration/meetings_attendance.test.mjs and the browser tests).
+const INI = '[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\nattendance=signaling\n';
 const A = idNumber('330101', '19850101', 11);
 const B = idNumber('330101', '19850101', 22);
 

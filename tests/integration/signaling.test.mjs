@@ -16,7 +16,7 @@ const C = idNumber('330102', '19800101', 33); // other township, not invited
 const tokens = {};
 
 before(async () => {
-  d = await startDaemon({ ini: '[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\nmax_message_bytes=4096\n' });
+  d = await startDaemon({ ini: '[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\nmax_message_bytes=4096\n# WebSocket-only clients: attendance from the join (no media here)\nattendance=signaling\n' });
   admin = await d.login('qingshan');
   const district = await d.login('district');
   await ensureMember(d, admin, { id_number: A, name: '青山甲', org_code: '33010101' });

@@ -14,7 +14,8 @@ export const SRC = process.env.YJ_SOURCE_DIR || process.cwd();
 // Extra INI text is appended to a test config (fast password hashing).
 // netns: run the daemon inside that network namespace (`ip netns exec`
 // execs it, so the process is still the daemon's).
-export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null } = {}) {
+// wrap: a command the daemon runs under (e.g. ['prlimit', '--nofile=256:256', '--']).
+export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null } = {}) {
   const dir = dataDir || mkdtempSync(join(tmpdir(), 'yj-test-'));
   const conf = join(dir, 'test.conf');
   writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n${ini}\n`);
@@ -22,7 +23,8 @@ export async function startDaemon({ demo = true, ini = '', dataDir = null, args 
   if (demo) argv.push('--demo');
   const d = { dir, conf, stderr: '', stdout: '', exited: null };
   const proc = netns ? spawn('ip', ['netns', 'exec', netns, BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    : wrap ? spawn(wrap[0], [...wrap.slice(1), BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   d.proc = proc;
   proc.stderr.on('data', (b) => { d.stderr += b; });
   d.exit = new Promise((resolve) => proc.on('exit', (code, sig) => { d.exited = { code, sig }; resolve(d.exited); }));

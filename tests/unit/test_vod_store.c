@@ -106,6 +106,8 @@ typedef struct {
     bool complete;
     int64_t watched;
     bool saw_prev;
+    int64_t at;        /* the report's wall time (ms); 0: 1000 */
+    const char *event; /* NULL: "pause" */
 } fake_t;
 
 static int fake_decide(yj_vod_progress_op_t *op, void *ud)
@@ -117,10 +119,10 @@ static int fake_decide(yj_vod_progress_op_t *op, void *ud)
         return k->refuse;
     op->position_ms = k->watched;
     op->watched_ms = k->watched;
-    op->updated_ms = 1000;
+    op->updated_ms = k->at ? k->at : 1000;
     op->intervals = g_strdup_printf("[[0,%" G_GINT64_FORMAT "]]", k->watched);
     op->complete = k->complete;
-    op->event = "pause";
+    op->event = k->event ? k->event : "pause";
     return 0;
 }
 
@@ -140,7 +142,7 @@ static void credit_exactly_once(void **state)
 {
     fx_t *f = *state;
     yj_store_vod_job_finish(f->st, f->job, 100000, 1280, 720, "[]");
-    fake_t k = {0, false, 10000, false};
+    fake_t k = {0, false, 10000, false, 0, NULL};
     yj_vod_progress_op_t op = {.member_id = MEMBER, .lesson_id = f->lesson, .ud = &k};
     assert_int_equal(yj_store_vod_progress_apply(f->st, &op, 1, fake_decide, NULL), 0);
     assert_int_equal(op.result, 0);
@@ -173,10 +175,11 @@ static void credit_exactly_once(void **state)
     assert_true(row.completed_at > 0);
     assert_string_equal(row.intervals, "[[0,95000]]");
     yj_vod_progress_row_clear(&row);
-    /* Events were logged for the xAPI export. */
+    /* Events were logged for the xAPI export — coalesced: all four
+     * pauses came within YJ_VOD_EVENT_GAP_MS of each other. */
     json_t *h = yj_store_vod_member_history(f->st, MEMBER);
     assert_int_equal(json_array_size(h), 1);
-    assert_int_equal(json_array_size(json_object_get(json_array_get(h, 0), "events")), 4);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(h, 0), "events")), 1);
     json_decref(h);
     /* Deleting the lesson removes progress; the ledger keeps the credit. */
     assert_int_equal(yj_store_vod_lesson_delete(f->st, f->lesson), 0);
@@ -191,8 +194,8 @@ static void batch_isolates_refusals(void **state)
 {
     fx_t *f = *state;
     yj_store_vod_job_finish(f->st, f->job, 100000, 1280, 720, "[]");
-    fake_t a = {0, false, 1000, false}, b = {YJ_EINVAL, false, 2000, false},
-           c = {0, false, 3000, false};
+    fake_t a = {0, false, 1000, false, 0, NULL}, b = {YJ_EINVAL, false, 2000, false, 0, NULL},
+           c = {0, false, 3000, false, 0, NULL};
     yj_vod_progress_op_t ops[3] = {
         {.member_id = MEMBER, .lesson_id = f->lesson, .ud = &a},
         {.member_id = OTHER, .lesson_id = f->lesson, .ud = &b},
@@ -211,7 +214,7 @@ static void batch_isolates_refusals(void **state)
     yj_vod_progress_row_clear(&row);
     /* A member whose organisation the lesson is not assigned to: not found,
      * checked inside the transaction. */
-    fake_t z = {0, false, 500, false};
+    fake_t z = {0, false, 500, false, 0, NULL};
     yj_vod_progress_op_t zop = {
         .member_id = OTHER, .member_path = f->path_other, .lesson_id = f->lesson, .ud = &z};
     assert_int_equal(yj_store_vod_progress_apply(f->st, &zop, 1, fake_decide, NULL), 0);
@@ -220,6 +223,55 @@ static void batch_isolates_refusals(void **state)
     zop.member_path = f->path_village;
     assert_int_equal(yj_store_vod_progress_apply(f->st, &zop, 1, fake_decide, NULL), 0);
     assert_int_equal(zop.result, 0);
+}
+
+/* Issue 13: 20,000 pause events in 31 s were all stored. Events closer
+ * than YJ_VOD_EVENT_GAP_MS to the previous stored one of the same member
+ * and lesson replace it (the latest state wins); spaced ones are kept. */
+static int64_t event_rows(fx_t *f)
+{
+    yj_db_t *db = yj_store_reader(f->st);
+    sqlite3_stmt *s = yj_db_stmt(db, "SELECT count(*) FROM vod_events WHERE member_id = ?");
+    sqlite3_bind_text(s, 1, MEMBER, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return n;
+}
+
+static void event_flood_is_coalesced(void **state)
+{
+    fx_t *f = *state;
+    yj_store_vod_job_finish(f->st, f->job, 100000, 1280, 720, "[]");
+    fake_t k = {0, false, 1000, false, 5000000, NULL};
+    yj_vod_progress_op_t op = {.member_id = MEMBER, .lesson_id = f->lesson, .ud = &k};
+    for (int i = 0; i < 500; i++) { /* a burst: 500 events in 1 s */
+        k.at = 5000000 + i * 2;
+        k.watched = 1000 + i;
+        assert_int_equal(yj_store_vod_progress_apply(f->st, &op, 1, fake_decide, NULL), 0);
+        assert_int_equal(op.result, 0);
+    }
+    assert_int_equal(event_rows(f), 1);
+    /* The stored one holds the latest state. */
+    json_t *h = yj_store_vod_member_history(f->st, MEMBER);
+    json_t *ev = json_array_get(json_object_get(json_array_get(h, 0), "events"), 0);
+    assert_non_null(ev);
+    json_decref(h);
+    /* Alternating kinds in a burst: a few rows, then coalesced. */
+    static const char *const kinds[] = {"play", "pause", "seek"};
+    for (int i = 0; i < 300; i++) {
+        k.at = 5000000 + 1000 + i * 2;
+        k.event = kinds[i % 3];
+        assert_int_equal(yj_store_vod_progress_apply(f->st, &op, 1, fake_decide, NULL), 0);
+    }
+    assert_int_equal(event_rows(f), YJ_VOD_EVENT_BURST);
+    k.event = NULL;
+    /* Spaced events are all kept: one per gap. */
+    for (int i = 1; i <= 5; i++) {
+        k.at = 5000000 + (int64_t)i * (YJ_VOD_EVENT_GAP_MS + 1);
+        assert_int_equal(yj_store_vod_progress_apply(f->st, &op, 1, fake_decide, NULL), 0);
+    }
+    assert_int_equal(event_rows(f), YJ_VOD_EVENT_BURST + 5);
 }
 
 static void secret_is_stable(void **state)
@@ -241,6 +293,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(uploads_advance_only_from_the_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(credit_exactly_once, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_isolates_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(event_flood_is_coalesced, setup, teardown),
         cmocka_unit_test_setup_teardown(secret_is_stable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

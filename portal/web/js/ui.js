@@ -73,6 +73,7 @@ function drawNav(s) {
     : [link('/my-meetings.html', 'nav.my_meetings'), link('/record.html', 'nav.record'), link('/learn', 'nav.learn')];
   fill(nav,
     items,
+    link('/account.html', 'nav.account'),
     el('span', { class: 'who' }, t('nav.signed_in_as', { name: s.name || s.username || '' })),
     el('button', { type: 'button', class: 'nav-link signout', onclick: signOut }, t('nav.signout')));
 }
