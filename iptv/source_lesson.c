@@ -37,33 +37,40 @@ typedef struct {
     /* an AAC packet of several ADTS frames, yielded one frame at a time */
     AVPacket *apkt;
     size_t aoff;
-    int64_t apts; /* 90 kHz, source timeline, of the frame at aoff */
+    int64_t anext; /* 90 kHz pts of the next audio frame (the demuxer's timeline) */
 } lesson_t;
 
 static const int adts_rates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
                                  22050, 16000, 12000, 11025, 8000,  7350};
 
-/* The next ADTS frame of the pending audio packet, or 0 when none is left. */
+/* The next ADTS frame of the pending audio packet that falls on or after
+ * the first keyframe, or 0 when none is left. l->anext advances over
+ * every frame, kept or not. */
 static int next_adts(lesson_t *l, yj_iptv_au_t *au)
 {
-    const uint8_t *d = l->apkt->data + l->aoff;
-    size_t left = (size_t)l->apkt->size - l->aoff;
-    if (left < 7 || d[0] != 0xFF || (d[1] & 0xF6) != 0xF0)
-        return 0;
-    size_t fl = (size_t)((d[3] & 3) << 11 | d[4] << 3 | d[5] >> 5);
-    int sri = (d[2] >> 2) & 0x0F;
-    int frames = (d[6] & 3) + 1;
-    if (fl < 7 || fl > left || sri > 12)
-        return 0;
-    au->st = YJ_TS_AUDIO;
-    au->data = d;
-    au->len = fl;
-    au->pts = au->dts = l->apts;
-    au->duration = (int64_t)frames * 1024 * 90000 / adts_rates[sri];
-    au->key = true;
-    l->aoff += fl;
-    l->apts += au->duration;
-    return 1;
+    for (;;) {
+        const uint8_t *d = l->apkt->data + l->aoff;
+        size_t left = (size_t)l->apkt->size - l->aoff;
+        if (left < 7 || d[0] != 0xFF || (d[1] & 0xF6) != 0xF0)
+            return 0;
+        size_t fl = (size_t)((d[3] & 3) << 11 | d[4] << 3 | d[5] >> 5);
+        int sri = (d[2] >> 2) & 0x0F;
+        int frames = (d[6] & 3) + 1;
+        if (fl < 7 || fl > left || sri > 12)
+            return 0;
+        int64_t pts = l->anext, dur = (int64_t)frames * 1024 * 90000 / adts_rates[sri];
+        l->aoff += fl;
+        l->anext += dur;
+        if (!l->started || pts < l->zero)
+            continue;
+        au->st = YJ_TS_AUDIO;
+        au->data = d;
+        au->len = fl;
+        au->pts = au->dts = pts - l->zero;
+        au->duration = dur;
+        au->key = true;
+        return 1;
+    }
 }
 
 /* A playlist path inside dir: no absolute paths, no "..", no URLs. */
@@ -251,20 +258,35 @@ static int lesson_read(void *impl, yj_iptv_au_t *au)
             dts = pts;
         if (l->pkt->size <= 0)
             continue;
-        if (pts == AV_NOPTS_VALUE) {
+        if (id == AV_CODEC_ID_AAC) {
             /* the parser stamps only the first frame of a PES: the others
              * follow the previous one */
-            if (id != AV_CODEC_ID_AAC || !l->started || l->apts == INT64_MIN)
+            if (pts != AV_NOPTS_VALUE)
+                l->anext = to90k(pts, s->time_base);
+            else if (l->anext == INT64_MIN)
                 continue;
-            pts = dts = l->apts + l->zero;
+            const uint8_t *d = l->pkt->data;
+            if (l->pkt->size >= 7 && d[0] == 0xFF && (d[1] & 0xF6) == 0xF0) {
+                av_packet_move_ref(l->apkt, l->pkt);
+                l->aoff = 0;
+                l->seg_aus++;
+                if (next_adts(l, au))
+                    return 1;
+                continue;
+            }
+            pts = dts = l->anext;
+            l->anext += 1920; /* a raw frame: 1024 samples at 48 kHz assumed */
+            if (!l->started || pts < l->zero)
+                continue;
+            au->st = YJ_TS_AUDIO;
+            au->data = with_adts(l, s->codecpar, d, (size_t)l->pkt->size, &au->len);
         } else {
+            if (pts == AV_NOPTS_VALUE)
+                continue;
             pts = to90k(pts, s->time_base);
             dts = to90k(dts, s->time_base);
-        }
-        bool key = l->pkt->flags & AV_PKT_FLAG_KEY;
-        if (id == AV_CODEC_ID_H264) {
             if (!l->started) {
-                if (!key)
+                if (!(l->pkt->flags & AV_PKT_FLAG_KEY))
                     continue;
                 l->started = true;
                 l->zero = dts;
@@ -272,27 +294,11 @@ static int lesson_read(void *impl, yj_iptv_au_t *au)
             au->st = YJ_TS_VIDEO;
             au->data = l->pkt->data;
             au->len = (size_t)l->pkt->size;
-        } else {
-            if (!l->started || pts < l->zero)
-                continue;
-            au->st = YJ_TS_AUDIO;
-            const uint8_t *d = l->pkt->data;
-            if (l->pkt->size >= 7 && d[0] == 0xFF && (d[1] & 0xF6) == 0xF0) {
-                av_packet_move_ref(l->apkt, l->pkt);
-                l->aoff = 0;
-                l->apts = pts - l->zero;
-                l->seg_aus++;
-                if (next_adts(l, au))
-                    return 1;
-                continue;
-            } else {
-                au->data = with_adts(l, s->codecpar, d, (size_t)l->pkt->size, &au->len);
-            }
         }
         au->pts = pts - l->zero;
         au->dts = dts - l->zero;
         au->duration = l->pkt->duration > 0 ? to90k(l->pkt->duration, s->time_base) : 0;
-        au->key = key;
+        au->key = l->pkt->flags & AV_PKT_FLAG_KEY;
         l->seg_aus++;
         return 1;
     }
@@ -336,7 +342,7 @@ yj_iptv_src_t *yj_iptv_src_lesson_open(const char *master, int mux_bitrate, int6
     }
     l->pkt = av_packet_alloc();
     l->apkt = av_packet_alloc();
-    l->apts = INT64_MIN;
+    l->anext = INT64_MIN;
     if (l->cur < l->n && open_segment(l) < 0) {
         *err = g_strdup_printf("cannot open the lesson segment %s", l->segs[l->cur]);
         lesson_free(l);
