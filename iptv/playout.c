@@ -172,8 +172,12 @@ static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_
     if (prog->kind == YJ_IPTV_LESSON) {
         char *err = NULL;
         yj_iptv_src_t *s = yj_iptv_src_lesson_open(prog->media_path, p->bitrate, offset_ms, &err);
-        if (s)
+        if (s) {
+            /* the slate to fall back on if the lesson ends early or breaks */
+            g_autofree char *text = slate_text(p, next);
+            yj_iptv_slate_unref(slate_for(p, text));
             return s;
+        }
         yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT " (%s): %s; showing the slate",
                 p->number, prog->id, prog->title ? prog->title : "", err);
         g_free(err);
@@ -184,8 +188,8 @@ static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_
                 " showing the slate",
                 p->number, prog->id, prog->kind == YJ_IPTV_FEED ? "feed" : "live");
     }
-    /* the slate names the programme after this one when this one is a hole */
-    g_autofree char *text = slate_text(p, prog->kind == YJ_IPTV_SLATE ? next : prog);
+    /* the slate names the programme after this one */
+    g_autofree char *text = slate_text(p, next);
     yj_iptv_slate_t *sl = slate_for(p, text);
     yj_iptv_src_t *s = yj_iptv_src_slate_open(sl);
     yj_iptv_slate_unref(sl);
