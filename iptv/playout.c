@@ -13,11 +13,11 @@
  *    its start time comes (in stream time: the UTC instant the datagram
  *    being built will leave), maps the source's timestamps onto the mux
  *    timeline so DTS/PTS keep rising, keeps the muxer fed about 700 ms
- *    ahead and builds datagrams about 300 ms ahead of the sender;
+ *    ahead and builds datagrams about 700 ms ahead of the sender;
  *  - the sender thread (sender.c) sends them on its clock.
  * A missing or corrupt lesson never stops the channel: the slate goes on,
  * a line is logged and yj_iptv_source_errors_total{channel} counts it.
- * FEED and LIVE programmes are not built yet: they show the slate.
+ * LIVE programmes (live lectures) are not built yet: they show the slate.
  */
 #include "iptv/playout.h"
 #include "core/log.h"
@@ -32,7 +32,7 @@
 #include <string.h>
 #include <time.h>
 
-#define FILL_AHEAD_MS 300   /* datagrams built ahead of the sender */
+#define FILL_AHEAD_MS 700   /* datagrams built ahead of the sender (rides out stalls) */
 #define FEED_AHEAD_90K 9000 /* access units queued beyond the mux delay */
 #define PREPARE_MS 8000     /* open the next programme this long before it starts */
 #define LOOKAHEAD_TICK_MS 500
@@ -182,11 +182,25 @@ static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_
                 p->number, prog->id, prog->title ? prog->title : "", err);
         g_free(err);
         yj_counter_add(p->m_errors, 1);
-    } else if (prog->kind == YJ_IPTV_FEED || prog->kind == YJ_IPTV_LIVE) {
+    } else if (prog->kind == YJ_IPTV_FEED) {
+        g_autofree char *text = slate_text(p, next);
+        yj_iptv_slate_t *sl = slate_for(p, text);
+        char *err = NULL, label[16];
+        g_snprintf(label, sizeof label, "%d", p->number);
+        yj_iptv_src_t *s =
+            yj_iptv_src_feed_open(prog->feed_url, prog->feed_program, sl, label, &err);
+        yj_iptv_slate_unref(sl);
+        if (s)
+            return s;
+        yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT ": %s; showing the slate",
+                p->number, prog->id, err);
+        g_free(err);
+        yj_counter_add(p->m_errors, 1);
+    } else if (prog->kind == YJ_IPTV_LIVE) {
         yj_warn("iptv",
-                "channel %d: programme %" G_GINT64_FORMAT ": %s sources are not built yet;"
-                " showing the slate",
-                p->number, prog->id, prog->kind == YJ_IPTV_FEED ? "feed" : "live");
+                "channel %d: programme %" G_GINT64_FORMAT
+                ": live lectures are not built yet; showing the slate",
+                p->number, prog->id);
     }
     /* the slate names the programme after this one */
     g_autofree char *text = slate_text(p, next);
@@ -316,6 +330,8 @@ static void feed(yj_iptv_playout_t *p, cur_t *c)
     while (c->src && c->last_dts < horizon && guard++ < 2000) {
         yj_iptv_au_t au;
         int rc = yj_iptv_src_read(c->src, &au);
+        if (rc == 2)
+            break; /* a live source with nothing yet */
         if (rc <= 0) {
             if (rc < 0) {
                 yj_warn("iptv",

@@ -29,8 +29,9 @@ typedef struct {
     bool key;
 } yj_iptv_au_t;
 
-/* Reads the next access unit: 1 with *au, 0 at the end, YJ_EMEDIA when the
- * media turned out corrupt or unreadable. */
+/* Reads the next access unit: 1 with *au, 0 at the end, 2 when a live
+ * source has nothing yet (ask again later), YJ_EMEDIA when the media
+ * turned out corrupt or unreadable. */
 int yj_iptv_src_read(yj_iptv_src_t *s, yj_iptv_au_t *au);
 void yj_iptv_src_free(yj_iptv_src_t *s);
 
@@ -56,6 +57,18 @@ yj_iptv_slate_t *yj_iptv_slate_ref(yj_iptv_slate_t *sl);
 void yj_iptv_slate_unref(yj_iptv_slate_t *sl);
 /* A source looping sl (takes a reference). */
 yj_iptv_src_t *yj_iptv_src_slate_open(yj_iptv_slate_t *sl);
+
+/* An external MPEG-TS feed: url "udp://[source@]address:port" or
+ * "rtp://…" (multicast is joined, source-specific when a source is
+ * given), programme number `program` (0: the first in the PAT). Shows
+ * slate (referenced) until the feed's first keyframe and whenever it stops
+ * for 1 s. label names the channel in /metrics. NULL with *err on a bad
+ * URL or socket error. */
+yj_iptv_src_t *yj_iptv_src_feed_open(const char *url, int program, yj_iptv_slate_t *slate,
+                                     const char *label, char **err);
+/* The feed's demuxer alone over data cut into 1316-byte datagrams (for
+ * the fuzz target); returns the access units it found. */
+size_t yj_iptv_feed_demux_run(const uint8_t *data, size_t size, int program);
 
 /* The source vtable, for source_*.c only. */
 typedef struct {

@@ -4,7 +4,8 @@
  * across packets, PAT/PMT/SDT/EIT parsing with DVB text, PES headers,
  * PCR) fed as a byte stream, as datagrams (plain and RTP) and through the
  * bitrate estimator, the way yj-tscheck and the bench feed it from the
- * network. */
+ * network; and the external feed's demuxer (iptv/source_feed.c). */
+#include "iptv/source.h"
 #include "iptv/ts_check.h"
 
 #include <glib.h>
@@ -32,5 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_free(j);
     yj_ts_check_free(c);
     (void)yj_ts_estimate_bitrate(data, size);
+    /* the external feed's demuxer (iptv/source_feed.c): first programme and a numbered one */
+    (void)yj_iptv_feed_demux_run(data, size, 0);
+    (void)yj_iptv_feed_demux_run(data, size, size ? data[size - 1] : 1);
     return 0;
 }

@@ -7,10 +7,12 @@
  *                [--bitrate 2000000] [--seconds 70] [--programme 30]
  *                [--gap 0] [--start-offset 0] [--rtp] [--ttl 1]
  *                [--iface ADDR] [--channels 1] [--name 远教测试台]
+ *                [--feed udp://[source@]address:port --feed-program N]
  *
  * Programme i runs [T0 + i·(programme+gap), +programme) and plays lesson
  * (even i) or lesson2 (odd i); gaps are holes (the slate). T0 is now −
  * start-offset, so a positive offset checks resuming mid-programme. With
+ * --feed every programme is that external feed (programme N of it). With
  * --channels N, channel k sends to port P + 2k. After --seconds it stops
  * and prints the IPTV metrics to stdout. Sends only where it is told.
  */
@@ -25,7 +27,8 @@
 #include <string.h>
 
 typedef struct {
-    const char *lesson, *lesson2;
+    const char *lesson, *lesson2, *feed;
+    int feed_program;
     int64_t t0, prog_ms, gap_ms;
 } sched_t;
 
@@ -42,6 +45,11 @@ static void fill(const sched_t *s, int64_t i, yj_iptv_programme_t *p)
     p->title = g_strdup_printf("第%d讲 %s", (int)i + 1, titles[i % 4]);
     p->description = g_strdup("测试节目");
     p->media_path = g_strdup(i % 2 && s->lesson2 ? s->lesson2 : s->lesson);
+    if (s->feed) {
+        p->kind = YJ_IPTV_FEED;
+        p->feed_url = g_strdup(s->feed);
+        p->feed_program = s->feed_program;
+    }
 }
 
 static int programme_at(int64_t channel_id, int64_t now, yj_iptv_programme_t *cur,
@@ -90,6 +98,10 @@ int main(int argc, char **argv)
         i++;
         if (!strcmp(a, "--lesson"))
             s.lesson = v;
+        else if (!strcmp(a, "--feed"))
+            s.feed = v;
+        else if (!strcmp(a, "--feed-program"))
+            s.feed_program = atoi(v);
         else if (!strcmp(a, "--lesson2"))
             s.lesson2 = v;
         else if (!strcmp(a, "--address"))
@@ -119,7 +131,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (!s.lesson || channels < 1 || channels > 1000 || seconds < 1 || prog < 1) {
+    if ((!s.lesson && !s.feed) || channels < 1 || channels > 1000 || seconds < 1 || prog < 1) {
         fprintf(stderr, "usage: yj-iptv-play --lesson MASTER --address A --port P ...\n");
         return 1;
     }
