@@ -103,6 +103,7 @@ struct yj_iptv_playout {
     GMutex mu; /* guards everything below */
     GCond cond;
     bool resched;
+    bool want_slate;  /* the producer fell back on a slate that is not there */
     prep_t *prepared; /* handed to the producer */
     key_t_ cur_key;   /* what the producer plays */
     bool cur_valid;
@@ -165,17 +166,22 @@ static yj_iptv_slate_t *slate_for(yj_iptv_playout_t *p, const char *text)
 }
 
 /* Opens what prog needs, from offset_ms into it. Never NULL unless even
- * the slate cannot be rendered. */
+ * the slate cannot be rendered. *need_slate: a lesson that will end before
+ * its slot does, so a slate should be rendered after the hand-over. */
 static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_t *prog,
-                                  const yj_iptv_programme_t *next, int64_t offset_ms)
+                                  const yj_iptv_programme_t *next, int64_t offset_ms,
+                                  bool *need_slate)
 {
     if (prog->kind == YJ_IPTV_LESSON) {
         char *err = NULL;
-        yj_iptv_src_t *s = yj_iptv_src_lesson_open(prog->media_path, p->bitrate, offset_ms, &err);
+        int64_t left = 0;
+        yj_iptv_src_t *s =
+            yj_iptv_src_lesson_open(prog->media_path, p->bitrate, offset_ms, &left, &err);
         if (s) {
-            /* the slate to fall back on if the lesson ends early or breaks */
-            g_autofree char *text = slate_text(p, next);
-            yj_iptv_slate_unref(slate_for(p, text));
+            /* a lesson shorter than its slot ends into the slate: have it
+             * ready (rendering costs CPU, so only then) */
+            if (offset_ms + left + 1000 < prog->end_ms - prog->start_ms)
+                *need_slate = true;
             return s;
         }
         yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT " (%s): %s; showing the slate",
@@ -216,12 +222,17 @@ static void hand_over(yj_iptv_playout_t *p, const yj_iptv_programme_t *prog,
     prep_t *pr = g_new0(prep_t, 1);
     programme_copy(&pr->prog, prog);
     programme_copy(&pr->next, next);
-    pr->src = open_source(p, prog, next, offset_ms);
+    bool need_slate = false;
+    pr->src = open_source(p, prog, next, offset_ms, &need_slate);
     g_mutex_lock(&p->mu);
     prep_t *old = p->prepared;
     p->prepared = pr;
     g_mutex_unlock(&p->mu);
     prep_free(old);
+    if (need_slate) { /* after the hand-over: the lesson is not kept waiting */
+        g_autofree char *text = slate_text(p, next);
+        yj_iptv_slate_unref(slate_for(p, text));
+    }
 }
 
 static gpointer lookahead_main(gpointer arg)
@@ -242,6 +253,14 @@ static gpointer lookahead_main(gpointer arg)
             if (playing_a && a.end_ms != p->cur_end)
                 p->new_end = a.end_ms;
             g_mutex_unlock(&p->mu);
+            g_mutex_lock(&p->mu);
+            bool want = p->want_slate;
+            p->want_slate = false;
+            g_mutex_unlock(&p->mu);
+            if (want) {
+                g_autofree char *text = slate_text(p, &b);
+                yj_iptv_slate_unref(slate_for(p, text));
+            }
             if (!playing_a && !prep_a) {
                 int64_t off = t - a.start_ms > 0 ? t - a.start_ms : 0;
                 hand_over(p, &a, &b, off);
@@ -277,6 +296,7 @@ typedef struct {
     int64_t last_dts;  /* mux time of the last access unit pushed */
     int64_t end;       /* mux time after everything pushed (max PTS/DTS + duration) */
     int64_t last_vdur; /* last video frame duration seen */
+    bool fell_back;    /* the media ended or broke: slate until the next programme */
 } cur_t;
 
 static void set_eit(yj_iptv_playout_t *p, const cur_t *c, int64_t end_ms)
@@ -318,15 +338,27 @@ static void to_slate(yj_iptv_playout_t *p, cur_t *c)
     yj_iptv_slate_t *sl = NULL;
     g_mutex_lock(&p->mu);
     sl = yj_iptv_slate_ref(p->slate);
+    if (!sl) { /* ask the lookahead thread to render one */
+        p->want_slate = true;
+        g_cond_signal(&p->cond);
+    }
     g_mutex_unlock(&p->mu);
     start_source(p, c, sl ? yj_iptv_src_slate_open(sl) : NULL);
     yj_iptv_slate_unref(sl);
+    c->fell_back = true;
 }
 
 static void feed(yj_iptv_playout_t *p, cur_t *c)
 {
     int64_t horizon = yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux) + FEED_AHEAD_90K;
     int guard = 0;
+    if (!c->src && c->fell_back) { /* waiting for a slate to be rendered */
+        g_mutex_lock(&p->mu);
+        bool ready = p->slate != NULL;
+        g_mutex_unlock(&p->mu);
+        if (ready)
+            to_slate(p, c);
+    }
     while (c->src && c->last_dts < horizon && guard++ < 2000) {
         yj_iptv_au_t au;
         int rc = yj_iptv_src_read(c->src, &au);
@@ -372,8 +404,8 @@ static gpointer producer_main(gpointer arg)
         uint64_t made = yj_iptv_sender_produced(p->snd);
         uint8_t *slot =
             made - yj_iptv_sender_sent(p->snd) < ahead ? yj_iptv_sender_slot(p->snd) : NULL;
-        if (!slot) {
-            struct timespec ts = {0, 2000000};
+        if (!slot) { /* far enough ahead: the next batch in 20 ms */
+            struct timespec ts = {0, 20000000};
             nanosleep(&ts, NULL);
             continue;
         }
@@ -407,6 +439,7 @@ static gpointer producer_main(gpointer arg)
             memset(&take->prog, 0, sizeof take->prog);
             memset(&take->next, 0, sizeof take->next);
             start_source(p, &c, take->src);
+            c.fell_back = false;
             take->src = NULL;
             prep_free(take);
             cur_end = c.prog.end_ms;

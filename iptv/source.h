@@ -38,10 +38,11 @@ void yj_iptv_src_free(yj_iptv_src_t *s);
 /* A library lesson: master is its master.m3u8 (or a media playlist). The
  * rendition with the highest BANDWIDTH ≤ mux_bitrate × 0.85 is picked
  * (else the lowest with video). Starts at the segment holding offset_ms
- * (resume after a restart). NULL with *err (g_free) when the playlist or
- * its first segment cannot be read. */
+ * (resume after a restart); *remaining_ms (if not NULL) gets the media
+ * left from there. NULL with *err (g_free) when the playlist or its first
+ * segment cannot be read. */
 yj_iptv_src_t *yj_iptv_src_lesson_open(const char *master, int mux_bitrate, int64_t offset_ms,
-                                       char **err);
+                                       int64_t *remaining_ms, char **err);
 /* The rendition's playlist path that would be chosen (g_free), or NULL. */
 char *yj_iptv_lesson_pick(const char *master, int mux_bitrate, int *bandwidth);
 

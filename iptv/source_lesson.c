@@ -321,7 +321,7 @@ static void lesson_free(void *impl)
 static const yj_iptv_src_ops_t lesson_ops = {.read = lesson_read, .free = lesson_free};
 
 yj_iptv_src_t *yj_iptv_src_lesson_open(const char *master, int mux_bitrate, int64_t offset_ms,
-                                       char **err)
+                                       int64_t *remaining_ms, char **err)
 {
     int bw = 0;
     g_autofree char *pl = master ? yj_iptv_lesson_pick(master, mux_bitrate, &bw) : NULL;
@@ -339,6 +339,12 @@ yj_iptv_src_t *yj_iptv_src_lesson_open(const char *master, int mux_bitrate, int6
     while (l->cur < l->n && t + l->durs[l->cur] <= off) {
         t += l->durs[l->cur];
         l->cur++;
+    }
+    if (remaining_ms) {
+        double left = 0;
+        for (int i = l->cur; i < l->n; i++)
+            left += l->durs[i];
+        *remaining_ms = (int64_t)(left * 1000);
     }
     l->pkt = av_packet_alloc();
     l->apkt = av_packet_alloc();

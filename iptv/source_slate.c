@@ -22,7 +22,7 @@
 #include <glib.h>
 #include <string.h>
 
-#define SLATE_FRAMES 80 /* 3.2 s at 25 fps = 150 AAC frames at 48 kHz */
+#define SLATE_FRAMES 40 /* 1.6 s at 25 fps = 75 AAC frames at 48 kHz */
 #define SLATE_FPS 25
 
 typedef struct {

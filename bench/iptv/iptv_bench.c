@@ -103,6 +103,8 @@ int main(int argc, char **argv)
         fds[k] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
         int rcv = 4 << 20;
         setsockopt(fds[k], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+        int one = 1;
+        setsockopt(fds[k], SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
         struct sockaddr_in sa = {.sin_family = AF_INET,
                                  .sin_port = htons((uint16_t)(port + 2 * k))};
         inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
     bool measuring = false;
     enum { VLEN = 64 };
     static uint8_t bufs[VLEN][1500];
+    static char ctl[VLEN][64];
     struct mmsghdr msgs[VLEN];
     struct iovec iov[VLEN];
     struct epoll_event evs[64];
@@ -166,14 +169,26 @@ int main(int argc, char **argv)
             for (;;) {
                 for (int i = 0; i < VLEN; i++) {
                     iov[i] = (struct iovec){bufs[i], sizeof bufs[i]};
-                    msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+                    msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i],
+                                                           .msg_iovlen = 1,
+                                                           .msg_control = ctl[i],
+                                                           .msg_controllen = sizeof ctl[i]}};
                 }
                 int got = recvmmsg(fds[k], msgs, VLEN, MSG_DONTWAIT, NULL);
                 if (got <= 0)
                     break;
-                int64_t at = mono_ns();
-                for (int i = 0; i < got; i++)
+                for (int i = 0; i < got; i++) {
+                    /* the kernel's arrival time of each datagram */
+                    int64_t at = 0;
+                    struct msghdr *mh = &msgs[i].msg_hdr;
+                    for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm))
+                        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+                            struct timespec ts;
+                            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+                            at = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+                        }
                     yj_ts_check_datagram(chk[k], bufs[i], msgs[i].msg_len, at);
+                }
                 if (measuring)
                     datagrams += (uint64_t)got;
             }

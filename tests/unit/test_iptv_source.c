@@ -154,7 +154,7 @@ static void reads_and_resumes(void **state)
 {
     (void)state;
     char *err = NULL;
-    yj_iptv_src_t *s = yj_iptv_src_lesson_open(master, 2000000, 0, &err);
+    yj_iptv_src_t *s = yj_iptv_src_lesson_open(master, 2000000, 0, NULL, &err);
     assert_non_null(s);
     int nv, na, rc;
     read_all(s, &nv, &na, &rc);
@@ -165,14 +165,16 @@ static void reads_and_resumes(void **state)
     assert_true(na >= 555 && na <= 565); /* 12 s of 1024-sample frames at 48 kHz */
 
     /* 5 s in: the segment that starts at 4 s, so 8 s of video */
-    s = yj_iptv_src_lesson_open(master, 2000000, 5000, &err);
+    int64_t left = 0;
+    s = yj_iptv_src_lesson_open(master, 2000000, 5000, &left, &err);
     assert_non_null(s);
+    assert_int_equal(left, 8000);
     read_all(s, &nv, &na, &rc);
     yj_iptv_src_free(s);
     assert_int_equal(nv, 200);
 
     /* past the end: nothing to read */
-    s = yj_iptv_src_lesson_open(master, 2000000, 60000, &err);
+    s = yj_iptv_src_lesson_open(master, 2000000, 60000, NULL, &err);
     assert_non_null(s);
     yj_iptv_au_t au;
     assert_int_equal(yj_iptv_src_read(s, &au), 0);
@@ -183,11 +185,11 @@ static void missing_and_corrupt(void **state)
 {
     (void)state;
     char *err = NULL;
-    assert_null(yj_iptv_src_lesson_open("/nonexistent/master.m3u8", 2000000, 0, &err));
+    assert_null(yj_iptv_src_lesson_open("/nonexistent/master.m3u8", 2000000, 0, NULL, &err));
     assert_non_null(err);
     g_free(err);
     err = NULL;
-    assert_null(yj_iptv_src_lesson_open(NULL, 2000000, 0, &err));
+    assert_null(yj_iptv_src_lesson_open(NULL, 2000000, 0, NULL, &err));
     g_free(err);
 
     /* the second segment of "hi" overwritten with junk: reading reports it */
@@ -195,7 +197,7 @@ static void missing_and_corrupt(void **state)
     char junk[4096];
     memset(junk, 0x5A, sizeof junk);
     assert_true(g_file_set_contents(seg, junk, sizeof junk, NULL));
-    yj_iptv_src_t *s = yj_iptv_src_lesson_open(master, 2000000, 0, &err);
+    yj_iptv_src_t *s = yj_iptv_src_lesson_open(master, 2000000, 0, NULL, &err);
     assert_non_null(s);
     yj_iptv_au_t au;
     int rc, n = 0;
@@ -208,7 +210,7 @@ static void missing_and_corrupt(void **state)
     /* a playlist that points outside the lesson folder is not followed */
     g_autofree char *evil = g_build_filename(dir, "evil.m3u8", NULL);
     assert_true(g_file_set_contents(evil, "#EXTM3U\n#EXTINF:4,\n../../etc/passwd\n", -1, NULL));
-    assert_null(yj_iptv_src_lesson_open(evil, 2000000, 0, &err));
+    assert_null(yj_iptv_src_lesson_open(evil, 2000000, 0, NULL, &err));
     g_free(err);
 }
 
