@@ -15,6 +15,8 @@
  *    timeline so DTS/PTS keep rising, keeps the muxer fed about 700 ms
  *    ahead and builds datagrams about 700 ms ahead of the sender;
  *  - the sender thread (sender.c) sends them on its clock.
+ * With cfg->hls_dir the producer also cuts the same packets into a live
+ * HLS window (hls_live.c).
  * A missing or corrupt lesson never stops the channel: the slate goes on,
  * a line is logged and yj_iptv_source_errors_total{channel} counts it.
  * LIVE programmes (live lectures) are not built yet: they show the slate.
@@ -23,6 +25,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/yj.h"
+#include "iptv/hls_live.h"
 #include "iptv/sender.h"
 #include "iptv/source.h"
 #include "iptv/ts_mux.h"
@@ -96,8 +99,9 @@ struct yj_iptv_playout {
     yj_iptv_schedule_ops_t ops;
     void *ud;
     yj_iptv_sender_t *snd;
-    yj_ts_mux_t *mux; /* producer thread only */
-    int64_t utc0;     /* UTC ms when datagram 0 leaves */
+    yj_ts_mux_t *mux;   /* producer thread only */
+    yj_iptv_hls_t *hls; /* producer thread only; NULL: no live HLS */
+    int64_t utc0;       /* UTC ms when datagram 0 leaves */
     GThread *producer, *lookahead;
     atomic_bool stop;
     GMutex mu; /* guards everything below */
@@ -457,8 +461,12 @@ static gpointer producer_main(gpointer arg)
             to_slate(p, &c);
         }
         feed(p, &c);
-        for (int i = 0; i < YJ_IPTV_DGRAM / YJ_TS_PACKET; i++)
+        for (int i = 0; i < YJ_IPTV_DGRAM / YJ_TS_PACKET; i++) {
             yj_ts_mux_next(p->mux, slot + i * YJ_TS_PACKET);
+            if (p->hls)
+                yj_iptv_hls_packet(p->hls, slot + i * YJ_TS_PACKET,
+                                   now + (int64_t)(i * period_ms / 7));
+        }
         yj_iptv_sender_commit(p->snd);
     }
     yj_iptv_src_free(c.src);
@@ -506,7 +514,17 @@ yj_iptv_playout_t *yj_iptv_playout_new(const yj_iptv_channel_cfg_t *cfg,
         *err = g_strdup("bitrate: not usable for the multiplexer");
         return NULL;
     }
+    yj_iptv_hls_t *hls = NULL;
+    if (cfg->hls_dir && cfg->hls_dir[0]) {
+        hls = yj_iptv_hls_new(cfg->hls_dir, 4, 6, err);
+        if (!hls) {
+            yj_ts_mux_free(mux);
+            yj_iptv_sender_free(snd);
+            return NULL;
+        }
+    }
     yj_iptv_playout_t *p = g_new0(yj_iptv_playout_t, 1);
+    p->hls = hls;
     p->id = cfg->id;
     p->number = cfg->number;
     p->name = g_strdup(cfg->name);
@@ -555,6 +573,7 @@ void yj_iptv_playout_free(yj_iptv_playout_t *p)
     g_thread_join(p->producer);
     yj_iptv_sender_free(p->snd);
     yj_ts_mux_free(p->mux);
+    yj_iptv_hls_free(p->hls);
     prep_free(p->prepared);
     yj_iptv_slate_unref(p->slate);
     g_free(p->slate_text);

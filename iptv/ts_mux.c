@@ -3,8 +3,8 @@
  * ts_mux.c — constant-bitrate SPTS MPEG-TS multiplexer (see ts_mux.h).
  *
  * Each call to yj_ts_mux_next() decides what packet n carries, in this
- * order: a pending PSI packet (PAT+PMT every 80 ms, SDT and EIT p/f every
- * 500 ms), a PCR-only packet when the PCR is 30 ms old and no video packet
+ * order: a pending PSI packet (PAT+PMT every 80 ms and right before each
+ * video keyframe, SDT and EIT p/f every 500 ms), a PCR-only packet when the PCR is 30 ms old and no video packet
  * goes now, the elementary stream whose current access unit has the
  * earliest DTS among those due (STC ≥ DTS − delay), else a null packet.
  * PCR is a pure function of n, so it lies exactly on the CBR line.
@@ -72,6 +72,7 @@ struct yj_ts_mux {
     uint8_t eit_sec[2][MAX_SECTION];
     size_t eit_len[2];
     uint8_t eit_version;
+    const void *psi_for; /* the keyframe PAT/PMT were last repeated for */
 };
 
 uint32_t yj_ts_crc32(const uint8_t *buf, size_t len)
@@ -590,6 +591,17 @@ void yj_ts_mux_next(yj_ts_mux_t *m, uint8_t out[YJ_TS_PACKET])
             continue;
         if (pick < 0 || a->dts < m->es[pick].head->dts)
             pick = s;
+    }
+    if (pick == YJ_TS_VIDEO && m->es[pick].pos == 0 && m->es[pick].head->key &&
+        m->psi_for != m->es[pick].head) {
+        /* PAT and PMT right before every keyframe: a decoder (or an HLS
+         * segment cut there) can start at once */
+        m->psi_for = m->es[pick].head;
+        m->pat.sent = 0;
+        m->pmt.sent = 0;
+        m->next_pat = stc + PSI_INTERVAL_90K;
+        psi_pending(m, out);
+        return;
     }
     int64_t since = m->last_pcr < 0 ? PCR_MUST_27M : pcr - m->last_pcr;
     if (pick == YJ_TS_VIDEO) {

@@ -14,13 +14,16 @@
 //  - ffprobe finds h264 + aac, and ffmpeg decodes the capture without one
 //    error; GStreamer's tsdemux parses it;
 //  - cvlc (as an unprivileged user) plays the multicast and remuxes it;
+//  - the live HLS window written beside it: a sliding playlist with
+//    EXT-X-PROGRAM-DATE-TIME, segments that start with PAT/PMT and a
+//    keyframe, decoded by ffmpeg and played by cvlc;
 //  - RTP (RFC 2250) mode for a few seconds: same checks on the analyzer.
 // Nothing leaves the namespace. Skips, saying why, when not root or
 // without namespaces, ffmpeg or cvlc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, chmodSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sh } from '../lib/netns.mjs';
@@ -128,7 +131,8 @@ test('a multicast channel across programme changes passes the TS checks and real
   const check = nsRun([CHECK, '--bitrate', String(BITRATE), '--seconds', String(DUR), '--iface', SRC, '--out', cap, `udp://@${GROUP}:5500`]);
   await new Promise((r) => setTimeout(r, 300));
   const play = nsRun([PLAY, '--lesson', l1, '--lesson2', l2, '--address', GROUP, '--port', '5500', '--iface', SRC,
-    '--ttl', '1', '--bitrate', String(BITRATE), '--programme', String(prog), '--gap', String(gap), '--seconds', String(DUR + 3)]);
+    '--ttl', '1', '--bitrate', String(BITRATE), '--programme', String(prog), '--gap', String(gap), '--seconds', String(DUR + 3),
+    '--hls-dir', join(dir, 'hls')]);
   await new Promise((r) => setTimeout(r, 3000));
   const vlc = nsRun(['cvlc', '-I', 'dummy', '--no-video-title-show', '--play-and-exit', '--run-time', '8',
     `udp://@${GROUP}:5500`, '--sout', `#std{access=file,mux=ts,dst=${vlcOut}}`], { user: 'nobody' });
@@ -159,6 +163,32 @@ test('a multicast channel across programme changes passes the TS checks and real
   const gst = run('gst-launch-1.0', ['-q', 'filesrc', `location=${cap}`, '!', 'tsdemux', 'name=d',
     'd.', '!', 'queue', '!', 'h264parse', '!', 'fakesink', 'd.', '!', 'queue', '!', 'aacparse', '!', 'fakesink']);
   assert.equal(gst.status, 0, 'GStreamer tsdemux: ' + gst.stderr);
+
+  // the live HLS window of the same stream
+  const hlsDir = join(dir, 'hls');
+  const pl = readFileSync(join(hlsDir, 'index.m3u8'), 'utf8');
+  console.log(pl);
+  const segs = pl.split('\n').filter((l) => /^seg\d+\.ts$/.test(l));
+  assert.ok(segs.length >= 3 && segs.length <= 6, 'a sliding window of segments: ' + segs.length);
+  assert.equal((pl.match(/#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g) || []).length, segs.length);
+  assert.match(pl, /#EXT-X-MEDIA-SEQUENCE:\d+/);
+  assert.doesNotMatch(pl, /#EXT-X-ENDLIST/);
+  for (const sgm of segs) {
+    const head = readFileSync(join(hlsDir, sgm)).subarray(0, 376);
+    assert.equal(((head[1] & 0x1f) << 8) | head[2], 0, `${sgm} starts with the PAT`);
+    const k = run('ffprobe', ['-v', 'error', '-select_streams', 'v', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame', '-of', 'csv=p=0', join(hlsDir, sgm)]);
+    assert.match(k.stdout, /^1/, `${sgm} starts on a keyframe`);
+  }
+  writeFileSync(join(hlsDir, 'ended.m3u8'), pl + '#EXT-X-ENDLIST\n');
+  const hdec = run('ffmpeg', ['-nostdin', '-v', 'error', '-i', join(hlsDir, 'ended.m3u8'), '-f', 'null', '-']);
+  assert.equal(hdec.stderr.trim(), '', 'ffmpeg decodes the HLS window without an error');
+  chmodSync(hlsDir, 0o755);
+  const vlcHls = join(dir, 'vlc-hls.ts');
+  const vh = await nsRun(['cvlc', '-I', 'dummy', '--play-and-exit', '--run-time', '20', join(hlsDir, 'ended.m3u8'),
+    '--sout', `#std{access=file,mux=ts,dst=${vlcHls}}`], { user: 'nobody' });
+  const vhp = run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', vlcHls]);
+  const vhc = JSON.parse(vhp.stdout || '{"streams":[]}').streams.map((s) => s.codec_name);
+  assert.ok(vhc.includes('h264') && vhc.includes('aac'), 'VLC played the HLS: ' + vhc + ' ' + vh.err.slice(-1500));
 
   assert.ok(existsSync(vlcOut), 'VLC wrote its recording: ' + v.err.slice(-2000));
   const vp = run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', vlcOut]);

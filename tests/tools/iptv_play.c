@@ -8,6 +8,7 @@
  *                [--gap 0] [--start-offset 0] [--rtp] [--ttl 1]
  *                [--iface ADDR] [--channels 1] [--name 远教测试台]
  *                [--feed udp://[source@]address:port --feed-program N]
+ *                [--hls-dir DIR]  (live HLS of channel 1)
  *
  * Programme i runs [T0 + i·(programme+gap), +programme) and plays lesson
  * (even i) or lesson2 (odd i); gaps are holes (the slate). T0 is now −
@@ -81,7 +82,7 @@ static int programme_at(int64_t channel_id, int64_t now, yj_iptv_programme_t *cu
 int main(int argc, char **argv)
 {
     sched_t s = {0};
-    const char *address = "127.0.0.1", *iface = NULL, *name = "远教测试台";
+    const char *address = "127.0.0.1", *iface = NULL, *name = "远教测试台", *hls = NULL;
     int port = 5000, bitrate = 2000000, seconds = 70, channels = 1, ttl = 1;
     double prog = 30, gap = 0, offset = 0;
     bool rtp = false;
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
             channels = atoi(v);
         else if (!strcmp(a, "--name"))
             name = v;
+        else if (!strcmp(a, "--hls-dir"))
+            hls = v;
         else {
             fprintf(stderr, "yj-iptv-play: unknown option %s\n", a);
             return 1;
@@ -151,7 +154,8 @@ int main(int argc, char **argv)
                                      .ttl = ttl,
                                      .interface = iface,
                                      .rtp = rtp,
-                                     .bitrate = bitrate};
+                                     .bitrate = bitrate,
+                                     .hls_dir = k == 0 ? hls : NULL};
         char *err = NULL;
         po[k] = yj_iptv_playout_new(&cfg, &ops, &s, &err);
         if (!po[k]) {
