@@ -4,10 +4,11 @@
  *
  * Each call to yj_ts_mux_next() decides what packet n carries, in this
  * order: a pending PSI packet (PAT+PMT every 80 ms and right before each
- * video keyframe, SDT and EIT p/f every 500 ms), a PCR-only packet when the PCR is 30 ms old and no video packet
- * goes now, the elementary stream whose current access unit has the
- * earliest DTS among those due (STC ≥ DTS − delay), else a null packet.
- * PCR is a pure function of n, so it lies exactly on the CBR line.
+ * video keyframe, SDT and EIT p/f every 500 ms), a PCR-only packet when
+ * the PCR is 30 ms old and no video packet goes now, the elementary
+ * stream whose current access unit has the earliest DTS among those due
+ * (STC >= DTS - delay), else a null packet. PCR is a pure function of n,
+ * so it lies exactly on the CBR line.
  * It must never allocate per packet beyond queuing access units, and never
  * reorder access units within a stream.
  */
