@@ -63,23 +63,23 @@ typedef struct {
 
 typedef struct {
     int64_t id;
-    int number;           /* channel number (tvg-chno), also the TS service id */
-    const char *name;     /* SDT service name, Chinese, UTF-8 */
-    const char *provider; /* SDT provider name */
-    const char *address;  /* destination, "239.1.1.1" or "127.0.0.1" */
+    int number;            /* channel number (tvg-chno), also the TS service id */
+    const char *name;      /* SDT service name, Chinese, UTF-8 */
+    const char *provider;  /* SDT provider name */
+    const char *address;   /* destination, "239.1.1.1" or "127.0.0.1" */
     int port;
-    int ttl;                /* multicast TTL */
-    const char *interface;  /* outgoing interface address for multicast; NULL: default */
-    bool rtp;               /* RTP/MP2T (RFC 2250) instead of plain UDP */
-    int bitrate;            /* constant mux bitrate, bit/s */
-    const char *hls_dir;    /* live HLS window written here; NULL: none */
+    int ttl;               /* multicast TTL */
+    const char *interface; /* outgoing interface address for multicast; NULL: default */
+    bool rtp;              /* RTP/MP2T (RFC 2250) instead of plain UDP */
+    int bitrate;           /* constant mux bitrate, bit/s */
+    const char *hls_dir;   /* live HLS window written here; NULL: none */
     const char *slate_font; /* font file for the slate text (Noto CJK) */
 } yj_iptv_channel_cfg_t;
 
 /* Creates and starts a channel's playout (copies cfg). NULL with *err
  * (g_free) on a bad configuration or socket error. */
 yj_iptv_playout_t *yj_iptv_playout_new(const yj_iptv_channel_cfg_t *cfg,
-                                       const yj_iptv_schedule_ops_t *ops, void *ud, char **err);
+                                        const yj_iptv_schedule_ops_t *ops, void *ud, char **err);
 /* The schedule changed: re-ask programme_at soon (does not cut the
  * current programme unless it no longer is on). [any thread] */
 void yj_iptv_playout_reschedule(yj_iptv_playout_t *p);

@@ -72,7 +72,7 @@ static void test_stop_drops_queue_frees_data(void **state)
     for (int i = 0; i < 5; i++)
         assert_int_equal(yj_jobs_push(j, work, g_new0(int, 1), count_free), 0);
     g_usleep(30 * 1000);
-    yj_jobs_free(j);          /* must return: the running job sees the flag */
+    yj_jobs_free(j); /* must return: the running job sees the flag */
     assert_int_equal(ran, 1); /* only the slow one ran; the queued were dropped */
     assert_int_equal(freed, 6);
 }
