@@ -14,6 +14,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-libav gstreamer1.0-nice ffmpeg
   chromium fonts-noto-cjk sqlite3 curl wrk nginx-light iproute2 python3 ca-certificates
   coturn nftables xmltv-util libxml2-utils
+  gstreamer1.0-x vlc-bin vlc-plugin-base
 )
 missing=()
 for p in "${packages[@]}"; do
