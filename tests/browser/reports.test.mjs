@@ -18,7 +18,8 @@ let d, browser, qingshan, district;
 const ZHANG = '330102195603120130', LI = '330102196309250246';
 
 before(async () => {
-  d = await startDaemon();
+  // The members join over WebSocket only (no media): attendance from the join.
+  d = await startDaemon({ ini: '[meetings]\nattendance=signaling\n' });
   qingshan = await d.login('qingshan');
   district = await d.login('district');
   browser = await launch();
