@@ -27,6 +27,7 @@
 #include "rtp.h"
 #include "sdp.h"
 #include "srtp.h"
+#include "tap.h"
 #include "core/metrics.h"
 
 #include <glib.h>
@@ -146,8 +147,12 @@ struct yj_track {
     int64_t level_us;
     int64_t last_pli_us; /* throttle of keyframe requests to the publisher */
     uint8_t fir_seq;
-    bool nack; /* the publisher accepts NACK */
-    /* SSRC lookup cache on the publisher's worker */
+    bool nack;        /* the publisher accepts NACK */
+    int pt, channels; /* the publisher's payload type for codec; Opus channels */
+    char fmtp[128];   /* the publisher's a=fmtp for pt */
+    /* tap.c: taps attached to this track (under lock); NULL on the hot
+     * path when nobody taps, the only cost then being this check */
+    yj_media_tap_t *taps;
 };
 
 /* A subscriber's sending m-line (the server sends a forwarded track). */
@@ -335,8 +340,8 @@ yj_track_t *yj_track_ref(yj_track_t *t);
 void yj_track_unref(yj_track_t *t);
 /* A decrypted RTP packet from the client. buf has headroom for rewriting. */
 void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *pkt);
-/* RTCP SR from the publisher (for our RR's LSR/DLSR). */
-void yj_pub_on_sr(yj_media_peer_t *p, uint32_t ssrc, uint32_t ntp_mid, int64_t now_us);
+/* RTCP SR from the publisher (for our RR's LSR/DLSR, and taps). */
+void yj_pub_on_sr(yj_media_peer_t *p, const yj_rtcp_item_t *sr, int64_t now_us);
 /* Periodic: RR + REMB to the publisher; retries NACKs. */
 void yj_pub_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
 void yj_pub_nack_tick(yj_media_peer_t *p, int64_t now_us);
@@ -344,6 +349,14 @@ void yj_pub_nack_tick(yj_media_peer_t *p, int64_t now_us);
  * _locked form is for callers holding t->lock (and no out_lock). */
 void yj_track_request_keyframe(yj_track_t *t, bool force);
 void yj_track_request_keyframe_locked(yj_track_t *t, bool force);
+
+/* ---- tap.c (publisher's worker, t->lock held) ---- */
+/* Delivers one decrypted (RTX-unwrapped) packet of layer li to t's taps. */
+void yj_tap_deliver_rtp(yj_track_t *t, int li, const uint8_t *pkt, size_t len);
+/* Delivers the SR of layer li's SSRC to t's taps. */
+void yj_tap_deliver_sr(yj_track_t *t, int li, const yj_rtcp_item_t *sr);
+/* The track ended: on_end for every tap, which are then detached. */
+void yj_tap_end_all(yj_track_t *t);
 
 /* ---- router.c ---- */
 /* Forwards a packet of layer li of track t to every sink; the caller holds

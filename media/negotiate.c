@@ -116,6 +116,9 @@ static void track_params(yj_media_peer_t *p, yj_xcvr_t *x, const yj_sdp_media_t 
         else if (t->codec == YJ_CODEC_NONE) {
             t->codec = c->codec;
             t->clock = c->clock;
+            t->pt = c->pt;
+            t->channels = c->channels;
+            g_strlcpy(t->fmtp, c->fmtp, sizeof t->fmtp);
         }
     }
     t->ext_mid = yj_sdp_ext_id(&x->neg, YJ_EXT_MID);

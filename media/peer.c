@@ -329,7 +329,7 @@ static void rtcp_visit(const yj_rtcp_item_t *it, void *ud)
 {
     rtcp_ctx_t *c = ud;
     if (it->kind == YJ_RTCPI_SR)
-        yj_pub_on_sr(c->p, it->ssrc, (uint32_t)(it->ntp_sec << 16 | it->ntp_frac >> 16), c->now);
+        yj_pub_on_sr(c->p, it, c->now);
     else
         yj_sub_on_rtcp_item(c->p, it, c->now);
 }

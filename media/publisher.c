@@ -132,7 +132,7 @@ static void note_missing(yj_layer_t *L, uint16_t seq, int64_t now)
     L->n_missing++;
 }
 
-static void got_missing(yj_layer_t *L, uint16_t seq)
+static bool got_missing(yj_layer_t *L, uint16_t seq)
 {
     for (int i = 0; i < L->n_missing; i++)
         if (L->missing[i] == seq) {
@@ -140,16 +140,20 @@ static void got_missing(yj_layer_t *L, uint16_t seq)
             L->missing[i] = L->missing[L->n_missing];
             L->missing_tries[i] = L->missing_tries[L->n_missing];
             L->missing_next_us[i] = L->missing_next_us[L->n_missing];
-            return;
+            return true;
         }
+    return false;
 }
 
-/* Receive statistics and loss detection; t->lock held. */
-static void account(yj_media_peer_t *p, yj_track_t *t, yj_layer_t *L, const yj_rtp_t *pkt,
+/* Receive statistics and loss detection; t->lock held. Returns false for
+ * a packet older than the highest seen that was not awaited as missing
+ * (a duplicate, a late retransmission, or a reordered packet beyond the
+ * NACK window): taps take each sequence number at most once. */
+static bool account(yj_media_peer_t *p, yj_track_t *t, yj_layer_t *L, const yj_rtp_t *pkt,
                     size_t len, int64_t now)
 {
     int64_t before = L->highest;
-    bool first = !L->seq_init;
+    bool first = !L->seq_init, fresh = true;
     int64_t ext = yj_seq_unwrap(pkt->seq, &L->highest, &L->seq_init);
     if (first) {
         L->base_seq = ext;
@@ -160,8 +164,8 @@ static void account(yj_media_peer_t *p, yj_track_t *t, yj_layer_t *L, const yj_r
         if (t->nack && t->kind == YJ_MEDIA_VIDEO && gap < NACK_MAX_GAP)
             for (int64_t s = before + 1; s < ext; s++)
                 note_missing(L, (uint16_t)s, now);
-    } else if (ext < before && L->n_missing) {
-        got_missing(L, pkt->seq);
+    } else if (ext <= before) {
+        fresh = L->n_missing && got_missing(L, pkt->seq);
     }
     L->received++;
     /* Interarrival jitter in RTP clock units. */
@@ -184,6 +188,7 @@ static void account(yj_media_peer_t *p, yj_track_t *t, yj_layer_t *L, const yj_r
         L->window_start_us = now;
     }
     L->bytes_window += len;
+    return fresh;
 }
 
 void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *in)
@@ -234,7 +239,7 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
     yj_counter_add(yj_m_received, 1);
     yj_layer_t *L = &t->layers[li];
     g_mutex_lock(&t->lock);
-    account(p, t, L, &pkt, len, now);
+    bool fresh = account(p, t, L, &pkt, len, now);
     if (t->kind == YJ_MEDIA_VIDEO) {
         yj_nack_cache_put(&L->cache, pkt.seq, buf, len, now);
         int codec = t->pt_codec[pkt.pt];
@@ -265,22 +270,27 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
         }
     }
     bool speaker_eval = t->kind == YJ_MEDIA_AUDIO && t->ext_level;
-    if (!t->muted)
+    if (!t->muted) {
+        if (t->taps && fresh) /* the whole cost of taps when none is attached */
+            yj_tap_deliver_rtp(t, li, buf, len);
         yj_router_forward(t, li, &pkt, now);
+    }
     g_mutex_unlock(&t->lock);
     if (speaker_eval)
         yj_room_eval_speaker(p->room, now);
 }
 
-void yj_pub_on_sr(yj_media_peer_t *p, uint32_t ssrc, uint32_t ntp_mid, int64_t now_us)
+void yj_pub_on_sr(yj_media_peer_t *p, const yj_rtcp_item_t *sr, int64_t now_us)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
         yj_track_t *t = p->tracks->pdata[i];
         for (int l = 0; l < t->n_layers; l++)
-            if (t->layers[l].ssrc == ssrc) {
+            if (t->layers[l].ssrc == sr->ssrc) {
                 g_mutex_lock(&t->lock);
-                t->layers[l].last_sr_mid = ntp_mid;
+                t->layers[l].last_sr_mid = (uint32_t)(sr->ntp_sec << 16 | sr->ntp_frac >> 16);
                 t->layers[l].last_sr_us = now_us;
+                if (t->taps)
+                    yj_tap_deliver_sr(t, l, sr);
                 g_mutex_unlock(&t->lock);
                 return;
             }

@@ -353,6 +353,8 @@ static void unpublish_locked(yj_media_room_t *room, yj_track_t *t)
     g_mutex_lock(&t->lock);
     yj_media_peer_t *pub = t->pub;
     t->pub = NULL;
+    if (t->taps)
+        yj_tap_end_all(t);
     g_mutex_unlock(&t->lock);
     if (pub && g_ptr_array_remove(pub->tracks, t))
         yj_track_unref(t);

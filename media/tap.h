@@ -17,7 +17,13 @@
  * and counts; it never waits.
  *
  * The tap never changes what subscribers receive, and taps are not
- * counted as subscribers.
+ * counted as subscribers. While a host mutes the track (what subscribers
+ * receive stops), the tap receives nothing either.
+ *
+ * Each sequence number is delivered at most once: a retransmission (RTX,
+ * unwrapped to the original SSRC, sequence number and payload type) is
+ * delivered only when it fills a gap the server was waiting for; a
+ * duplicate or a packet older than the loss-recovery window is not.
  */
 #ifndef YJ_MEDIA_TAP_H
 #define YJ_MEDIA_TAP_H
@@ -31,7 +37,7 @@ typedef struct yj_media_tap yj_media_tap_t;
 
 /* What a tap is bound to; filled once when the tap is created. */
 typedef struct {
-    char peer_id[64];  /* publisher */
+    char peer_id[64]; /* publisher */
     char track_id[80];
     yj_media_kind_t kind;
     char codec[16];      /* "opus", "VP8", "H264" */
@@ -75,13 +81,14 @@ yj_media_tap_t *yj_media_room_tap(yj_media_room_t *room, const char *track_id, i
  * [any thread, non-blocking] */
 int yj_media_tap_request_keyframe(yj_media_tap_t *tap);
 
-/* Packets the tap could not take because its callback ran after end, or
- * were lost upstream: counts for the owner's metrics. */
+/* RTP packets delivered to the tap so far (for the owner's metrics). */
 uint64_t yj_media_tap_packets(const yj_media_tap_t *tap);
 
 /* Detaches and frees the tap. After it returns no callback of this tap
  * runs or is running (unless called from inside one of its own
- * callbacks, where it is forbidden). NULL: no-op. [any thread] */
+ * callbacks, where it is forbidden: it would deadlock). It may wait for
+ * a callback in progress on the publisher's worker. NULL: no-op.
+ * [any thread] */
 void yj_media_tap_close(yj_media_tap_t *tap);
 
 #endif
