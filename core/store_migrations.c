@@ -12,6 +12,7 @@
 
 extern const char yj_migration_meetings_sql[]; /* core/store_meetings.c */
 extern const char yj_migration_vod_sql[]; /* store_vod.c */
+extern const char yj_recordings_migration_sql[]; /* recordings/store.c */
 
 static const char base_sql[] =
     "CREATE TABLE orgs ("
@@ -93,5 +94,6 @@ const yj_migration_t yj_migrations[] = {
     {"records: orgs, members, admins, sessions, ledger", base_sql},
     {"meetings: meetings, invitations, attendance, results", yj_migration_meetings_sql},
     {"vod: courses, lessons, jobs, uploads, progress, events", yj_migration_vod_sql},
+    {"recordings: settings, recordings, tracks, events", yj_recordings_migration_sql},
 };
 const int yj_migrations_count = (int)(sizeof yj_migrations / sizeof yj_migrations[0]);
