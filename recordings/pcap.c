@@ -245,36 +245,44 @@ static long record_len(const uint8_t *rh, const fmt_t *f, int64_t *ts_us)
     return (long)incl;
 }
 
-/* Visits one whole record body; returns 1 when it was one of ours and
- * visited, 0 when skipped, or the visitor's non-zero stop value << 1. */
-static int visit_body(const uint8_t *p, size_t n, int64_t ts, yj_pcap_visit_fn visit, void *ud,
-                      int *stop)
+/* Reads one whole record body as ours: true with *rec filled when it is
+ * an IPv4/UDP datagram to one of our ports with a payload. */
+static bool parse_body(const uint8_t *p, size_t n, int64_t ts, yj_pcap_record_t *rec)
 {
-    *stop = 0;
     if (n < 20 || (p[0] >> 4) != 4)
-        return 0;
+        return false;
     size_t ihl = (size_t)(p[0] & 0x0f) * 4;
     if (ihl < 20 || n < ihl + 8 || p[9] != 17)
-        return 0;
+        return false;
     size_t tot = get16be(p + 2);
     if (tot < ihl + 8 || tot > n)
-        return 0;
+        return false;
     const uint8_t *u = p + ihl;
     size_t ulen = get16be(u + 4);
-    if (ulen < 8 || ihl + ulen > tot)
-        return 0;
+    if (ulen <= 8 || ihl + ulen > tot)
+        return false;
     uint16_t dport = get16be(u + 2);
     if (dport != YJ_PCAP_RTP_PORT && dport != YJ_PCAP_RTCP_PORT)
-        return 0;
-    if (ulen == 8)
-        return 0;
-    yj_pcap_record_t rec = {
+        return false;
+    *rec = (yj_pcap_record_t){
         .ts_us = ts,
         .stream = dport == YJ_PCAP_RTCP_PORT ? YJ_PCAP_RTCP : YJ_PCAP_RTP,
         .dst_port = dport,
         .payload = u + 8,
         .len = ulen - 8,
     };
+    return true;
+}
+
+/* Visits one whole record body; returns 1 when it was one of ours and
+ * visited, 0 when skipped; *stop gets the visitor's value. */
+static int visit_body(const uint8_t *p, size_t n, int64_t ts, yj_pcap_visit_fn visit, void *ud,
+                      int *stop)
+{
+    *stop = 0;
+    yj_pcap_record_t rec;
+    if (!parse_body(p, n, ts, &rec))
+        return 0;
     if (visit)
         *stop = visit(&rec, ud);
     return 1;
@@ -429,4 +437,66 @@ int yj_pcap_recover(const char *path, uint64_t *kept_records, uint64_t *cut_byte
         rc = YJ_EIO;
     close(fd);
     return rc;
+}
+
+/* ---- incremental reader ---- */
+
+struct yj_pcap_reader {
+    FILE *f;
+    fmt_t fmt;
+    uint8_t *body;
+};
+
+yj_pcap_reader_t *yj_pcap_reader_open(const char *path)
+{
+    FILE *f = fopen(path, "rbe");
+    if (!f)
+        return NULL;
+    uint8_t h[YJ_PCAP_FILE_HDR];
+    fmt_t fmt;
+    if (fread(h, 1, sizeof h, f) != sizeof h || parse_file_header(h, &fmt) != 0) {
+        fclose(f);
+        errno = EINVAL;
+        return NULL;
+    }
+    yj_pcap_reader_t *r = calloc(1, sizeof *r);
+    uint8_t *body = malloc(SNAPLEN);
+    if (!r || !body) {
+        free(r);
+        free(body);
+        fclose(f);
+        errno = ENOMEM;
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, 1 << 18);
+    r->f = f;
+    r->fmt = fmt;
+    r->body = body;
+    return r;
+}
+
+int yj_pcap_reader_next(yj_pcap_reader_t *r, yj_pcap_record_t *rec)
+{
+    for (;;) {
+        uint8_t rh[YJ_PCAP_REC_HDR];
+        if (fread(rh, 1, sizeof rh, r->f) != sizeof rh)
+            return ferror(r->f) ? YJ_EIO : 0;
+        int64_t ts;
+        long incl = record_len(rh, &r->fmt, &ts);
+        if (incl < 0)
+            return 0;
+        if (fread(r->body, 1, (size_t)incl, r->f) != (size_t)incl)
+            return ferror(r->f) ? YJ_EIO : 0;
+        if (parse_body(r->body, (size_t)incl, ts, rec))
+            return 1;
+    }
+}
+
+void yj_pcap_reader_close(yj_pcap_reader_t *r)
+{
+    if (!r)
+        return;
+    fclose(r->f);
+    free(r->body);
+    free(r);
 }

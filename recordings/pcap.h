@@ -79,6 +79,16 @@ int yj_pcap_parse(const uint8_t *buf, size_t len, yj_pcap_visit_fn visit, void *
 /* Same over a file, read in chunks (files run to hundreds of MB). */
 int yj_pcap_scan_file(const char *path, yj_pcap_visit_fn visit, void *ud, uint64_t *whole);
 
+/* Reads a file record by record (the composition streams hours of it).
+ * NULL (errno set) when it cannot be opened or its header is not ours. */
+typedef struct yj_pcap_reader yj_pcap_reader_t;
+yj_pcap_reader_t *yj_pcap_reader_open(const char *path);
+/* 1 with *rec filled (payload valid until the next call), 0 at the end or
+ * at the first partial or malformed record, YJ_EIO on a read error.
+ * Records not of ours are skipped. */
+int yj_pcap_reader_next(yj_pcap_reader_t *r, yj_pcap_record_t *rec);
+void yj_pcap_reader_close(yj_pcap_reader_t *r);
+
 /* Crash recovery: cuts path at the end of its last whole record (an empty
  * or header-less file gets a fresh header). *kept_records (optional) gets
  * the count, *cut_bytes (optional) the bytes removed. 0, YJ_ENOENT,

@@ -108,6 +108,19 @@ static void roundtrip(void **state)
     assert_int_equal(yj_pcap_scan_file(path, collect, &f, &fwhole), 40);
     assert_int_equal(fwhole, len);
     assert_int_equal(f.ts[39], s.ts[39]);
+    /* the incremental reader sees the same records */
+    yj_pcap_reader_t *rd = yj_pcap_reader_open(path);
+    assert_non_null(rd);
+    yj_pcap_record_t r;
+    int n = 0;
+    while (yj_pcap_reader_next(rd, &r) == 1) {
+        assert_int_equal(r.ts_us, s.ts[n]);
+        assert_int_equal(r.len, s.len[n]);
+        assert_int_equal(r.payload[0], n);
+        n++;
+    }
+    assert_int_equal(n, 40);
+    yj_pcap_reader_close(rd);
     g_free(buf);
     g_free(path);
 }

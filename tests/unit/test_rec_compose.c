@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* test_rec_compose.c — composition of recorded tracks: the plan refuses
+ * hostile manifests (paths outside the folder, impossible RTP values);
+ * the layout is a centred 16:9 grid that follows who is present and puts
+ * a shared screen large over a strip; and a real two-party recording
+ * (GStreamer-encoded VP8 + Opus written as pcap with SRs, one publisher
+ * joining late) composes into a 1280×720 H.264 + AAC MP4 whose length,
+ * checked with ffprobe, is the recording's. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bench/recordings/gen.h"
+#include "recordings/compose.h"
+#include "recordings/pcap.h"
+#include "core/yj.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define T0 1700000000000000LL
+
+static json_t *track(const char *file, const char *kind, const char *peer, const char *name,
+                     int64_t first, int64_t last)
+{
+    bool v = strcmp(kind, "video") == 0;
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:I,s:i}", "file", file, "kind", kind,
+                     "peer_id", peer, "display_name", name, "codec", v ? "VP8" : "opus",
+                     "payload_type", v ? 96 : 111, "clock_rate", v ? 90000 : 48000, "first_us",
+                     (json_int_t)first, "last_us", (json_int_t)last, "packets", 100);
+}
+
+static void plan_refuses_hostile(void **state)
+{
+    char err[200];
+    yj_rec_plan_t p;
+    json_t *m = json_pack("{s:s,s:I,s:I,s:[o]}", "dir", "1/2", "started_us", (json_int_t)T0,
+                          "stopped_us", (json_int_t)(T0 + 4000000), "tracks",
+                          track("../../etc/passwd", "video", "p1", "a", T0, T0 + 1000));
+    assert_int_equal(yj_rec_plan_from_json(m, "/r", &p, err, sizeof err), YJ_EINVAL);
+    assert_non_null(strstr(err, "file"));
+    json_decref(m);
+    m = json_pack("{s:s,s:I,s:I,s:[o]}", "dir", "../x", "started_us", (json_int_t)T0, "stopped_us",
+                  (json_int_t)(T0 + 4000000), "tracks",
+                  track("a.pcap", "video", "p1", "a", T0, T0 + 1000));
+    assert_int_equal(yj_rec_plan_from_json(m, "/r", &p, err, sizeof err), YJ_EINVAL);
+    assert_non_null(strstr(err, "dir"));
+    json_decref(m);
+    json_t *t = track("a.pcap", "video", "p1", "a", T0, T0 + 1000);
+    json_object_set_new(t, "clock_rate", json_integer(0));
+    m = json_pack("{s:s,s:I,s:I,s:[o]}", "dir", "1/2", "started_us", (json_int_t)T0, "stopped_us",
+                  (json_int_t)(T0 + 4000000), "tracks", t);
+    assert_int_equal(yj_rec_plan_from_json(m, "/r", &p, err, sizeof err), YJ_EINVAL);
+    json_decref(m);
+    /* a good one: the file path is inside root/dir; an empty track is left out */
+    json_t *empty = track("b.pcap", "audio", "p2", "b", 0, 0);
+    json_object_set_new(empty, "packets", json_integer(0));
+    m = json_pack("{s:s,s:I,s:I,s:[o,o],s:[{s:s,s:s,s:I}]}", "dir", "1/2", "started_us",
+                  (json_int_t)T0, "stopped_us", (json_int_t)(T0 + 4000000), "tracks",
+                  track("a.pcap", "video", "p1", "张三", T0, T0 + 1000), empty, "events", "kind",
+                  "screen", "peer_id", "p1", "at_us", (json_int_t)(T0 + 500));
+    assert_int_equal(yj_rec_plan_from_json(m, "/r", &p, err, sizeof err), 0);
+    assert_int_equal(p.n_tracks, 1);
+    assert_string_equal(p.tracks[0].path, "/r/1/2/a.pcap");
+    assert_string_equal(p.tracks[0].name, "张三");
+    assert_int_equal(p.dur_us, 4000000);
+    assert_int_equal(p.n_screens, 1);
+    assert_int_equal(p.screens[0].at_us, 500);
+    yj_rec_plan_clear(&p);
+    json_decref(m);
+}
+
+static void layout_follows_presence(void **state)
+{
+    yj_rec_plan_track_t tr[4] = {0};
+    const char *peers[4] = {"a", "b", "c", "d"};
+    for (int i = 0; i < 4; i++) {
+        tr[i].video = true;
+        g_strlcpy(tr[i].peer, peers[i], sizeof tr[i].peer);
+        tr[i].first_us = T0 + i * 10000000LL; /* one more every 10 s */
+        tr[i].last_us = T0 + 60000000LL;
+    }
+    yj_rec_plan_screen_t sc[2] = {{.at_us = 45000000, .peer = "b", .on = true},
+                                  {.at_us = 50000000, .peer = "b", .on = false}};
+    yj_rec_plan_t p = {.t0_us = T0,
+                       .dur_us = 60000000,
+                       .tracks = tr,
+                       .n_tracks = 4,
+                       .screens = sc,
+                       .n_screens = 2,
+                       .n_video = 4};
+    yj_rec_tile_t t[8];
+    /* one: the whole canvas */
+    assert_int_equal(yj_rec_layout(&p, 1000000, 1280, 720, t, 8), 1);
+    assert_int_equal(t[0].w, 1280);
+    assert_int_equal(t[0].h, 720);
+    /* two: side by side, 16:9, centred vertically */
+    assert_int_equal(yj_rec_layout(&p, 11000000, 1280, 720, t, 8), 2);
+    assert_int_equal(t[0].w, 640);
+    assert_int_equal(t[0].h, 360);
+    assert_int_equal(t[0].y, 180);
+    assert_int_equal(t[1].x, 640);
+    /* four: 2×2 */
+    assert_int_equal(yj_rec_layout(&p, 31000000, 1280, 720, t, 8), 4);
+    assert_int_equal(t[3].x, 640);
+    assert_int_equal(t[3].y, 360);
+    /* b shares the screen: b large on top, three in the strip */
+    assert_int_equal(yj_rec_layout(&p, 46000000, 1280, 720, t, 8), 4);
+    assert_int_equal(t[0].track, 1);
+    assert_true(t[0].h >= 500);
+    for (int i = 1; i < 4; i++) {
+        assert_int_not_equal(t[i].track, 1);
+        assert_true(t[i].y >= 540);
+    }
+    /* and back to the grid */
+    assert_int_equal(yj_rec_layout(&p, 51000000, 1280, 720, t, 8), 4);
+    assert_int_equal(t[1].track, 1);
+    assert_int_equal(t[1].h, 360);
+}
+
+static void sink_pcap(const uint8_t *pkt, size_t len, int64_t at, bool sr, void *ud)
+{
+    yj_pcap_writer_append(ud, at, sr ? YJ_PCAP_RTCP : YJ_PCAP_RTP, pkt, len);
+}
+
+static long make_track(const char *path, bool video, int64_t start, double secs, uint32_t ssrc)
+{
+    yj_pcap_writer_t *w = yj_pcap_writer_open(path);
+    gen_track_t t = {.video = video,
+                     .width = 640,
+                     .height = 360,
+                     .fps = 25,
+                     .seconds = secs,
+                     .ssrc = ssrc,
+                     .start_us = start};
+    long n = gen_track(&t, sink_pcap, w);
+    yj_pcap_writer_close(w);
+    return n;
+}
+
+static double ffprobe_duration(const char *path, char *streams, size_t n)
+{
+    char *cmd = g_strdup_printf("ffprobe -v error -show_entries format=duration:stream=codec_name,"
+                                "width,height -of csv=p=0 '%s'",
+                                path);
+    char *out = NULL;
+    int status = 0;
+    g_spawn_command_line_sync(cmd, &out, NULL, &status, NULL);
+    g_free(cmd);
+    double d = -1;
+    if (out) {
+        g_strlcpy(streams, out, n);
+        char **lines = g_strsplit(out, "\n", -1);
+        for (char **l = lines; *l; l++)
+            if (**l && !strchr(*l, ','))
+                d = g_ascii_strtod(*l, NULL);
+        g_strfreev(lines);
+    }
+    g_free(out);
+    return d;
+}
+
+static void composes_two_parties(void **state)
+{
+    char *dir = g_dir_make_tmp("yj-comp-XXXXXX", NULL);
+    char *sub = g_build_filename(dir, "5", "1", NULL);
+    g_mkdir_with_parents(sub, 0750);
+    char *p1v = g_build_filename(sub, "01-p1-video.pcap", NULL);
+    char *p1a = g_build_filename(sub, "02-p1-audio.pcap", NULL);
+    char *p2v = g_build_filename(sub, "03-p2-video.pcap", NULL);
+    assert_true(make_track(p1v, true, T0 + 100000, 4.0, 11) > 0);
+    assert_true(make_track(p1a, false, T0 + 100000, 4.0, 12) > 0);
+    assert_true(make_track(p2v, true, T0 + 2000000, 2.0, 21) > 0);
+    json_t *m =
+        json_pack("{s:s,s:I,s:I,s:[o,o,o]}", "dir", "5/1", "started_us", (json_int_t)T0,
+                  "stopped_us", (json_int_t)(T0 + 4500000), "tracks",
+                  track("01-p1-video.pcap", "video", "p1", "张三", T0 + 100000, T0 + 4100000),
+                  track("02-p1-audio.pcap", "audio", "p1", "张三", T0 + 100000, T0 + 4100000),
+                  track("03-p2-video.pcap", "video", "p2", "李四", T0 + 2000000, T0 + 4000000));
+    yj_rec_plan_t plan;
+    char err[256];
+    assert_int_equal(yj_rec_plan_from_json(m, dir, &plan, err, sizeof err), 0);
+    char *out = g_build_filename(dir, "out.mp4", NULL);
+    yj_compose_options_t o = {.font = "Noto Sans CJK SC", .width = 1280, .height = 720, .fps = 25};
+    int64_t ms = 0;
+    int rc = yj_rec_compose(&plan, &o, out, NULL, NULL, NULL, &ms, err, sizeof err);
+    if (rc)
+        print_error("compose: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ms, 4500);
+    char streams[512] = "";
+    double d = ffprobe_duration(out, streams, sizeof streams);
+    print_message("ffprobe: %s", streams);
+    assert_true(d > 4.0 && d < 5.0);
+    assert_non_null(strstr(streams, "h264,1280,720"));
+    assert_non_null(strstr(streams, "aac"));
+    yj_rec_plan_clear(&plan);
+    json_decref(m);
+    if (!g_getenv("YJ_KEEP")) { /* YJ_KEEP=1: keep the output to look at */
+        char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        g_free(cmd);
+    } else {
+        print_message("kept %s\n", out);
+    }
+    g_free(out);
+    g_free(p1v);
+    g_free(p1a);
+    g_free(p2v);
+    g_free(sub);
+    g_free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(plan_refuses_hostile),
+        cmocka_unit_test(layout_follows_presence),
+        cmocka_unit_test(composes_two_parties),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
