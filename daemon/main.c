@@ -20,7 +20,9 @@
 #include "core/yj.h"
 #include "http/http.h"
 #include "portal/portal.h"
+#include "recordings/recordings.h"
 #include "signaling/meetings.h"
+#include "signaling/room.h"
 #include "signaling/rtc.h"
 #include "vod/vod.h"
 
@@ -43,6 +45,8 @@ typedef struct {
 static const subsystem_t subsystems[] = {
     {"portal", yj_portal_init, NULL, yj_portal_stop},
     {"rtc", yj_rtc_init, yj_rtc_start, yj_rtc_stop},
+    /* after the media engine, before the meetings (it hears their events) */
+    {"recordings", yj_recordings_init, yj_recordings_start, yj_recordings_stop},
     {"meetings", yj_meetings_init, yj_meetings_start, yj_meetings_stop},
     {"vod", yj_vod_init, yj_vod_start, yj_vod_stop},
 };
@@ -133,6 +137,27 @@ static int init_all(void)
     return 0;
 }
 
+/* Recordings hear the meetings' events and tell their participants when
+ * recording starts or stops (the meeting-ended path included). */
+static void announce_recording(int64_t meeting, bool on, const char *reason, void *ud)
+{
+    yj_rooms_announce_recording(ud, meeting, on, reason);
+}
+
+static void wire_recordings(void)
+{
+    static const yj_rooms_hooks_t hooks = {
+        .live = yj_recordings_hook_live,
+        .participant = yj_recordings_hook_participant,
+        .record = yj_recordings_hook_record,
+        .recording = yj_recordings_hook_recording,
+        .ended = yj_recordings_hook_ended,
+    };
+    yj_recordings_set_media(yj_rtc_engine());
+    yj_rooms_set_hooks(yj_meetings_rooms(), &hooks, NULL);
+    yj_recordings_set_announcer(announce_recording, yj_meetings_rooms());
+}
+
 static gboolean on_signal(gpointer loop)
 {
     yj_info("main", "shutting down");
@@ -166,6 +191,7 @@ static int serve(void)
             yj_info("main", "loaded the demo organisation");
     }
     app.demo = opt_demo;
+    wire_recordings();
     for (size_t i = 0; i < YJ_ARRAY_LEN(subsystems); i++) {
         if (subsystems[i].start && subsystems[i].start() != 0) {
             stop_all();

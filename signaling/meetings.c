@@ -430,6 +430,11 @@ int yj_meetings_init(yj_app_t *app, yj_http_t *http)
     return rc ? YJ_EINVAL : 0;
 }
 
+struct yj_rooms *yj_meetings_rooms(void)
+{
+    return M.rooms;
+}
+
 int yj_meetings_start(void)
 {
     int rc = yj_rooms_start(M.rooms);

@@ -22,4 +22,9 @@ int yj_meetings_init(yj_app_t *app, yj_http_t *http);
 int yj_meetings_start(void);
 void yj_meetings_stop(void);
 
+/* The live rooms (NULL before init / after stop), for the daemon to wire
+ * other subsystems' hooks (recordings). Borrowed. */
+struct yj_rooms;
+struct yj_rooms *yj_meetings_rooms(void);
+
 #endif
