@@ -59,6 +59,7 @@ typedef struct {
     int watch;
     GHashTable *people; /* pid → person_t */
     rec_t *rec;         /* the running recording, or NULL */
+    bool want;          /* record while someone is there (flag or host) */
     GHashTable *tracks; /* track_id → rtrack_t (of rec; borrowed) */
 } mrec_t;
 
@@ -485,7 +486,10 @@ static void on_participant(yj_recorder_t *r, msg_t *m)
         p->member_id = g_strdup(m->member_id);
         p->name = g_strdup(m->name);
         g_hash_table_insert(mr->people, g_strdup(m->pid), p);
-        event(r, mr->rec, "join", m->pid, NULL, mr);
+        if (mr->want && !mr->rec)
+            rec_start(r, mr, NULL); /* its join event is written there */
+        else
+            event(r, mr->rec, "join", m->pid, NULL, mr);
         p->audio_muted = m->a, p->video_muted = m->b, p->screen = m->c;
         if (m->a)
             event(r, mr->rec, "mute", m->pid, "audio", mr);
@@ -535,6 +539,7 @@ static void on_tick(yj_recorder_t *r)
                 "meeting %" G_GINT64_FORMAT ": recording stopped: the quota of %" G_GINT64_FORMAT
                 " MB for recordings is reached",
                 mr->meeting, (r->quota + (1 << 20) - 1) >> 20);
+        mr->want = false; /* not again at the next join */
         rec_stop(r, mr, "quota");
     }
     g_ptr_array_free(stop, TRUE);
@@ -574,15 +579,19 @@ static gboolean handle(gpointer p)
     mrec_t *mr;
     switch (m->op) {
     case OP_LIVE: {
+        /* Recording starts with the first participant: a meeting recovered
+         * after a restart, still empty, records nothing. */
         mr = mrec_get(r, m->meeting, true);
         bool want = false;
-        if (yj_rec_store_wanted(r->st, m->meeting, &want) == 0 && want)
+        mr->want = yj_rec_store_wanted(r->st, m->meeting, &want) == 0 && want;
+        if (mr->want && g_hash_table_size(mr->people) > 0)
             rec_start(r, mr, NULL);
         break;
     }
     case OP_SET:
         mr = mrec_get(r, m->meeting, true);
         yj_rec_store_set_wanted(r->st, m->meeting, m->a);
+        mr->want = m->a;
         if (m->a)
             rec_start(r, mr, m->name ? m->name : "host");
         else

@@ -104,6 +104,12 @@ static void compose_job(yj_job_t *job, void *data)
         json_decref(man);
         return;
     }
+    if (plan.n_tracks == 0) {
+        fail_job(j->id, "nothing was recorded: no track received a packet");
+        yj_rec_plan_clear(&plan);
+        json_decref(man);
+        return;
+    }
     yj_rec_meeting_t mt;
     if (yj_rec_store_meeting(st, meeting, &mt) != 0) {
         fail_job(j->id, "the meeting is gone");

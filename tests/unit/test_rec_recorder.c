@@ -301,6 +301,9 @@ static void quota_stops_with_notice(void **state)
     yj_recorder_t *r = yj_recorder_new(f.st, f.m, &o, &cbs, &f);
     yj_recorder_meeting_live(r, f.meeting);
     yj_recorder_flush(r);
+    assert_false(yj_recorder_active(r, f.meeting)); /* an empty meeting records nothing */
+    yj_recorder_participant(r, f.meeting, 0, "p7", NULL, "书记", false, false, false);
+    yj_recorder_flush(r);
     assert_true(yj_recorder_active(r, f.meeting));
     for (uint16_t i = 0; i < 200; i++) /* ~70 KB */
         feed(&f, VSSRC, 96, i, 3000u * i);
