@@ -20,6 +20,7 @@
  *     layout through step control sources
  *   audiotestsrc silence → audiomixer; appsrc → rtpopusdepay → opusdec →
  *     audioconvert/resample → queue → audiomixer
+ *   (everything I420: the compositor then blends without conversions)
  *   compositor → openh264enc → h264parse → mp4mux ← avenc_aac ← audiomixer
  *
  * Never: trusts a file name from the manifest that is not a plain name in
@@ -559,23 +560,24 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
     int64_t frames = plan->dur_us * fps / 1000000;
     int64_t abufs = plan->dur_us / 20000;
     GString *d = g_string_new(NULL);
-    g_string_append_printf(d,
-                           "compositor name=comp background=black ! video/x-raw,width=%d,height=%d,"
-                           "framerate=%d/1 ! videoconvert ! video/x-raw,format=I420 ! "
-                           "openh264enc bitrate=2500000 complexity=low gop-size=%d ! h264parse ! "
-                           "queue max-size-time=0 max-size-buffers=0 max-size-bytes=67108864 ! "
-                           "mp4mux name=mux ! filesink name=out "
-                           "audiomixer name=mix ! audioconvert ! audio/x-raw,rate=48000,channels=2 "
-                           "! avenc_aac bitrate=128000 ! queue max-size-time=0 max-size-buffers=0 "
-                           "max-size-bytes=67108864 ! mux. ",
-                           W, H, fps, fps * 4);
+    g_string_append_printf(
+        d,
+        "compositor name=comp background=black ! video/x-raw,format=I420,width=%d,"
+        "height=%d,framerate=%d/1 ! "
+        "openh264enc bitrate=2500000 complexity=low gop-size=%d ! h264parse ! "
+        "queue max-size-time=0 max-size-buffers=0 max-size-bytes=67108864 ! "
+        "mp4mux name=mux ! filesink name=out "
+        "audiomixer name=mix ! audioconvert ! audio/x-raw,rate=48000,channels=2 "
+        "! avenc_aac bitrate=128000 ! queue max-size-time=0 max-size-buffers=0 "
+        "max-size-bytes=67108864 ! mux. ",
+        W, H, fps, fps * 4);
     char *title = quote(plan->n_video == 0 && o->title ? o->title : "");
     g_string_append_printf(
         d,
         "videotestsrc pattern=solid-color foreground-color=0xff202428 num-buffers=%" G_GINT64_FORMAT
-        " ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
+        " ! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
         "textoverlay text=%s font-desc=\"%s 36\" valignment=center "
-        "halignment=center ! comp.sink_0 ",
+        "halignment=center ! video/x-raw,format=I420 ! comp.sink_0 ",
         frames > 0 ? frames : 1, W, H, fps, title, font);
     g_free(title);
     g_string_append_printf(
@@ -605,9 +607,10 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
                 "appsrc name=src%zu format=time is-live=false max-bytes=2000000 "
                 "caps=\"application/x-rtp,media=video,clock-rate=%d,encoding-name=%s,payload=%d\" "
                 "! %s ! videoconvert ! videoscale add-borders=true ! "
-                "video/x-raw,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
+                "video/x-raw,format=I420,width=%d,height=%d,pixel-aspect-ratio=1/1 ! "
                 "textoverlay text=%s font-desc=\"%s 28\" valignment=bottom halignment=left "
-                "shaded-background=true ! queue max-size-time=0 max-size-buffers=0 "
+                "shaded-background=true ! video/x-raw,format=I420 ! queue max-size-time=0 "
+                "max-size-buffers=0 "
                 "max-size-bytes=33554432 ! comp.sink_%d ",
                 i, t->clock_rate, g_ascii_strcasecmp(t->codec, "VP8") == 0 ? "VP8" : "H264",
                 t->payload_type, dep, TILE_W, TILE_H, label, font, vpad);
