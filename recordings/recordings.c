@@ -124,8 +124,8 @@ static void compose_job(yj_job_t *job, void *data)
     prog_t prog = {.id = j->id, .last = -1};
     int64_t ms = 0;
     int64_t t0 = g_get_monotonic_time();
-    yj_info("recordings", "recording %" G_GINT64_FORMAT ": composing %zu track(s), %.1f s",
-            j->id, plan.n_tracks, plan.dur_us / 1e6);
+    yj_info("recordings", "recording %" G_GINT64_FORMAT ": composing %zu track(s), %.1f s", j->id,
+            plan.n_tracks, plan.dur_us / 1e6);
     int rc = yj_rec_compose(&plan, &o, out, on_progress, &prog, yj_job_cancel_flag(job), &ms, err,
                             sizeof err);
     yj_rec_plan_clear(&plan);
@@ -170,8 +170,9 @@ static void compose_job(yj_job_t *job, void *data)
     }
     if (rc == 0) {
         yj_rec_store_composed(st, j->id, lesson, ms);
-        yj_info("recordings", "recording %" G_GINT64_FORMAT ": lesson %" G_GINT64_FORMAT
-                              " \"%s\" in course %" G_GINT64_FORMAT,
+        yj_info("recordings",
+                "recording %" G_GINT64_FORMAT ": lesson %" G_GINT64_FORMAT
+                " \"%s\" in course %" G_GINT64_FORMAT,
                 j->id, lesson, title, course);
     } else {
         g_unlink(out);
@@ -303,9 +304,9 @@ static int recordings_list(yj_req_t *req, void *ud)
         int64_t st = json_integer_value(json_object_get(r, "started_us"));
         int64_t en = json_integer_value(json_object_get(r, "stopped_us"));
         if (!json_is_integer(json_object_get(r, "duration_ms")))
-            json_object_set_new(r, "duration_ms",
-                                json_integer(en > st ? (en - st) / 1000
-                                                     : (g_get_real_time() - st) / 1000));
+            json_object_set_new(
+                r, "duration_ms",
+                json_integer(en > st ? (en - st) / 1000 : (g_get_real_time() - st) / 1000));
         if (!admin) {
             json_object_del(r, "tracks");
             json_object_del(r, "dir");
@@ -315,12 +316,12 @@ static int recordings_list(yj_req_t *req, void *ud)
             size_t k;
             json_array_foreach(json_object_get(r, "tracks"), k, t)
             {
-                json_object_set_new(
-                    t, "download_url",
-                    json_sprintf("/api/v1/meetings/%" G_GINT64_FORMAT "/recordings/%" JSON_INTEGER_FORMAT
-                                 "/tracks/%" JSON_INTEGER_FORMAT,
-                                 m.id, json_integer_value(json_object_get(r, "id")),
-                                 json_integer_value(json_object_get(t, "id"))));
+                json_object_set_new(t, "download_url",
+                                    json_sprintf("/api/v1/meetings/%" G_GINT64_FORMAT
+                                                 "/recordings/%" JSON_INTEGER_FORMAT
+                                                 "/tracks/%" JSON_INTEGER_FORMAT,
+                                                 m.id, json_integer_value(json_object_get(r, "id")),
+                                                 json_integer_value(json_object_get(t, "id"))));
             }
         }
     }
@@ -375,8 +376,8 @@ static int recording_retry(yj_req_t *req, void *ud)
                                   "only a failed composition can be retried");
     yj_rec_store_status(R.app->store, rid, "stopped", 0, NULL);
     push_compose(rid);
-    return yj_req_reply_json(req, 202, json_pack("{s:I,s:s}", "id", (json_int_t)rid, "status",
-                                                 "stopped"));
+    return yj_req_reply_json(req, 202,
+                             json_pack("{s:I,s:s}", "id", (json_int_t)rid, "status", "stopped"));
 }
 
 static int track_download(yj_req_t *req, void *ud)
@@ -397,8 +398,8 @@ static int track_download(yj_req_t *req, void *ud)
     const char *file = NULL;
     size_t i;
     json_t *t;
-    json_array_foreach(json_object_get(man, "tracks"), i, t) if (
-        json_integer_value(json_object_get(t, "id")) == tid) file =
+    json_array_foreach(json_object_get(man, "tracks"), i,
+                       t) if (json_integer_value(json_object_get(t, "id")) == tid) file =
         json_string_value(json_object_get(t, "file"));
     if (!file || strchr(file, '/') || json_integer_value(json_object_get(man, "purged"))) {
         json_decref(man);
@@ -406,8 +407,8 @@ static int track_download(yj_req_t *req, void *ud)
     }
     char *path =
         g_build_filename(R.root, json_string_value(json_object_get(man, "dir")), file, NULL);
-    char *disp = g_strdup_printf("attachment; filename=\"meeting%" G_GINT64_FORMAT "-%s\"", m.id,
-                                 file);
+    char *disp =
+        g_strdup_printf("attachment; filename=\"meeting%" G_GINT64_FORMAT "-%s\"", m.id, file);
     yj_req_add_header(req, "Content-Disposition", disp);
     int rc = yj_req_reply_file(req, path, "application/vnd.tcpdump.pcap", "private, no-store");
     g_free(disp);

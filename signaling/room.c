@@ -144,8 +144,7 @@ static void hook_participant(room_t *r, part_t *p, int what)
     if (rs->hooks.participant)
         rs->hooks.participant(r->meeting, what, p->pid,
                               p->who.kind == YJ_PRINCIPAL_MEMBER ? p->who.member_id : NULL,
-                              p->who.name, p->audio_muted, p->video_muted, p->screen,
-                              rs->hooks_ud);
+                              p->who.name, p->audio_muted, p->video_muted, p->screen, rs->hooks_ud);
 }
 
 static void broadcast_update(room_t *r, part_t *p)
@@ -633,9 +632,9 @@ static void do_join(part_t *p, const yj_msg_t *m)
                             "meeting", meeting, "participants", participants_json(r), "ice_servers",
                             ice_servers_json(rs), "media", p->peer != NULL);
     json_object_set_new(out, "active_speaker", r->active[0] ? json_string(r->active) : json_null());
-    json_object_set_new(out, "recording",
-                        json_boolean(rs->hooks.recording &&
-                                     rs->hooks.recording(r->meeting, rs->hooks_ud)));
+    json_object_set_new(
+        out, "recording",
+        json_boolean(rs->hooks.recording && rs->hooks.recording(r->meeting, rs->hooks_ud)));
     if (m->id)
         json_object_set_new(out, "id", json_string(m->id));
     send_json(p, out);
@@ -956,9 +955,9 @@ static gboolean announce_main(gpointer ud)
     rec_post_t *x = ud;
     room_t *r = g_hash_table_lookup(x->rs->rooms, &x->meeting);
     if (r)
-        broadcast(r, NULL,
-                  json_pack("{s:s,s:b,s:s}", "type", "recording", "on", x->on, "reason",
-                            x->reason));
+        broadcast(
+            r, NULL,
+            json_pack("{s:s,s:b,s:s}", "type", "recording", "on", x->on, "reason", x->reason));
     return G_SOURCE_REMOVE;
 }
 
