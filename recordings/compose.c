@@ -5,9 +5,9 @@
  *
  * Timing. For each track file a first pass collects its sender reports
  * (NTP µs ↔ extended RTP timestamp) and every packet's (arrival, RTP
- * timestamp). sender_time(ts) maps a timestamp through the latest SR at or
- * before it (before the first SR: the first SR), or, for a track without
- * any SR, through its first packet's arrival. A publisher's clock offset
+ * timestamp). sender_time(ts) maps a timestamp through the track's first
+ * SR at the nominal clock rate (see there why not the latest), or, for a
+ * track without any SR, through its first packet's arrival. A publisher's clock offset
  * to the server is min(arrival − sender_time) over all packets of all its
  * tracks that have SRs (one offset per publisher keeps their audio and
  * video together); a packet then plays at sender_time + offset − t0.
@@ -306,18 +306,23 @@ struct src {
     uint16_t last_seq;
     GstElement *appsrc;
     int64_t pushed;
+    int64_t shift; /* codec and frame-grid compensation, µs (see yj_rec_compose) */
 };
 
+/* The sender's capture time of a timestamp, through the track's first
+ * sender report and the nominal clock rate. Not the latest SR: a sender
+ * under load (seen with webrtcbin) stamps its SRs by extrapolating from
+ * its clock while its packets lag behind, so successive SRs disagree by
+ * seconds, and re-anchoring on each would make the picture and the sound
+ * jump. The first SRs of a publisher's audio and video are sent together
+ * and share that error, so their lip sync holds; clock drift over an hour
+ * (≤ 0.1 %) moves both alike. */
 static int64_t sender_time(src_t *s, int64_t ext, size_t *hint)
 {
+    (void)hint;
     if (s->srs->len == 0)
         return s->first_arrival + (ext - s->first_ext) * 1000000 / s->t->clock_rate;
-    size_t i = hint ? *hint : 0;
-    while (i + 1 < s->srs->len && g_array_index(s->srs, sr_pt_t, i + 1).ext <= ext)
-        i++;
-    if (hint)
-        *hint = i;
-    const sr_pt_t *sr = &g_array_index(s->srs, sr_pt_t, i);
+    const sr_pt_t *sr = &g_array_index(s->srs, sr_pt_t, 0);
     return sr->ntp_us + (ext - sr->ext) * 1000000 / s->t->clock_rate;
 }
 
@@ -395,7 +400,7 @@ static void push_some(GstAppSrc *src, guint length, gpointer ud)
         if (s->seq_init && (int16_t)(seq - s->last_seq) <= 0)
             continue; /* duplicate or late: the depayloader wants order */
         int64_t ext = unwrap(&s->uw, be32(r.payload + 4), true);
-        int64_t pts = sender_time(s, ext, &s->sr_i) + s->offset - s->plan->t0_us;
+        int64_t pts = sender_time(s, ext, &s->sr_i) + s->offset - s->plan->t0_us + s->shift;
         if (pts < 0)
             continue;
         if (pts >= s->plan->dur_us) {
@@ -557,6 +562,16 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
                     off = srcs[j].min_off;
         srcs[i].offset = off;
     }
+    /* Known delays, measured with tests/unit/test_rec_compose's flash and
+     * beep: the sound comes out of opusdec 6.5 ms late (the encoder's
+     * lookahead: RTP carries no pre-skip) and out of the MP4 another
+     * 1024 samples late (AAC priming, no edit list from mp4mux); a picture
+     * shows from the first output frame it overlaps, up to one frame
+     * early. Audio goes earlier by the first two, video later by half a
+     * frame, so a flash and its beep stay within ±half a frame. */
+    for (size_t i = 0; i < n; i++)
+        if (srcs[i].t)
+            srcs[i].shift = srcs[i].t->video ? 500000 / fps : -(6500 + 1024 * 1000000LL / 48000);
     int64_t frames = plan->dur_us * fps / 1000000;
     int64_t abufs = plan->dur_us / 20000;
     GString *d = g_string_new(NULL);

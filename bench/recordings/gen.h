@@ -28,9 +28,45 @@ typedef struct {
     int width, height, fps;
     double seconds;
     uint32_t ssrc;
-    int64_t start_us;    /* wall clock of the first packet */
-    const char *pattern; /* videotestsrc pattern or audiotestsrc wave; NULL default */
+    int64_t start_us; /* wall clock of the first packet */
+    /* videotestsrc pattern or audiotestsrc wave; NULL default. "flash" /
+     * "beep": black with a white flash, or silence with a 1 kHz beep,
+     * during the first 100 ms of every second (lip-sync tests). */
+    const char *pattern;
 } gen_track_t;
+
+static GstPadProbeReturn gen_flash(GstPad *pad, GstPadProbeInfo *info, gpointer ud)
+{
+    const gen_track_t *t = ud;
+    GstBuffer *b = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = b;
+    GstMapInfo m;
+    if (gst_buffer_map(b, &m, GST_MAP_WRITE)) {
+        gsize luma = (gsize)t->width * (gsize)t->height;
+        memset(m.data, GST_BUFFER_PTS(b) % GST_SECOND < 100 * GST_MSECOND ? 235 : 16, luma);
+        memset(m.data + luma, 128, m.size - luma);
+        gst_buffer_unmap(b, &m);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn gen_beep(GstPad *pad, GstPadProbeInfo *info, gpointer ud)
+{
+    GstBuffer *b = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = b;
+    GstMapInfo m;
+    if (gst_buffer_map(b, &m, GST_MAP_WRITE)) {
+        gint16 *s = (gint16 *)m.data;
+        guint64 t0 = GST_BUFFER_PTS(b);
+        for (gsize i = 0; i < m.size / 4; i++) { /* S16LE stereo */
+            guint64 t = t0 + i * GST_SECOND / 48000;
+            gint16 v = t % GST_SECOND < 100 * GST_MSECOND ? ((t / 500000) % 2 ? 12000 : -12000) : 0;
+            s[2 * i] = s[2 * i + 1] = v;
+        }
+        gst_buffer_unmap(b, &m);
+    }
+    return GST_PAD_PROBE_OK;
+}
 
 static void gen_ntp(int64_t us, uint32_t *sec, uint32_t *frac)
 {
@@ -65,21 +101,30 @@ static long gen_track(const gen_track_t *t, gen_sink_fn sink, void *ud)
     char desc[768];
     if (t->video) {
         int frames = (int)(t->seconds * t->fps + 0.5);
+        bool flash = t->pattern && strcmp(t->pattern, "flash") == 0;
         snprintf(desc, sizeof desc,
-                 "videotestsrc num-buffers=%d pattern=%s ! "
-                 "video/x-raw,width=%d,height=%d,framerate=%d/1 ! "
+                 "videotestsrc name=src num-buffers=%d pattern=%s ! "
+                 "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
                  "vp8enc deadline=1 cpu-used=16 keyframe-max-dist=%d target-bitrate=600000 ! "
                  "rtpvp8pay pt=96 mtu=1200 ssrc=%u picture-id-mode=15-bit ! "
                  "appsink name=out sync=false max-buffers=0",
-                 frames, t->pattern ? t->pattern : "ball", t->width, t->height, t->fps, t->fps * 3,
-                 t->ssrc);
+                 frames,
+                 flash        ? "black"
+                 : t->pattern ? t->pattern
+                              : "ball",
+                 t->width, t->height, t->fps, t->fps * 3, t->ssrc);
     } else {
         int bufs = (int)(t->seconds * 50 + 0.5); /* 20 ms buffers */
+        bool beep = t->pattern && strcmp(t->pattern, "beep") == 0;
         snprintf(desc, sizeof desc,
-                 "audiotestsrc num-buffers=%d samplesperbuffer=960 wave=%s ! "
-                 "audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=20 ! "
+                 "audiotestsrc name=src num-buffers=%d samplesperbuffer=960 wave=%s ! "
+                 "audio/x-raw,format=S16LE,rate=48000,channels=2 ! opusenc frame-size=20 ! "
                  "rtpopuspay pt=111 ssrc=%u ! appsink name=out sync=false max-buffers=0",
-                 bufs, t->pattern ? t->pattern : "sine", t->ssrc);
+                 bufs,
+                 beep         ? "silence"
+                 : t->pattern ? t->pattern
+                              : "sine",
+                 t->ssrc);
     }
     GError *err = NULL;
     GstElement *pipe = gst_parse_launch(desc, &err);
@@ -89,6 +134,14 @@ static long gen_track(const gen_track_t *t, gen_sink_fn sink, void *ud)
         return -1;
     }
     GstElement *sinkel = gst_bin_get_by_name(GST_BIN(pipe), "out");
+    if (t->pattern && (strcmp(t->pattern, "flash") == 0 || strcmp(t->pattern, "beep") == 0)) {
+        GstElement *src = gst_bin_get_by_name(GST_BIN(pipe), "src");
+        GstPad *pad = gst_element_get_static_pad(src, "src");
+        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, t->video ? gen_flash : gen_beep,
+                          (gpointer)t, NULL);
+        gst_object_unref(pad);
+        gst_object_unref(src);
+    }
     gst_element_set_state(pipe, GST_STATE_PLAYING);
     long n = 0;
     uint32_t octets = 0;

@@ -18,6 +18,7 @@
 #include "core/yj.h"
 
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,19 +127,125 @@ static void sink_pcap(const uint8_t *pkt, size_t len, int64_t at, bool sr, void 
     yj_pcap_writer_append(ud, at, sr ? YJ_PCAP_RTCP : YJ_PCAP_RTP, pkt, len);
 }
 
-static long make_track(const char *path, bool video, int64_t start, double secs, uint32_t ssrc)
+static long make_track_p(const char *path, bool video, int64_t start, double secs, uint32_t ssrc,
+                         const char *pattern)
 {
     yj_pcap_writer_t *w = yj_pcap_writer_open(path);
     gen_track_t t = {.video = video,
                      .width = 640,
                      .height = 360,
-                     .fps = 25,
+                     .fps = 30,
                      .seconds = secs,
                      .ssrc = ssrc,
-                     .start_us = start};
+                     .start_us = start,
+                     .pattern = pattern};
     long n = gen_track(&t, sink_pcap, w);
     yj_pcap_writer_close(w);
     return n;
+}
+
+static long make_track(const char *path, bool video, int64_t start, double secs, uint32_t ssrc)
+{
+    return make_track_p(path, video, start, secs, ssrc, NULL);
+}
+
+/* Onsets (s) found by ffmpeg in path: flashes (mean luma rising through
+ * 100) or beeps (ends of silences). */
+static int onsets(const char *path, bool video, double *out, int max)
+{
+    char *cmd = video ? g_strdup_printf("ffmpeg -v error -i '%s' -map 0:v:0 -vf "
+                                        "signalstats,metadata=print:key=lavfi.signalstats.YAVG:"
+                                        "file=- -f null -",
+                                        path)
+                      : g_strdup_printf("ffmpeg -v info -nostats -i '%s' -map 0:a:0 -af "
+                                        "silencedetect=noise=-30dB:duration=0.3 -f null -",
+                                        path);
+    char *o = NULL, *e = NULL;
+    g_spawn_command_line_sync(cmd, &o, &e, NULL, NULL);
+    g_free(cmd);
+    int n = 0;
+    char **lines = g_strsplit(video ? o : e, "\n", -1);
+    double t = -1, prev = 0;
+    for (char **l = lines; *l && n < max; l++) {
+        const char *p;
+        if (video && (p = strstr(*l, "pts_time:"))) {
+            t = g_ascii_strtod(p + 9, NULL);
+        } else if (video && (p = strstr(*l, "YAVG="))) {
+            double v = g_ascii_strtod(p + 5, NULL);
+            if (v > 100 && prev <= 100)
+                out[n++] = t;
+            prev = v;
+        } else if (!video && (p = strstr(*l, "silence_end: "))) {
+            out[n++] = g_ascii_strtod(p + 13, NULL);
+        }
+    }
+    g_strfreev(lines);
+    g_free(o);
+    g_free(e);
+    return n;
+}
+
+/* One publisher sending a flash and a beep at the start of every second,
+ * joining 0.37 s after the recording began: in the composed file each
+ * flash is within one output frame (40 ms) of its beep, and the beeps
+ * are where the publisher's clock put them. */
+static void composition_keeps_lip_sync(void **state)
+{
+    char *dir = g_dir_make_tmp("yj-lips-XXXXXX", NULL);
+    char *sub = g_build_filename(dir, "5", "1", NULL);
+    g_mkdir_with_parents(sub, 0750);
+    char *pv = g_build_filename(sub, "01-p1-video.pcap", NULL);
+    char *pa = g_build_filename(sub, "02-p1-audio.pcap", NULL);
+    assert_true(make_track_p(pv, true, T0 + 370000, 6.0, 31, "flash") > 0);
+    assert_true(make_track_p(pa, false, T0 + 370000, 6.0, 32, "beep") > 0);
+    json_t *m = json_pack("{s:s,s:I,s:I,s:[o,o]}", "dir", "5/1", "started_us", (json_int_t)T0,
+                          "stopped_us", (json_int_t)(T0 + 6500000), "tracks",
+                          track("01-p1-video.pcap", "video", "p1", "", T0 + 370000, T0 + 6370000),
+                          track("02-p1-audio.pcap", "audio", "p1", "", T0 + 370000, T0 + 6370000));
+    yj_rec_plan_t plan;
+    char err[256];
+    assert_int_equal(yj_rec_plan_from_json(m, dir, &plan, err, sizeof err), 0);
+    char *out = g_build_filename(dir, "out.mp4", NULL);
+    yj_compose_options_t o = {.font = "Noto Sans CJK SC", .width = 1280, .height = 720, .fps = 25};
+    int64_t ms;
+    assert_int_equal(yj_rec_compose(&plan, &o, out, NULL, NULL, NULL, &ms, err, sizeof err), 0);
+    double v[16], a[16];
+    int nv = onsets(out, true, v, 16), na = onsets(out, false, a, 16);
+    char line[512] = "";
+    for (int i = 0; i < na; i++) {
+        double best = 1e9;
+        for (int j = 0; j < nv; j++)
+            if (fabs(v[j] - a[i]) < fabs(best))
+                best = v[j] - a[i];
+        g_snprintf(line + strlen(line), sizeof line - strlen(line), " %.3f:%+.0f", a[i],
+                   best * 1000);
+    }
+    print_message("beep at s : flash − beep ms:%s\n", line);
+    assert_true(na >= 5);
+    assert_true(nv >= 5);
+    int paired = 0;
+    for (int i = 0; i < na; i++) {
+        for (int j = 0; j < nv; j++) {
+            if (fabs(v[j] - a[i]) < 0.5) {
+                paired++;
+                assert_true(v[j] - a[i] > -0.040 && v[j] - a[i] < 0.040);
+            }
+        }
+        /* the beep sits where it was sent: 0.37 s + whole seconds */
+        if (a[i] < 6.2)
+            assert_true(fabs(fmod(a[i] - 0.37 + 0.5, 1.0) - 0.5) < 0.030);
+    }
+    assert_true(paired >= 5);
+    yj_rec_plan_clear(&plan);
+    json_decref(m);
+    char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    g_free(cmd);
+    g_free(out);
+    g_free(pv);
+    g_free(pa);
+    g_free(sub);
+    g_free(dir);
 }
 
 static double ffprobe_duration(const char *path, char *streams, size_t n)
@@ -237,6 +344,7 @@ int main(void)
         cmocka_unit_test(plan_refuses_hostile),
         cmocka_unit_test(layout_follows_presence),
         cmocka_unit_test(composes_two_parties),
+        cmocka_unit_test(composition_keeps_lip_sync),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     gst_deinit(); /* GStreamer's own allocations, for LeakSanitizer */
