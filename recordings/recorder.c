@@ -57,10 +57,11 @@ typedef struct {
     int64_t meeting;
     yj_media_room_t *room;
     int watch;
-    GHashTable *people; /* pid → person_t */
-    rec_t *rec;         /* the running recording, or NULL */
-    bool want;          /* record while someone is there (flag or host) */
-    GHashTable *tracks; /* track_id → rtrack_t (of rec; borrowed) */
+    GHashTable *people;  /* pid → person_t */
+    rec_t *rec;          /* the running recording, or NULL */
+    bool want;           /* record while someone is there (flag or host) */
+    int64_t empty_since; /* when the last participant left (0: someone is there) */
+    GHashTable *tracks;  /* track_id → rtrack_t (of rec; borrowed) */
 } mrec_t;
 
 struct yj_recorder {
@@ -437,7 +438,12 @@ static void rec_stop(yj_recorder_t *r, mrec_t *mr, const char *reason)
     for (GList *l = tracks; l; l = l->next)
         track_stop(mr, l->data);
     g_list_free(tracks);
-    int rc = yj_rec_store_stop(r->st, rec->id, g_get_real_time(), reason);
+    /* A meeting that ends empty (the grace time ran out) ended, like its
+     * attendance, when the last participant left: the recording too. */
+    int64_t at = g_get_real_time();
+    if (mr->empty_since && g_hash_table_size(mr->people) == 0 && mr->empty_since < at)
+        at = mr->empty_since;
+    int rc = yj_rec_store_stop(r->st, rec->id, at, reason);
     if (rc)
         yj_error("recordings", "recording %" G_GINT64_FORMAT ": cannot mark stopped: %s", rec->id,
                  yj_strerror(rc));
@@ -479,8 +485,11 @@ static void on_participant(yj_recorder_t *r, msg_t *m)
             g_hash_table_remove(mr->people, m->pid);
             person_free(p);
         }
+        if (g_hash_table_size(mr->people) == 0)
+            mr->empty_since = g_get_real_time();
         return;
     }
+    mr->empty_since = 0;
     if (!p) {
         p = g_new0(person_t, 1);
         p->member_id = g_strdup(m->member_id);

@@ -229,12 +229,17 @@ static void lecture_recorded_per_track(void **state)
     /* the publisher leaves: both taps end, the files close, finished */
     yj_room_remove_peer(f.room, &f.pub);
     yj_recorder_participant(r, f.meeting, 2, "p7", NULL, NULL, false, false, false);
+    yj_recorder_flush(r);
+    int64_t left_by = g_get_real_time();
+    g_usleep(300 * 1000); /* the meeting's grace time, shortened */
     yj_recorder_meeting_ended(r, f.meeting);
     int64_t id = wait_finished(&f);
     assert_false(yj_recorder_active(r, f.meeting));
     json_t *man = yj_rec_store_manifest(f.st, id);
     assert_non_null(man);
     assert_string_equal(json_string_value(json_object_get(man, "status")), "stopped");
+    /* it ended empty: the recording stops when the last one left */
+    assert_true(json_integer_value(json_object_get(man, "stopped_us")) <= left_by);
     json_t *v = track_of(man, "video"), *a = track_of(man, "audio");
     assert_non_null(v);
     assert_non_null(a);
