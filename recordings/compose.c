@@ -302,8 +302,9 @@ struct src {
     yj_pcap_reader_t *rd;
     unwrap_t uw;
     size_t sr_i;
-    bool seq_init, done;
-    uint16_t last_seq;
+    bool seq_init, done, eof, sent_any;
+    int64_t seq_high, last_sent, win_newest;
+    GArray *win; /* win_t sorted by seq (the reorder window) */
     GstElement *appsrc;
     int64_t pushed;
     int64_t shift; /* codec and frame-grid compensation, µs (see yj_rec_compose) */
@@ -380,40 +381,81 @@ static int analyse(src_t *s)
     return 0;
 }
 
+/* A packet waiting in the reorder window. */
+typedef struct {
+    int64_t seq; /* extended sequence number */
+    int64_t arrival;
+    GstBuffer *buf;
+} win_t;
+
+#define WIN_MAX 1024  /* packets */
+#define WIN_US 500000 /* arrival span: covers NACK/RTX repairs */
+
+/* Reads the next usable packet into the window (sorted by sequence).
+ * Returns false at the end of the file. */
+static bool fill_one(src_t *s)
+{
+    for (;;) {
+        yj_pcap_record_t r;
+        if (yj_pcap_reader_next(s->rd, &r) != 1)
+            return false;
+        if (r.stream != YJ_PCAP_RTP || r.len < 12 || (r.payload[0] >> 6) != 2 ||
+            (r.payload[1] & 0x7f) != s->t->payload_type)
+            continue;
+        uint16_t seq16 = (uint16_t)(r.payload[2] << 8 | r.payload[3]);
+        if (!s->seq_init) {
+            s->seq_init = true;
+            s->seq_high = 65536 + seq16;
+        }
+        int64_t seq = s->seq_high + (int16_t)(seq16 - (uint16_t)s->seq_high);
+        if (seq > s->seq_high)
+            s->seq_high = seq;
+        int64_t ext = unwrap(&s->uw, be32(r.payload + 4), true);
+        int64_t pts = sender_time(s, ext, NULL) + s->offset - s->plan->t0_us + s->shift;
+        if (pts < 0 || pts >= s->plan->dur_us)
+            continue;
+        win_t w = {.seq = seq, .arrival = r.ts_us, .buf = gst_buffer_new_memdup(r.payload, r.len)};
+        GST_BUFFER_PTS(w.buf) = (GstClockTime)pts * 1000;
+        GST_BUFFER_DTS(w.buf) = GST_BUFFER_PTS(w.buf);
+        guint i = s->win->len;
+        while (i > 0 && g_array_index(s->win, win_t, i - 1).seq > seq)
+            i--;
+        g_array_insert_val(s->win, i, w);
+        if (r.ts_us > s->win_newest)
+            s->win_newest = r.ts_us;
+        return true;
+    }
+}
+
+/* appsrc asks for data: packets leave the window in sequence order once
+ * it spans WIN_US of arrivals (a retransmission arrives late, RTX is
+ * delivered unwrapped by the tap), duplicates and packets older than one
+ * already sent are dropped: the depayloader wants order. */
 static void push_some(GstAppSrc *src, guint length, gpointer ud)
 {
     src_t *s = ud;
     if (s->done)
         return;
     for (int n = 0; n < 64;) {
-        yj_pcap_record_t r;
-        int rc = yj_pcap_reader_next(s->rd, &r);
-        if (rc != 1) {
+        while (!s->eof && (s->win->len == 0 ||
+                           (s->win->len < WIN_MAX &&
+                            s->win_newest - g_array_index(s->win, win_t, 0).arrival < WIN_US)))
+            if (!fill_one(s))
+                s->eof = true;
+        if (s->win->len == 0) {
             s->done = true;
             gst_app_src_end_of_stream(src);
             return;
         }
-        if (r.stream != YJ_PCAP_RTP || r.len < 12 || (r.payload[0] >> 6) != 2 ||
-            (r.payload[1] & 0x7f) != s->t->payload_type)
+        win_t w = g_array_index(s->win, win_t, 0);
+        g_array_remove_index(s->win, 0);
+        if (s->sent_any && w.seq <= s->last_sent) {
+            gst_buffer_unref(w.buf);
             continue;
-        uint16_t seq = (uint16_t)(r.payload[2] << 8 | r.payload[3]);
-        if (s->seq_init && (int16_t)(seq - s->last_seq) <= 0)
-            continue; /* duplicate or late: the depayloader wants order */
-        int64_t ext = unwrap(&s->uw, be32(r.payload + 4), true);
-        int64_t pts = sender_time(s, ext, &s->sr_i) + s->offset - s->plan->t0_us + s->shift;
-        if (pts < 0)
-            continue;
-        if (pts >= s->plan->dur_us) {
-            s->done = true;
-            gst_app_src_end_of_stream(src);
-            return;
         }
-        s->seq_init = true;
-        s->last_seq = seq;
-        GstBuffer *b = gst_buffer_new_memdup(r.payload, r.len);
-        GST_BUFFER_PTS(b) = (GstClockTime)pts * 1000;
-        GST_BUFFER_DTS(b) = GST_BUFFER_PTS(b);
-        if (gst_app_src_push_buffer(src, b) != GST_FLOW_OK) {
+        s->sent_any = true;
+        s->last_sent = w.seq;
+        if (gst_app_src_push_buffer(src, w.buf) != GST_FLOW_OK) {
             s->done = true;
             return;
         }
@@ -668,6 +710,7 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
         g_snprintf(name, sizeof name, "src%zu", i);
         srcs[i].appsrc = gst_bin_get_by_name(GST_BIN(pipe), name);
         srcs[i].rd = yj_pcap_reader_open(srcs[i].t->path);
+        srcs[i].win = g_array_new(FALSE, FALSE, sizeof(win_t));
         if (!srcs[i].appsrc || !srcs[i].rd) {
             g_snprintf(err, errlen, "cannot read %s", srcs[i].t->path);
             rc = YJ_EMEDIA;
@@ -730,6 +773,10 @@ out:
         if (srcs[i].appsrc)
             gst_object_unref(srcs[i].appsrc);
         yj_pcap_reader_close(srcs[i].rd);
+        for (guint k = 0; srcs[i].win && k < srcs[i].win->len; k++)
+            gst_buffer_unref(g_array_index(srcs[i].win, win_t, k).buf);
+        if (srcs[i].win)
+            g_array_free(srcs[i].win, TRUE);
         if (srcs[i].srs)
             g_array_free(srcs[i].srs, TRUE);
     }
