@@ -1,68 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * engine.c — the media engine: configuration checks, the DTLS certificate,
- * the worker threads (one GMainContext + GMainLoop each) and the two ways
- * to run code on a peer's worker (call-and-wait, post). Also the media
- * metrics. It never touches packets itself.
+ * engine.c — the top of the media engine: configuration checks, the DTLS
+ * certificate, the ICE settings, starting the workers (worker.c) and, at
+ * the end, closing every peer (peer.c) before the workers stop. It never
+ * touches packets itself.
  */
-#include "internal.h"
+#include "peer.h"
 #include "core/log.h"
 #include "core/yj.h"
 
 #include <gio/gio.h>
 #include <nice/interfaces.h>
 #include <string.h>
-
-yj_counter_t *yj_m_nacks_in, *yj_m_nacks_out, *yj_m_retransmits, *yj_m_plis_in, *yj_m_plis_out,
-    *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms, *yj_m_ice_restarts_client,
-    *yj_m_ice_restarts_server;
-static yj_counter_t *drop_counters[YJ_DROP_COUNT];
-
-void yj_media_metrics_init(void)
-{
-    static gsize once;
-    if (!g_once_init_enter(&once))
-        return;
-    for (int i = 1; i < YJ_DROP_COUNT; i++) {
-        char name[96];
-        g_snprintf(name, sizeof name, "yj_media_dropped_total{reason=\"%s\"}",
-                   yj_drop_name((yj_drop_t)i));
-        drop_counters[i] =
-            yj_metrics_counter(name, "Media packets dropped (malformed, undecryptable, unknown)");
-    }
-    yj_m_nacks_in =
-        yj_metrics_counter("yj_media_nacks_received_total", "Lost packets NACKed by subscribers");
-    yj_m_nacks_out =
-        yj_metrics_counter("yj_media_nacks_sent_total", "Lost packets NACKed to publishers");
-    yj_m_retransmits = yj_metrics_counter("yj_media_retransmits_total",
-                                          "Packets resent to subscribers from the NACK cache");
-    yj_m_plis_in = yj_metrics_counter("yj_media_keyframe_requests_received_total",
-                                      "PLI/FIR received from subscribers");
-    yj_m_plis_out = yj_metrics_counter("yj_media_keyframe_requests_sent_total",
-                                       "PLI/FIR sent to publishers (after throttling)");
-    yj_m_forwarded =
-        yj_metrics_counter("yj_media_packets_forwarded_total", "RTP packets sent to subscribers");
-    yj_m_received = yj_metrics_counter("yj_media_packets_received_total",
-                                       "RTP packets received from publishers");
-    yj_m_peers = yj_metrics_gauge("yj_media_peers", "Open peer connections");
-    yj_m_rooms = yj_metrics_gauge("yj_media_rooms", "Rooms with peers or references");
-    yj_m_ice_restarts_client = yj_metrics_counter("yj_media_ice_restarts_total{by=\"client\"}",
-                                                  "ICE restarts (new ICE credentials)");
-    yj_m_ice_restarts_server = yj_metrics_counter("yj_media_ice_restarts_total{by=\"server\"}",
-                                                  "ICE restarts (new ICE credentials)");
-    g_once_init_leave(&once, 1);
-}
-
-void yj_media_metric_drop(yj_drop_t why)
-{
-    if (why > 0 && why < YJ_DROP_COUNT && drop_counters[why])
-        yj_counter_add(drop_counters[why], 1);
-}
-
-int64_t yj_now_us(void)
-{
-    return g_get_monotonic_time();
-}
 
 /* "host:port" → resolved IP text and port. A name may resolve to several
  * addresses (IPv6 first, even for "localhost"): the first of family `want`
@@ -129,7 +78,7 @@ static bool empty(const char *s)
 yj_media_t *yj_media_new(const yj_media_config_t *cfg, char **err)
 {
     char *e = NULL;
-    yj_media_metrics_init();
+    yj_m_worker_metrics_init();
     if (cfg->port_min < 0 || cfg->port_max < 0 || cfg->port_max > 65535 ||
         (cfg->port_min > 0 && cfg->port_max < cfg->port_min) ||
         (cfg->port_min == 0) != (cfg->port_max == 0)) {
@@ -215,10 +164,7 @@ yj_media_t *yj_media_new(const yj_media_config_t *cfg, char **err)
         m->n_workers = 256;
     m->workers = g_new0(yj_worker_t, m->n_workers);
     for (int i = 0; i < m->n_workers; i++) {
-        m->workers[i].index = i;
-        m->workers[i].ctx = g_main_context_new();
-        m->workers[i].loop = g_main_loop_new(m->workers[i].ctx, FALSE);
-        yj_tick_init(&m->workers[i]);
+        yj_m_worker_init(&m->workers[i], i);
     }
     return m;
 fail:
@@ -230,31 +176,12 @@ fail:
     return NULL;
 }
 
-static gpointer worker_main(gpointer data)
-{
-    yj_worker_t *w = data;
-    g_main_context_push_thread_default(w->ctx);
-    yj_tick_start(w);
-    /* Not g_main_loop_run: a quit that comes before the loop starts
-     * running would be lost; the flag is seen at the next wakeup. */
-    while (!g_atomic_int_get(&w->stop))
-        g_main_context_iteration(w->ctx, TRUE);
-    /* Drain what is left (peer frees posted during stop). */
-    while (g_main_context_iteration(w->ctx, FALSE))
-        ;
-    g_main_context_pop_thread_default(w->ctx);
-    return NULL;
-}
-
 int yj_media_start(yj_media_t *m)
 {
     if (!m || m->running)
         return YJ_ESTATE;
-    for (int i = 0; i < m->n_workers; i++) {
-        char name[16];
-        g_snprintf(name, sizeof name, "yj-media-%d", i);
-        m->workers[i].thread = g_thread_new(name, worker_main, &m->workers[i]);
-    }
+    for (int i = 0; i < m->n_workers; i++)
+        yj_m_worker_start(&m->workers[i]);
     m->running = true;
     yj_info("media", "%d media workers, DTLS %s", m->n_workers, yj_dtls_cert_fingerprint(m->cert));
     return 0;
@@ -270,29 +197,21 @@ void yj_media_free(yj_media_t *m)
     if (m->peers) {
         peers = g_ptr_array_new();
         for (guint i = 0; i < m->peers->len; i++)
-            g_ptr_array_add(peers, yj_peer_ref(m->peers->pdata[i]));
+            g_ptr_array_add(peers, yj_m_worker_ref(m->peers->pdata[i]));
     }
     g_mutex_unlock(&m->lock);
     if (peers) {
         for (guint i = 0; i < peers->len; i++) {
             yj_media_peer_t *p = peers->pdata[i];
             if (m->running)
-                yj_peer_call(p, yj_peer_close_now, NULL);
-            yj_peer_unref(p);
+                yj_m_worker_call(p, yj_m_peer_close_now, NULL);
+            yj_m_worker_unref(p);
         }
         g_ptr_array_free(peers, TRUE);
     }
     if (m->workers) {
-        for (int i = 0; i < m->n_workers; i++) {
-            if (m->workers[i].thread) {
-                g_atomic_int_set(&m->workers[i].stop, 1);
-                g_main_context_wakeup(m->workers[i].ctx);
-                g_thread_join(m->workers[i].thread);
-            }
-            yj_tick_clear(&m->workers[i]);
-            g_main_loop_unref(m->workers[i].loop);
-            g_main_context_unref(m->workers[i].ctx);
-        }
+        for (int i = 0; i < m->n_workers; i++)
+            yj_m_worker_stop(&m->workers[i]);
         g_free(m->workers);
     }
     m->running = false;
@@ -326,103 +245,4 @@ int yj_media_load_percent(yj_media_t *m)
     for (int i = 0; i < m->n_workers; i++)
         least = MIN(least, g_atomic_int_get(&m->workers[i].load_pm));
     return least / 10;
-}
-
-yj_worker_t *yj_media_pick_worker(yj_media_t *m)
-{
-    /* The least loaded worker; ties go round-robin. */
-    yj_worker_t *best = NULL;
-    int start = m->next_worker++ % m->n_workers;
-    for (int k = 0; k < m->n_workers; k++) {
-        yj_worker_t *w = &m->workers[(start + k) % m->n_workers];
-        if (!best || g_atomic_int_get(&w->peers) < g_atomic_int_get(&best->peers))
-            best = w;
-    }
-    g_atomic_int_inc(&best->peers);
-    return best;
-}
-
-typedef struct {
-    GMutex mu;
-    GCond cond;
-    bool done;
-    int rc;
-    yj_media_peer_t *p;
-    int (*fn)(yj_media_peer_t *, void *);
-    void *arg;
-} call_t;
-
-static gboolean call_cb(gpointer data)
-{
-    call_t *c = data;
-    int rc = c->fn(c->p, c->arg);
-    g_mutex_lock(&c->mu);
-    c->rc = rc;
-    c->done = true;
-    g_cond_signal(&c->cond);
-    g_mutex_unlock(&c->mu);
-    return G_SOURCE_REMOVE;
-}
-
-int yj_peer_call(yj_media_peer_t *p, int (*fn)(yj_media_peer_t *, void *), void *arg)
-{
-    yj_worker_t *w = p->w;
-    if (g_main_context_is_owner(w->ctx))
-        return fn(p, arg);
-    if (!p->m->running || !w->thread)
-        return YJ_ESTATE;
-    call_t c = {.p = p, .fn = fn, .arg = arg};
-    g_mutex_init(&c.mu);
-    g_cond_init(&c.cond);
-    GSource *src = g_idle_source_new();
-    g_source_set_priority(src, G_PRIORITY_DEFAULT);
-    g_source_set_callback(src, call_cb, &c, NULL);
-    g_source_attach(src, w->ctx);
-    g_source_unref(src);
-    g_mutex_lock(&c.mu);
-    while (!c.done)
-        g_cond_wait(&c.cond, &c.mu);
-    g_mutex_unlock(&c.mu);
-    g_mutex_clear(&c.mu);
-    g_cond_clear(&c.cond);
-    return c.rc;
-}
-
-typedef struct {
-    yj_media_peer_t *p;
-    void (*fn)(yj_media_peer_t *, void *);
-    void *arg;
-    GDestroyNotify free_arg;
-} post_t;
-
-static gboolean post_cb(gpointer data)
-{
-    post_t *t = data;
-    if (!g_atomic_int_get(&t->p->closed))
-        t->fn(t->p, t->arg);
-    return G_SOURCE_REMOVE;
-}
-
-static void post_free(gpointer data)
-{
-    post_t *t = data;
-    if (t->free_arg)
-        t->free_arg(t->arg);
-    yj_peer_unref(t->p);
-    g_free(t);
-}
-
-void yj_peer_post(yj_media_peer_t *p, void (*fn)(yj_media_peer_t *, void *), void *arg,
-                  GDestroyNotify free_arg)
-{
-    post_t *t = g_new0(post_t, 1);
-    t->p = yj_peer_ref(p);
-    t->fn = fn;
-    t->arg = arg;
-    t->free_arg = free_arg;
-    GSource *src = g_idle_source_new();
-    g_source_set_priority(src, G_PRIORITY_DEFAULT);
-    g_source_set_callback(src, post_cb, t, post_free);
-    g_source_attach(src, p->w->ctx);
-    g_source_unref(src);
 }

@@ -7,7 +7,7 @@
  * offer back on glare. Runs on the peer's worker only; the room's lock is
  * taken when tracks or slots are registered.
  */
-#include "internal.h"
+#include "negotiate.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/yj.h"
@@ -26,12 +26,12 @@ static int set_err(char **err, const char *fmt, ...)
     return YJ_EINVAL;
 }
 
-void yj_xcvr_free(yj_xcvr_t *x)
+void yj_m_negotiate_xcvr_free(yj_xcvr_t *x)
 {
     if (!x)
         return;
     if (x->track)
-        yj_track_unref(x->track);
+        yj_m_track_unref(x->track);
     /* x->slot is owned by p->slots. */
     g_free(x);
 }
@@ -170,16 +170,16 @@ static void drop_track(yj_media_peer_t *p, yj_xcvr_t *x)
 {
     if (!x->track)
         return;
-    yj_room_unpublish(p->room, x->track);
-    yj_track_unref(x->track);
+    yj_m_sfu_room_unpublish(p->room, x->track);
+    yj_m_track_unref(x->track);
     x->track = NULL;
 }
 
-int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer, char **err)
+int yj_m_negotiate_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer, char **err)
 {
     bool glare = false;
     if (p->offer_pending) {
-        yj_nego_rollback(p);
+        yj_m_negotiate_rollback(p);
         glare = true;
     }
     int have = (int)p->xcvrs->len;
@@ -266,10 +266,10 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
             if (!x->track) {
                 char id[80];
                 g_snprintf(id, sizeof id, "%s-%c%d", p->id, om->is_video ? 'v' : 'a', i);
-                x->track = yj_track_new(p, id, x->kind);
+                x->track = yj_m_track_new(p, id, x->kind);
                 g_ptr_array_add(new_tracks, x->track);
                 if (x->kind == YJ_MEDIA_VIDEO)
-                    yj_peer_enable_nack_timer(p);
+                    yj_m_transport_enable_nack(p);
             }
             track_params(p, x, om);
         } else {
@@ -292,13 +292,13 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
         while ((int)p->xcvrs->len > have) {
             yj_xcvr_t *x = g_ptr_array_steal_index(p->xcvrs, p->xcvrs->len - 1);
             if (x->track) {
-                yj_room_unpublish(p->room, x->track);
+                yj_m_sfu_room_unpublish(p->room, x->track);
             }
             if (x->slot) {
-                yj_slot_free(x->slot);
+                yj_m_router_slot_free(x->slot);
                 x->slot = NULL;
             }
-            yj_xcvr_free(x);
+            yj_m_negotiate_xcvr_free(x);
         }
         g_ptr_array_free(new_tracks, TRUE);
         g_ptr_array_free(new_slots, TRUE);
@@ -314,14 +314,14 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
                 codecs |= 1u << a->m[i].codecs[c].codec;
     g_atomic_int_set(&p->recv_codecs, (gint)codecs);
     for (guint i = 0; i < new_slots->len; i++)
-        yj_room_add_slot(p->room, p, new_slots->pdata[i]);
+        yj_m_sfu_room_add_slot(p->room, p, new_slots->pdata[i]);
     for (guint i = 0; i < new_tracks->len; i++)
-        yj_room_publish(p->room, p, new_tracks->pdata[i]);
+        yj_m_sfu_room_publish(p->room, p, new_tracks->pdata[i]);
     if (new_tracks->len == 0 && new_slots->len > 0)
-        yj_room_rebind(p->room);
+        yj_m_sfu_room_rebind(p->room);
     g_ptr_array_free(new_tracks, TRUE);
     g_ptr_array_free(new_slots, TRUE);
-    yj_room_warn_codecs(p->room, p);
+    yj_m_sfu_room_warn_codecs(p->room, p);
 
     g_mutex_lock(&p->room->lock);
     for (int i = 0; i < a->n_m; i++) {
@@ -342,12 +342,12 @@ int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer,
      * rolled-back offer: ask the owner for a server offer. */
     g_mutex_lock(&p->room->lock);
     yj_track_t *unserved[1];
-    bool need =
-        (p->flags & YJ_MEDIA_SUBSCRIBE) && yj_room_unserved_locked(p->room, p, unserved, 1) > 0;
+    bool need = (p->flags & YJ_MEDIA_SUBSCRIBE) &&
+                yj_m_sfu_room_unserved_locked(p->room, p, unserved, 1) > 0;
     g_mutex_unlock(&p->room->lock);
     if (glare || need) {
         p->nego_needed_sent = false;
-        yj_peer_need_negotiation(p);
+        p->up->need_negotiation(p);
     }
     return 0;
 }
@@ -466,17 +466,19 @@ static void next_mid(yj_media_peer_t *p, char *out, size_t size)
     }
 }
 
-int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err)
+int yj_m_negotiate_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err)
 {
     if (!p->answered)
         return set_err(err, "the client must offer first");
     if (p->offer_pending)
-        yj_nego_rollback(p);
+        yj_m_negotiate_rollback(p);
     p->nego_needed_sent = false;
 
     yj_track_t *unserved[32];
     g_mutex_lock(&p->room->lock);
-    int n = (p->flags & YJ_MEDIA_SUBSCRIBE) ? yj_room_unserved_locked(p->room, p, unserved, 32) : 0;
+    int n = (p->flags & YJ_MEDIA_SUBSCRIBE)
+                ? yj_m_sfu_room_unserved_locked(p->room, p, unserved, 32)
+                : 0;
     for (int i = 0; i < n; i++) {
         yj_track_t *t = unserved[i];
         yj_xcvr_t *reuse = NULL;
@@ -488,7 +490,7 @@ int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err)
                 reuse = x;
         }
         if (reuse) {
-            reuse->slot->pending_track = yj_track_ref(t);
+            reuse->slot->pending_track = yj_m_track_ref(t);
             continue;
         }
         if (p->xcvrs->len >= YJ_SDP_MAX_MEDIA)
@@ -502,7 +504,7 @@ int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err)
         new_sending_media(p, t, &x->neg);
         g_strlcpy(x->neg.mid, x->mid, sizeof x->neg.mid);
         x->slot = slot_new(p, t->kind, x->mid);
-        x->slot->pending_track = yj_track_ref(t);
+        x->slot->pending_track = yj_m_track_ref(t);
         g_ptr_array_add(p->slots, x->slot); /* inactive until answered */
         g_ptr_array_add(p->xcvrs, x);
     }
@@ -552,7 +554,7 @@ int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err)
     return 0;
 }
 
-void yj_nego_rollback(yj_media_peer_t *p)
+void yj_m_negotiate_rollback(yj_media_peer_t *p)
 {
     if (!p->offer_pending)
         return;
@@ -565,17 +567,17 @@ void yj_nego_rollback(yj_media_peer_t *p)
         if (x->slot) {
             g_ptr_array_remove(p->slots, x->slot);
             if (x->slot->pending_track) {
-                yj_track_unref(x->slot->pending_track);
+                yj_m_track_unref(x->slot->pending_track);
                 x->slot->pending_track = NULL;
             }
-            yj_slot_free(x->slot);
+            yj_m_router_slot_free(x->slot);
         }
-        yj_xcvr_free(x);
+        yj_m_negotiate_xcvr_free(x);
     }
     for (guint i = 0; i < p->xcvrs->len; i++) {
         yj_xcvr_t *x = p->xcvrs->pdata[i];
         if (x->slot && x->slot->pending_track) {
-            yj_track_unref(x->slot->pending_track);
+            yj_m_track_unref(x->slot->pending_track);
             x->slot->pending_track = NULL;
         }
     }
@@ -584,7 +586,7 @@ void yj_nego_rollback(yj_media_peer_t *p)
     p->sess_version++;
 }
 
-int yj_nego_set_answer(yj_media_peer_t *p, const yj_sdp_t *ans, char **err)
+int yj_m_negotiate_set_answer(yj_media_peer_t *p, const yj_sdp_t *ans, char **err)
 {
     if (!p->offer_pending)
         return set_err(err, "no server offer is waiting for an answer");
@@ -622,28 +624,28 @@ int yj_nego_set_answer(yj_media_peer_t *p, const yj_sdp_t *ans, char **err)
             slot_params(p, x->slot, &x->neg, true);
             g_mutex_lock(&p->room->lock);
             if (x->slot->track)
-                yj_slot_unbind_locked(x->slot);
+                yj_m_router_unbind_locked(x->slot);
             bool live;
             g_mutex_lock(&t->lock);
             live = t->pub != NULL;
             g_mutex_unlock(&t->lock);
             if (live)
-                yj_slot_bind_locked(x->slot, t);
+                yj_m_router_bind_locked(x->slot, t);
             else
                 unbound_slot = true;
         } else if (t) {
             unbound_slot = true;
         }
         if (t)
-            yj_track_unref(t);
+            yj_m_track_unref(t);
     }
     yj_track_t *more[1];
-    bool need = yj_room_unserved_locked(p->room, p, more, 1) > 0;
+    bool need = yj_m_sfu_room_unserved_locked(p->room, p, more, 1) > 0;
     g_mutex_unlock(&p->room->lock);
     p->offer_pending = false;
     if (need || unbound_slot) {
         p->nego_needed_sent = false;
-        yj_peer_need_negotiation(p);
+        p->up->need_negotiation(p);
     }
     return 0;
 }

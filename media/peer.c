@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * peer.c — one PeerConnection: its lifecycle, the public peer calls (which
- * hop onto the peer's worker), the ICE → DTLS → SRTP chain, the RFC 7983
- * demultiplexer for received datagrams, the periodic RTCP/NACK timers and
- * statistics. SDP decisions live in negotiate.c, packet handling in
- * publisher.c / subscriber.c / router.c.
+ * peer.c — one PeerConnection at the top of the engine: its lifecycle, the
+ * public peer calls (which hop onto the peer's worker), applying SDP to the
+ * transport, controls and statistics, and the table of upward calls
+ * (yj_m_up_t) through which the lower layers reach back: packets to the
+ * publisher/subscriber, the ticks, speaker election, negotiation needed,
+ * the final free. The transport lives in transport.c, SDP decisions in
+ * negotiate.c, packet handling in publisher.c / subscriber.c / router.c.
  */
-#include "internal.h"
+#include "peer.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/yj.h"
@@ -24,33 +26,22 @@ static bool valid_id(const char *id)
     return true;
 }
 
-const char *yj_media_peer_state_name(yj_media_peer_state_t st)
-{
-    static const char *names[] = {"new",          "connecting", "connected",
-                                  "disconnected", "failed",     "closed"};
-    return st <= YJ_PEER_CLOSED ? names[st] : "?";
-}
-
-yj_media_peer_t *yj_peer_ref(yj_media_peer_t *p)
-{
-    g_atomic_int_inc(&p->ref);
-    return p;
-}
+static const yj_m_up_t up;
 
 static void peer_free(yj_media_peer_t *p)
 {
     for (guint i = 0; p->xcvrs && i < p->xcvrs->len; i++)
-        yj_xcvr_free(p->xcvrs->pdata[i]);
+        yj_m_negotiate_xcvr_free(p->xcvrs->pdata[i]);
     if (p->xcvrs)
         g_ptr_array_free(p->xcvrs, TRUE);
     if (p->slots) {
         for (guint i = 0; i < p->slots->len; i++)
-            yj_slot_free(p->slots->pdata[i]);
+            yj_m_router_slot_free(p->slots->pdata[i]);
         g_ptr_array_free(p->slots, TRUE);
     }
     if (p->tracks) {
         for (guint i = 0; i < p->tracks->len; i++)
-            yj_track_unref(p->tracks->pdata[i]);
+            yj_m_track_unref(p->tracks->pdata[i]);
         g_ptr_array_free(p->tracks, TRUE);
     }
     if (p->early_cands)
@@ -66,20 +57,14 @@ static void peer_free(yj_media_peer_t *p)
     g_free(p);
 }
 
-void yj_peer_unref(yj_media_peer_t *p)
-{
-    if (p && g_atomic_int_dec_and_test(&p->ref))
-        peer_free(p);
-}
-
 yj_media_peer_t *yj_media_peer_ref(yj_media_peer_t *p)
 {
-    return yj_peer_ref(p);
+    return yj_m_worker_ref(p);
 }
 
 void yj_media_peer_unref(yj_media_peer_t *p)
 {
-    yj_peer_unref(p);
+    yj_m_worker_unref(p);
 }
 
 const char *yj_media_peer_id(const yj_media_peer_t *p)
@@ -97,22 +82,6 @@ yj_media_peer_state_t yj_media_peer_state(const yj_media_peer_t *p)
     return (yj_media_peer_state_t)g_atomic_int_get((const gint *)&p->state);
 }
 
-void yj_peer_count_drop(yj_media_peer_t *p, yj_drop_t why)
-{
-    YJ_STAT_ADD(p, st_dropped, 1);
-    yj_media_metric_drop(why);
-}
-
-void yj_peer_set_state(yj_media_peer_t *p, yj_media_peer_state_t st)
-{
-    if (p->state == st || p->state == YJ_PEER_CLOSED)
-        return;
-    g_atomic_int_set((gint *)&p->state, st);
-    yj_debug("media", "peer %s/%s: %s", p->room->id, p->id, yj_media_peer_state_name(st));
-    if (!g_atomic_int_get(&p->closed) && p->cb.on_state)
-        p->cb.on_state(p, st, p->ud);
-}
-
 yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, unsigned flags,
                                    const yj_media_peer_callbacks_t *cb, void *ud)
 {
@@ -126,6 +95,7 @@ yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, u
         return NULL;
     yj_media_peer_t *p = g_new0(yj_media_peer_t, 1);
     p->ref = 1;
+    p->up = &up;
     p->m = m;
     p->room = yj_media_room_ref(room);
     g_strlcpy(p->id, peer_id, sizeof p->id);
@@ -145,7 +115,7 @@ yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, u
     yj_random_bytes(&p->rtcp_ssrc, sizeof p->rtcp_ssrc);
     yj_random_bytes(&p->sess_id, sizeof p->sess_id);
     p->sess_id &= 0x3fffffffffffffffULL;
-    if (yj_room_add_peer(room, p) != 0) {
+    if (yj_m_sfu_room_add_peer(room, p) != 0) {
         yj_media_room_unref(p->room);
         p->room = NULL;
         g_ptr_array_free(p->xcvrs, TRUE);
@@ -163,326 +133,66 @@ yj_media_peer_t *yj_media_peer_new(yj_media_room_t *room, const char *peer_id, u
         g_free(p);
         return NULL;
     }
-    p->w = yj_media_pick_worker(m);
+    p->w = yj_m_worker_pick(m);
     p->tick_slot = -1;
     g_mutex_lock(&m->lock);
-    g_ptr_array_add(m->peers, yj_peer_ref(p));
+    g_ptr_array_add(m->peers, yj_m_worker_ref(p));
     g_mutex_unlock(&m->lock);
     yj_counter_add(yj_m_peers, 1);
     return p;
 }
 
 /* ------------------------------------------------------------------ */
-/* sending                                                             */
+/* upward calls of the lower layers (yj_m_up_t)                        */
 /* ------------------------------------------------------------------ */
 
-static int send_protected(yj_media_peer_t *p, uint8_t *buf, int len, bool rtcp)
+static void up_rtcp_tick(yj_media_peer_t *p, int64_t now)
 {
-    if (!p->srtp_out || !p->ice)
-        return YJ_ESTATE;
-    int rc = rtcp ? yj_srtp_protect_rtcp(p->srtp_out, buf, &len)
-                  : yj_srtp_protect(p->srtp_out, buf, &len);
-    return rc ? YJ_ECRYPTO : yj_ice_send(p->ice, buf, (size_t)len);
-}
-
-int yj_peer_send_rtp_locked(yj_media_peer_t *p, uint8_t *buf, int len)
-{
-    return send_protected(p, buf, len, false);
-}
-
-int yj_peer_send_rtcp_locked(yj_media_peer_t *p, uint8_t *buf, int len)
-{
-    return send_protected(p, buf, len, true);
-}
-
-int yj_peer_send_rtcp(yj_media_peer_t *p, uint8_t *buf, int len)
-{
-    g_mutex_lock(&p->out_lock);
-    int rc = yj_peer_send_rtcp_locked(p, buf, len);
-    g_mutex_unlock(&p->out_lock);
-    return rc;
-}
-
-static void dtls_send(const uint8_t *data, size_t len, void *ud)
-{
-    yj_media_peer_t *p = ud;
-    g_mutex_lock(&p->out_lock);
-    if (p->ice)
-        yj_ice_send(p->ice, data, len);
-    g_mutex_unlock(&p->out_lock);
-}
-
-/* ------------------------------------------------------------------ */
-/* receiving                                                           */
-/* ------------------------------------------------------------------ */
-
-static void arm_dtls_timer(yj_media_peer_t *p);
-
-static void on_dtls_connected(yj_media_peer_t *p)
-{
-    int profile;
-    uint8_t lk[32], rk[32];
-    size_t klen;
-    if (yj_dtls_srtp_keys(p->dtls, &profile, lk, rk, &klen)) {
-        yj_warn("media", "peer %s: cannot export SRTP keys", p->id);
-        yj_peer_set_state(p, YJ_PEER_FAILED);
+    if (g_atomic_int_get(&p->closed))
         return;
+    yj_m_transport_rtcp_tick(p, now);
+    if (p->srtp_out) {
+        yj_m_publisher_rtcp_tick(p, now);
+        yj_m_subscriber_rtcp_tick(p, now);
     }
-    yj_srtp_t *in = yj_srtp_new(profile, rk, klen, true);
-    yj_srtp_t *out = yj_srtp_new(profile, lk, klen, false);
-    memset(lk, 0, sizeof lk);
-    memset(rk, 0, sizeof rk);
-    if (!in || !out) {
-        yj_srtp_free(in);
-        yj_srtp_free(out);
-        yj_peer_set_state(p, YJ_PEER_FAILED);
-        return;
-    }
-    yj_srtp_free(p->srtp_in);
-    p->srtp_in = in;
-    g_mutex_lock(&p->out_lock);
-    yj_srtp_free(p->srtp_out);
-    p->srtp_out = out;
-    p->srtp_profile = profile;
-    g_mutex_unlock(&p->out_lock);
-    p->connected_us = yj_now_us();
-    char lc[96], rc[96];
-    yj_ice_selected(p->ice, lc, sizeof lc, rc, sizeof rc);
-    yj_info("media", "peer %s/%s connected (%s) over %s <-> %s", p->room->id, p->id,
-            yj_srtp_profile_name(profile), lc, rc);
-    yj_peer_set_state(p, YJ_PEER_CONNECTED);
+}
+
+static void up_nack_tick(yj_media_peer_t *p, int64_t now)
+{
+    if (!g_atomic_int_get(&p->closed) && p->srtp_out)
+        yj_m_publisher_nack_tick(p, now);
+}
+
+static void up_rtcp(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now)
+{
+    if (it->kind == YJ_RTCPI_SR)
+        yj_m_publisher_on_sr(p, it, now);
+    else
+        yj_m_subscriber_on_rtcp_item(p, it, now);
+}
+
+static void up_connected(yj_media_peer_t *p)
+{
     /* Subscribed video starts on a keyframe. */
     g_mutex_lock(&p->room->lock);
     for (guint i = 0; i < p->slots->len; i++) {
         yj_slot_t *s = p->slots->pdata[i];
         if (s->track && s->kind == YJ_MEDIA_VIDEO)
-            yj_track_request_keyframe(s->track, true);
+            yj_m_track_request_keyframe(s->track, true);
     }
     g_mutex_unlock(&p->room->lock);
 }
 
-static void handle_dtls_status(yj_media_peer_t *p, yj_dtls_status_t st)
-{
-    if (st == YJ_DTLS_CONNECTED)
-        on_dtls_connected(p);
-    else if (st == YJ_DTLS_FAILED) {
-        yj_warn("media", "peer %s/%s: DTLS failed: %s", p->room->id, p->id, yj_dtls_error(p->dtls));
-        yj_media_metric_drop(YJ_DROP_DTLS);
-        yj_peer_set_state(p, YJ_PEER_FAILED);
-    } else if (st == YJ_DTLS_CLOSED) {
-        yj_info("media", "peer %s/%s: DTLS closed by the client", p->room->id, p->id);
-        yj_peer_set_state(p, YJ_PEER_DISCONNECTED);
-    }
-    arm_dtls_timer(p);
-}
-
-static gboolean dtls_timeout(gpointer data)
-{
-    yj_media_peer_t *p = data;
-    g_source_unref(p->dtls_timer); /* the context keeps it alive during dispatch */
-    p->dtls_timer = NULL;
-    if (!g_atomic_int_get(&p->closed) && p->dtls)
-        handle_dtls_status(p, yj_dtls_tick(p->dtls));
-    return G_SOURCE_REMOVE;
-}
-
-static void arm_dtls_timer(yj_media_peer_t *p)
-{
-    if (p->dtls_timer) {
-        g_source_destroy(p->dtls_timer);
-        g_source_unref(p->dtls_timer);
-        p->dtls_timer = NULL;
-    }
-    if (!p->dtls)
-        return;
-    int64_t us = yj_dtls_timeout_us(p->dtls);
-    if (us < 0)
-        return;
-    GSource *s = g_timeout_source_new((guint)(us / 1000 + 1));
-    g_source_set_callback(s, dtls_timeout, p, NULL);
-    g_source_attach(s, p->w->ctx);
-    p->dtls_timer = s; /* our ref: dropped when it fires or is destroyed */
-}
-
-static void destroy_timer(GSource **s);
-
-/* Once the client protects media with the keys it has completed the
- * handshake, so the DTLS state (about 50 KiB per peer) can go; a node
- * holds thousands of subscribers. Later DTLS records (a close_notify, a
- * retransmission) are ignored. */
-static void drop_dtls(yj_media_peer_t *p)
-{
-    if (!p->dtls || !p->srtp_in)
-        return;
-    destroy_timer(&p->dtls_timer);
-    yj_dtls_free(p->dtls);
-    p->dtls = NULL;
-    p->dtls_done = true;
-}
-
-typedef struct {
-    yj_media_peer_t *p;
-    int64_t now;
-} rtcp_ctx_t;
-
-static void rtcp_visit(const yj_rtcp_item_t *it, void *ud)
-{
-    rtcp_ctx_t *c = ud;
-    if (it->kind == YJ_RTCPI_SR)
-        yj_pub_on_sr(c->p, it, c->now);
-    else
-        yj_sub_on_rtcp_item(c->p, it, c->now);
-}
-
-/* Decrypts an inbound SRTP or SRTCP packet in place; its plain length, or
- * -1 when it was dropped (and counted). The first packet that decrypts
- * proves the client has the keys, so the DTLS state can go. */
-static int unprotect_in(yj_media_peer_t *p, uint8_t *buf, size_t len, bool rtcp)
-{
-    int n = (int)len;
-    if (!p->srtp_in || (!rtcp && len > YJ_RTP_MAX + 64) ||
-        (rtcp ? yj_srtp_unprotect_rtcp(p->srtp_in, buf, &n)
-              : yj_srtp_unprotect(p->srtp_in, buf, &n))) {
-        yj_peer_count_drop(p, YJ_DROP_SRTP);
-        return -1;
-    }
-    if (p->dtls)
-        drop_dtls(p);
-    return n;
-}
-
-static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
-{
-    yj_media_peer_t *p = ud;
-    if (g_atomic_int_get(&p->closed))
-        return;
-    switch (yj_pkt_classify(buf, len)) {
-    case YJ_PKT_DTLS:
-        if (!p->dtls) {
-            if (!p->dtls_done)
-                yj_peer_count_drop(p, YJ_DROP_DTLS);
-            return;
-        }
-        handle_dtls_status(p, yj_dtls_feed(p->dtls, buf, len));
-        return;
-    case YJ_PKT_RTP: {
-        int n = unprotect_in(p, buf, len, false);
-        if (n < 0)
-            return;
-        yj_rtp_t pkt;
-        int why = yj_rtp_parse(buf, (size_t)n, &pkt);
-        if (why) {
-            yj_peer_count_drop(p, (yj_drop_t)why);
-            return;
-        }
-        yj_pub_on_rtp(p, buf, (size_t)n, &pkt);
-        return;
-    }
-    case YJ_PKT_RTCP: {
-        int n = unprotect_in(p, buf, len, true);
-        if (n < 0)
-            return;
-        rtcp_ctx_t c = {.p = p, .now = yj_now_us()};
-        if (yj_rtcp_parse(buf, (size_t)n, rtcp_visit, &c) < 0)
-            yj_peer_count_drop(p, YJ_DROP_RTCP);
-        return;
-    }
-    case YJ_PKT_STUN: /* libnice consumes STUN; a stray one is noise */
-    default:
-        yj_peer_count_drop(p, YJ_DROP_DEMUX);
-        return;
-    }
-}
-
-static void on_ice_candidate(const char *cand, void *ud)
-{
-    yj_media_peer_t *p = ud;
-    if (!cand) {
-        g_mutex_lock(&p->wait_lock);
-        p->gathered = true;
-        g_cond_broadcast(&p->wait_cond);
-        g_mutex_unlock(&p->wait_lock);
-    }
-    if (g_atomic_int_get(&p->closed) || !p->cb.on_candidate)
-        return;
-    const char *mid = "0";
-    for (guint i = 0; i < p->xcvrs->len; i++) {
-        yj_xcvr_t *x = p->xcvrs->pdata[i];
-        if (!x->rejected) {
-            mid = x->mid;
-            break;
-        }
-    }
-    p->cb.on_candidate(p, mid, cand, p->ud);
-}
-
-static void on_ice_state(yj_ice_state_t st, void *ud)
-{
-    yj_media_peer_t *p = ud;
-    switch (st) {
-    case YJ_ICE_CHECKING:
-        if (p->state == YJ_PEER_NEW)
-            yj_peer_set_state(p, YJ_PEER_CONNECTING);
-        break;
-    case YJ_ICE_CONNECTED:
-        if (p->srtp_in)
-            yj_peer_set_state(p, YJ_PEER_CONNECTED);
-        else
-            yj_peer_set_state(p, YJ_PEER_CONNECTING);
-        break;
-    case YJ_ICE_DISCONNECTED:
-        yj_peer_set_state(p, YJ_PEER_DISCONNECTED);
-        break;
-    case YJ_ICE_FAILED:
-        yj_peer_set_state(p, YJ_PEER_FAILED);
-        break;
-    default:
-        break;
-    }
-}
-
-void yj_peer_rtcp_tick(yj_media_peer_t *p, int64_t now)
-{
-    if (g_atomic_int_get(&p->closed))
-        return;
-    /* A client that never sends media or RTCP: give its DTLS 10 s to
-     * retransmit, then free it anyway. */
-    if (p->dtls && p->srtp_in && now - p->connected_us > 10000000)
-        drop_dtls(p);
-    if (p->srtp_out) {
-        yj_pub_rtcp_tick(p, now);
-        yj_sub_rtcp_tick(p, now);
-    }
-}
-
-void yj_peer_nack_tick(yj_media_peer_t *p, int64_t now)
-{
-    if (!g_atomic_int_get(&p->closed) && p->srtp_out)
-        yj_pub_nack_tick(p, now);
-}
-
-/* Creates the ICE agent, the DTLS endpoint and the timers (worker). */
-void yj_peer_start_ice(yj_media_peer_t *p)
-{
-    if (p->ice)
-        return;
-    yj_ice_callbacks_t cb = {
-        .on_candidate = on_ice_candidate, .on_state = on_ice_state, .on_recv = on_ice_recv};
-    yj_ice_t *ice = yj_ice_new(p->w->ctx, &p->m->ice, false, &cb, p);
-    g_mutex_lock(&p->out_lock);
-    p->ice = ice;
-    g_mutex_unlock(&p->out_lock);
-    p->dtls = yj_dtls_new(p->m->cert, false, p->remote_fp, dtls_send, p);
-    yj_tick_add_rtcp(p);
-}
-
-void yj_peer_enable_nack_timer(yj_media_peer_t *p)
-{
-    /* Only peers publishing video need the 20 ms loss-recovery tick; a
-     * node with thousands of subscribers must not wake for each. */
-    if (!g_atomic_int_get(&p->closed))
-        yj_tick_add_nack(p);
-}
+static const yj_m_up_t up = {
+    .on_rtp = yj_m_publisher_on_rtp,
+    .on_rtcp = up_rtcp,
+    .on_connected = up_connected,
+    .rtcp_tick = up_rtcp_tick,
+    .nack_tick = up_nack_tick,
+    .speaker = yj_m_sfu_room_eval_speaker,
+    .need_negotiation = yj_m_peer_need_negotiation,
+    .free = peer_free,
+};
 
 /* ------------------------------------------------------------------ */
 /* public calls                                                        */
@@ -565,13 +275,13 @@ static int do_answer(yj_media_peer_t *p, void *arg)
     sdp_call_t *c = arg;
     if (g_atomic_int_get(&p->closed))
         return YJ_ESTATE;
-    int rc = yj_nego_answer(p, c->in, &c->out, &c->err);
+    int rc = yj_m_negotiate_answer(p, c->in, &c->out, &c->err);
     if (rc)
         return rc;
     bool first = !p->ice;
     if (first) {
         g_strlcpy(p->remote_fp, yj_sdp_fingerprint(c->in), sizeof p->remote_fp);
-        yj_peer_start_ice(p);
+        yj_m_transport_start_ice(p);
         if (!p->ice) {
             c->err = g_strdup("cannot create the ICE agent");
             return YJ_EIO;
@@ -588,7 +298,7 @@ static int do_answer(yj_media_peer_t *p, void *arg)
     apply_remote_transport(p, c->in);
     yj_ice_gather(p->ice);
     if (p->state == YJ_PEER_NEW)
-        yj_peer_set_state(p, YJ_PEER_CONNECTING);
+        yj_m_transport_set_state(p, YJ_PEER_CONNECTING);
     return 0;
 }
 
@@ -618,7 +328,7 @@ static int finish_sdp(yj_media_peer_t *p, sdp_call_t *c, char **out, char **err)
 {
     if (c->opts & YJ_MEDIA_SDP_FULL)
         wait_gathered(p);
-    int rc = yj_peer_call(p, do_finish, c);
+    int rc = yj_m_worker_call(p, do_finish, c);
     yj_sdp_free(c->out);
     if (rc) {
         if (err)
@@ -641,7 +351,7 @@ int yj_media_peer_answer(yj_media_peer_t *p, const char *offer, unsigned opts, c
     if (!in)
         return YJ_EINVAL;
     sdp_call_t c = {.in = in, .opts = opts};
-    int rc = yj_peer_call(p, do_answer, &c);
+    int rc = yj_m_worker_call(p, do_answer, &c);
     yj_sdp_free(in);
     if (rc) {
         yj_sdp_free(c.out);
@@ -663,7 +373,7 @@ static int do_offer(yj_media_peer_t *p, void *arg)
         yj_ice_set_remote_credentials(p->ice, p->remote_ufrag, p->remote_pwd);
         p->remote_ufrag[0] = 0; /* the answer brings new ones */
     }
-    return yj_nego_offer(p, &c->out, &c->err);
+    return yj_m_negotiate_offer(p, &c->out, &c->err);
 }
 
 int yj_media_peer_offer(yj_media_peer_t *p, unsigned opts, char **offer, char **err)
@@ -674,7 +384,7 @@ int yj_media_peer_offer(yj_media_peer_t *p, unsigned opts, char **offer, char **
     if (!p)
         return YJ_EINVAL;
     sdp_call_t c = {.opts = opts};
-    int rc = yj_peer_call(p, do_offer, &c);
+    int rc = yj_m_worker_call(p, do_offer, &c);
     if (rc) {
         yj_sdp_free(c.out);
         return call_failed(&c, rc, err);
@@ -689,7 +399,7 @@ static int do_set_answer(yj_media_peer_t *p, void *arg)
     sdp_call_t *c = arg;
     if (g_atomic_int_get(&p->closed) || !p->ice)
         return YJ_ESTATE;
-    int rc = yj_nego_set_answer(p, c->in, &c->err);
+    int rc = yj_m_negotiate_set_answer(p, c->in, &c->err);
     if (rc)
         return rc;
     rc = set_remote_ice(p, yj_sdp_ufrag(c->in), yj_sdp_pwd(c->in), NULL);
@@ -709,7 +419,7 @@ int yj_media_peer_set_answer(yj_media_peer_t *p, const char *answer, char **err)
     if (!in)
         return YJ_EINVAL;
     sdp_call_t c = {.in = in};
-    int rc = yj_peer_call(p, do_set_answer, &c);
+    int rc = yj_m_worker_call(p, do_set_answer, &c);
     yj_sdp_free(in);
     if (rc)
         return call_failed(&c, rc, err);
@@ -760,7 +470,7 @@ int yj_media_peer_add_candidate(yj_media_peer_t *p, const char *mid, const char 
         }
         a->cand = g_strdup(c);
     }
-    yj_peer_post(p, do_add_candidate, a, cand_arg_free);
+    yj_m_worker_post(p, do_add_candidate, a, cand_arg_free);
     return 0;
 }
 
@@ -838,7 +548,7 @@ int yj_media_peer_patch(yj_media_peer_t *p, const char *sdpfrag, char **answer_f
     if (!p)
         return YJ_EINVAL;
     sdp_call_t c = {.frag = sdpfrag};
-    int rc = yj_peer_call(p, do_patch, &c);
+    int rc = yj_m_worker_call(p, do_patch, &c);
     if (rc)
         return call_failed(&c, rc, err);
     g_free(c.err);
@@ -846,7 +556,7 @@ int yj_media_peer_patch(yj_media_peer_t *p, const char *sdpfrag, char **answer_f
         return 0;
     wait_gathered(p);
     frag_out_t *f = g_new0(frag_out_t, 1);
-    rc = yj_peer_call(p, do_frag, f);
+    rc = yj_m_worker_call(p, do_frag, f);
     if (rc == 0)
         *answer_frag = g_strdup(f->frag);
     g_free(f);
@@ -858,14 +568,14 @@ static void do_restart(yj_media_peer_t *p, void *arg)
     (void)arg;
     p->restart_pending = true;
     p->nego_needed_sent = false;
-    yj_peer_need_negotiation(p);
+    yj_m_peer_need_negotiation(p);
 }
 
 int yj_media_peer_restart_ice(yj_media_peer_t *p)
 {
     if (!p)
         return YJ_EINVAL;
-    yj_peer_post(p, do_restart, NULL, NULL);
+    yj_m_worker_post(p, do_restart, NULL, NULL);
     return 0;
 }
 
@@ -879,44 +589,21 @@ static void fire_nego(yj_media_peer_t *p, void *arg)
         p->cb.on_negotiation_needed(p, p->ud);
 }
 
-void yj_peer_need_negotiation(yj_media_peer_t *p)
+void yj_m_peer_need_negotiation(yj_media_peer_t *p)
 {
     /* Always posted: callers may hold the room lock, and the callback must
      * run without any lock. */
-    yj_peer_post(p, fire_nego, NULL, NULL);
+    yj_m_worker_post(p, fire_nego, NULL, NULL);
 }
 
-static void destroy_timer(GSource **s)
-{
-    if (*s) {
-        g_source_destroy(*s);
-        g_source_unref(*s);
-        *s = NULL;
-    }
-}
-
-int yj_peer_close_now(yj_media_peer_t *p, void *unused)
+int yj_m_peer_close_now(yj_media_peer_t *p, void *unused)
 {
     (void)unused;
     if (!g_atomic_int_compare_and_exchange(&p->closed, 0, 1))
         return 0;
-    /* Best-effort goodbye: RTCP BYE for our streams, DTLS close_notify. */
-    uint8_t buf[64 + YJ_SRTP_OVERHEAD];
-    int n = yj_rtcp_write_bye(buf, 64, p->rtcp_ssrc);
-    if (n > 0)
-        yj_peer_send_rtcp(p, buf, n);
-    if (p->dtls)
-        yj_dtls_close(p->dtls);
-    yj_room_remove_peer(p->room, p);
-    yj_tick_remove(p);
-    destroy_timer(&p->dtls_timer);
-    g_mutex_lock(&p->out_lock);
-    yj_ice_t *ice = p->ice;
-    p->ice = NULL;
-    yj_srtp_free(p->srtp_out);
-    p->srtp_out = NULL;
-    g_mutex_unlock(&p->out_lock);
-    yj_ice_free(ice);
+    yj_m_transport_goodbye(p);
+    yj_m_sfu_room_remove_peer(p->room, p);
+    yj_m_transport_close(p);
     g_atomic_int_set((gint *)&p->state, YJ_PEER_CLOSED);
     g_mutex_lock(&p->wait_lock);
     p->gathered = true;
@@ -930,7 +617,7 @@ int yj_peer_close_now(yj_media_peer_t *p, void *unused)
     g_mutex_unlock(&m->lock);
     yj_info("media", "peer %s/%s closed", p->room->id, p->id);
     if (had)
-        yj_peer_unref(p);
+        yj_m_worker_unref(p);
     return 0;
 }
 
@@ -938,9 +625,9 @@ void yj_media_peer_close(yj_media_peer_t *p)
 {
     if (!p)
         return;
-    if (yj_peer_call(p, yj_peer_close_now, NULL) == YJ_ESTATE)
-        yj_peer_close_now(p, NULL); /* workers stopped: nothing runs */
-    yj_peer_unref(p);
+    if (yj_m_worker_call(p, yj_m_peer_close_now, NULL) == YJ_ESTATE)
+        yj_m_peer_close_now(p, NULL); /* workers stopped: nothing runs */
+    yj_m_worker_unref(p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -962,11 +649,11 @@ int yj_media_peer_set_muted(yj_media_peer_t *p, yj_media_kind_t kind, bool muted
         t->muted = muted;
         g_mutex_unlock(&t->lock);
         if (!muted && kind == YJ_MEDIA_VIDEO)
-            yj_track_request_keyframe(t, true);
+            yj_m_track_request_keyframe(t, true);
     }
     g_mutex_unlock(&p->room->lock);
     if (changed)
-        yj_room_notify_tracks(p->room);
+        yj_m_sfu_room_notify_tracks(p->room);
     return 0;
 }
 
@@ -977,7 +664,7 @@ int yj_media_peer_set_audio_only(yj_media_peer_t *p, bool audio_only)
     g_mutex_lock(&p->room->lock);
     p->audio_only = audio_only;
     g_mutex_unlock(&p->room->lock);
-    yj_room_rebind(p->room);
+    yj_m_sfu_room_rebind(p->room);
     return 0;
 }
 

@@ -5,48 +5,19 @@
  * header extensions, then the payload type), unwraps RTX, keeps receive
  * statistics (RFC 3550 loss and jitter), caches video packets for NACKs,
  * NACKs its own losses upstream, measures audio levels for the active
- * speaker, and sends the publisher RR + REMB. Runs on the publisher's
- * worker; a track's shared state is under track->lock.
+ * speaker (the election itself is sfu_room.c's, reached through
+ * p->up->speaker), hands packets to taps, and sends the publisher RR +
+ * REMB. Runs on the publisher's worker; a track's shared state is under
+ * track->lock.
  */
-#include "internal.h"
+#include "publisher.h"
 #include "core/log.h"
 #include "core/yj.h"
 
 #include <string.h>
 
-#define PLI_MIN_INTERVAL_US 300000
 #define NACK_MAX_TRIES 3
 #define NACK_MAX_GAP 200
-
-yj_track_t *yj_track_new(yj_media_peer_t *pub, const char *id, yj_media_kind_t kind)
-{
-    yj_track_t *t = g_new0(yj_track_t, 1);
-    t->ref = 1;
-    g_mutex_init(&t->lock);
-    t->pub = pub;
-    g_strlcpy(t->id, id, sizeof t->id);
-    t->kind = kind;
-    t->sinks = g_ptr_array_new();
-    memset(t->rtx_apt, -1, sizeof t->rtx_apt);
-    return t;
-}
-
-yj_track_t *yj_track_ref(yj_track_t *t)
-{
-    g_atomic_int_inc(&t->ref);
-    return t;
-}
-
-void yj_track_unref(yj_track_t *t)
-{
-    if (!t || !g_atomic_int_dec_and_test(&t->ref))
-        return;
-    for (int i = 0; i < YJ_MAX_LAYERS; i++)
-        yj_nack_cache_clear(&t->layers[i].cache);
-    g_ptr_array_free(t->sinks, TRUE);
-    g_mutex_clear(&t->lock);
-    g_free(t);
-}
 
 /* Finds the track/layer of an SSRC, learning unknown SSRCs from the
  * mid/rid/rrid extensions or, failing that, from the payload type. */
@@ -191,20 +162,20 @@ static bool account(yj_media_peer_t *p, yj_track_t *t, yj_layer_t *L, const yj_r
     return fresh;
 }
 
-void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *in)
+void yj_m_publisher_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *in)
 {
     if (!(p->flags & YJ_MEDIA_PUBLISH)) {
-        yj_peer_count_drop(p, YJ_DROP_UNKNOWN_SSRC);
+        yj_m_transport_count_drop(p, YJ_DROP_UNKNOWN_SSRC);
         return;
     }
     int li = 0;
     bool rtx = false;
     yj_track_t *t = lookup(p, in, &li, &rtx);
     if (!t) {
-        yj_peer_count_drop(p, YJ_DROP_UNKNOWN_SSRC);
+        yj_m_transport_count_drop(p, YJ_DROP_UNKNOWN_SSRC);
         return;
     }
-    int64_t now = yj_now_us();
+    int64_t now = yj_m_now_us();
     yj_rtp_t pkt = *in;
     uint8_t orig[YJ_RTP_MAX];
     if (rtx) {
@@ -215,7 +186,7 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
         int apt = t->rtx_apt[in->pt];
         uint32_t ssrc = t->layers[li].ssrc;
         if (apt < 0 || !ssrc || in->header_len + in->payload_len - 2 > sizeof orig) {
-            yj_peer_count_drop(p, YJ_DROP_UNKNOWN_SSRC);
+            yj_m_transport_count_drop(p, YJ_DROP_UNKNOWN_SSRC);
             return;
         }
         uint16_t osn = (uint16_t)(in->payload[0] << 8 | in->payload[1]);
@@ -272,15 +243,15 @@ void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t 
     bool speaker_eval = t->kind == YJ_MEDIA_AUDIO && t->ext_level;
     if (!t->muted) {
         if (t->taps && fresh) /* the whole cost of taps when none is attached */
-            yj_tap_deliver_rtp(t, li, buf, len);
-        yj_router_forward(t, li, &pkt, now);
+            yj_m_tap_deliver_rtp(t, li, buf, len);
+        yj_m_router_forward(t, li, &pkt, now);
     }
     g_mutex_unlock(&t->lock);
     if (speaker_eval)
-        yj_room_eval_speaker(p->room, now);
+        p->up->speaker(p->room, now);
 }
 
-void yj_pub_on_sr(yj_media_peer_t *p, const yj_rtcp_item_t *sr, int64_t now_us)
+void yj_m_publisher_on_sr(yj_media_peer_t *p, const yj_rtcp_item_t *sr, int64_t now_us)
 {
     for (guint i = 0; i < p->tracks->len; i++) {
         yj_track_t *t = p->tracks->pdata[i];
@@ -290,7 +261,7 @@ void yj_pub_on_sr(yj_media_peer_t *p, const yj_rtcp_item_t *sr, int64_t now_us)
                 t->layers[l].last_sr_mid = (uint32_t)(sr->ntp_sec << 16 | sr->ntp_frac >> 16);
                 t->layers[l].last_sr_us = now_us;
                 if (t->taps)
-                    yj_tap_deliver_sr(t, l, sr);
+                    yj_m_tap_deliver_sr(t, l, sr);
                 g_mutex_unlock(&t->lock);
                 return;
             }
@@ -316,7 +287,7 @@ static void report_block(yj_layer_t *L, int64_t now, yj_rtcp_block_t *b)
     b->dlsr = L->last_sr_us ? (uint32_t)((now - L->last_sr_us) * 65536 / 1000000) : 0;
 }
 
-void yj_pub_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
+void yj_m_publisher_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
 {
     if (p->tracks->len == 0)
         return;
@@ -349,10 +320,10 @@ void yj_pub_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
         if (n > 0)
             off += n;
     }
-    yj_peer_send_rtcp(p, buf, off);
+    yj_m_transport_send_rtcp(p, buf, off);
 }
 
-void yj_pub_nack_tick(yj_media_peer_t *p, int64_t now_us)
+void yj_m_publisher_nack_tick(yj_media_peer_t *p, int64_t now_us)
 {
     double rtt = p->rtt_ms > 10 ? p->rtt_ms : 10;
     for (guint i = 0; i < p->tracks->len; i++) {
@@ -383,40 +354,10 @@ void yj_pub_nack_tick(yj_media_peer_t *p, int64_t now_us)
                 continue;
             uint8_t buf[600 + YJ_SRTP_OVERHEAD];
             int len = yj_rtcp_write_nack(buf, 600, p->rtcp_ssrc, ssrc, seqs, n);
-            if (len > 0 && yj_peer_send_rtcp(p, buf, len) == 0) {
+            if (len > 0 && yj_m_transport_send_rtcp(p, buf, len) == 0) {
                 YJ_STAT_ADD(p, st_nacks_out, n);
                 yj_counter_add(yj_m_nacks_out, n);
             }
         }
     }
-}
-
-void yj_track_request_keyframe_locked(yj_track_t *t, bool force)
-{
-    int64_t now = yj_now_us();
-    if (t->kind != YJ_MEDIA_VIDEO || !t->pub)
-        return;
-    if (now - t->last_pli_us < (force ? PLI_MIN_INTERVAL_US / 3 : PLI_MIN_INTERVAL_US))
-        return;
-    t->last_pli_us = now;
-    yj_media_peer_t *pub = t->pub;
-    uint8_t buf[12 * YJ_MAX_LAYERS + YJ_SRTP_OVERHEAD];
-    int off = 0;
-    for (int l = 0; l < t->n_layers; l++)
-        if (t->layers[l].ssrc) {
-            int n = yj_rtcp_write_pli(buf + off, 12, pub->rtcp_ssrc, t->layers[l].ssrc);
-            if (n > 0)
-                off += n;
-        }
-    if (off > 0 && yj_peer_send_rtcp(pub, buf, off) == 0) {
-        YJ_STAT_ADD(pub, st_plis_out, 1);
-        yj_counter_add(yj_m_plis_out, 1);
-    }
-}
-
-void yj_track_request_keyframe(yj_track_t *t, bool force)
-{
-    g_mutex_lock(&t->lock);
-    yj_track_request_keyframe_locked(t, force);
-    g_mutex_unlock(&t->lock);
 }

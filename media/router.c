@@ -9,7 +9,7 @@
  * abs-send-time), SRTP-protects and sends. Also binds/unbinds slots.
  * Runs on the publisher's worker with track->lock held; allocates nothing.
  */
-#include "internal.h"
+#include "router.h"
 #include "core/log.h"
 #include "core/yj.h"
 
@@ -25,8 +25,8 @@ static bool is_keyframe(const yj_track_t *t, const yj_rtp_t *pkt)
     return false;
 }
 
-int yj_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,
-                    bool rtx, uint8_t *out, size_t cap, int64_t now_us)
+int yj_m_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,
+                      bool rtx, uint8_t *out, size_t cap, int64_t now_us)
 {
     int codec = t->pt_codec[pkt->pt];
     if (codec <= YJ_CODEC_NONE || codec >= YJ_CODEC_RTX)
@@ -77,7 +77,7 @@ int yj_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t s
     return (int)need;
 }
 
-void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_us)
+void yj_m_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_us)
 {
     bool video = t->kind == YJ_MEDIA_VIDEO;
     bool key = video && is_keyframe(t, pkt);
@@ -112,8 +112,8 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
             g_mutex_unlock(&sub->out_lock);
             continue;
         }
-        int len = yj_router_build(s, t, pkt, seq, ts, false, buf, YJ_RTP_MAX, now_us);
-        if (len > 0 && yj_peer_send_rtp_locked(sub, buf, len) == 0) {
+        int len = yj_m_router_build(s, t, pkt, seq, ts, false, buf, YJ_RTP_MAX, now_us);
+        if (len > 0 && yj_m_transport_send_rtp_locked(sub, buf, len) == 0) {
             s->packets++;
             s->octets += pkt->payload_len;
             YJ_STAT_ADD(sub, st_packets_out, 1);
@@ -124,7 +124,7 @@ void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_u
     }
     yj_counter_add(yj_m_forwarded, forwarded); /* one shared-line update a packet */
     if (want_key)
-        yj_track_request_keyframe_locked(t, false);
+        yj_m_track_request_keyframe_locked(t, false);
 }
 
 /* Simulcast layer choice for slot s (t->lock and the subscriber's
@@ -179,32 +179,32 @@ static int choose_layer(yj_slot_t *s, const yj_track_t *t, uint32_t remb, double
     return order[cur];
 }
 
-int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now)
+int yj_m_router_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now)
 {
     return choose_layer(s, t, remb, loss, now);
 }
 
-void yj_slot_bind_locked(yj_slot_t *s, yj_track_t *t)
+void yj_m_router_bind_locked(yj_slot_t *s, yj_track_t *t)
 {
     yj_media_peer_t *sub = s->sub;
     g_mutex_lock(&t->lock);
     s->layer = -1;
-    s->bound_us = yj_now_us();
+    s->bound_us = yj_m_now_us();
     int target = choose_layer(s, t, 0, 0, s->bound_us);
     g_ptr_array_add(t->sinks, s);
     g_mutex_lock(&sub->out_lock);
-    s->track = yj_track_ref(t);
+    s->track = yj_m_track_ref(t);
     s->layer = -1;
     s->target_layer = target;
     yj_rewriter_switch(&s->rw);
     g_mutex_unlock(&sub->out_lock);
     if (t->kind == YJ_MEDIA_VIDEO)
-        yj_track_request_keyframe_locked(t, true);
+        yj_m_track_request_keyframe_locked(t, true);
     g_mutex_unlock(&t->lock);
     yj_debug("media", "room %s: %s slot %s <- %s", sub->room->id, sub->id, s->mid, t->id);
 }
 
-void yj_slot_unbind_locked(yj_slot_t *s)
+void yj_m_router_unbind_locked(yj_slot_t *s)
 {
     yj_track_t *t = s->track;
     if (!t)
@@ -217,14 +217,14 @@ void yj_slot_unbind_locked(yj_slot_t *s)
     yj_rewriter_switch(&s->rw);
     g_mutex_unlock(&s->sub->out_lock);
     g_mutex_unlock(&t->lock);
-    yj_track_unref(t);
+    yj_m_track_unref(t);
 }
 
-void yj_slot_free(yj_slot_t *s)
+void yj_m_router_slot_free(yj_slot_t *s)
 {
     if (!s)
         return;
     if (s->pending_track)
-        yj_track_unref(s->pending_track);
+        yj_m_track_unref(s->pending_track);
     g_free(s);
 }

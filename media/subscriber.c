@@ -7,7 +7,7 @@
  * choice) and our periodic sender reports. Runs on the subscriber's
  * worker; touches a publisher's track only under track->lock.
  */
-#include "internal.h"
+#include "subscriber.h"
 #include "core/log.h"
 #include "core/yj.h"
 
@@ -27,7 +27,7 @@ static yj_slot_t *slot_by_ssrc(yj_media_peer_t *p, uint32_t ssrc)
 static yj_track_t *slot_track(yj_media_peer_t *p, yj_slot_t *s, int *layer)
 {
     g_mutex_lock(&p->out_lock);
-    yj_track_t *t = s->track ? yj_track_ref(s->track) : NULL;
+    yj_track_t *t = s->track ? yj_m_track_ref(s->track) : NULL;
     *layer = s->layer;
     g_mutex_unlock(&p->out_lock);
     return t;
@@ -66,8 +66,8 @@ static void resend(yj_media_peer_t *p, yj_slot_t *s, uint16_t out_seq, int64_t n
                 bool rtx =
                     codec > YJ_CODEC_NONE && codec < YJ_CODEC_RTX && s->rtx_pt_for[codec] >= 0;
                 uint32_t ts = pkt.ts + s->rw.ts_delta;
-                int n = yj_router_build(s, t, &pkt, out_seq, ts, rtx, out, YJ_RTP_MAX, now);
-                if (n > 0 && yj_peer_send_rtp_locked(p, out, n) == 0) {
+                int n = yj_m_router_build(s, t, &pkt, out_seq, ts, rtx, out, YJ_RTP_MAX, now);
+                if (n > 0 && yj_m_transport_send_rtp_locked(p, out, n) == 0) {
                     YJ_STAT_ADD(p, st_retransmits, 1);
                     YJ_STAT_ADD(p, st_packets_out, 1);
                     yj_counter_add(yj_m_retransmits, 1);
@@ -76,7 +76,7 @@ static void resend(yj_media_peer_t *p, yj_slot_t *s, uint16_t out_seq, int64_t n
             g_mutex_unlock(&p->out_lock);
         }
     }
-    yj_track_unref(t);
+    yj_m_track_unref(t);
 }
 
 static void keyframe_for(yj_media_peer_t *p, yj_slot_t *s)
@@ -84,8 +84,8 @@ static void keyframe_for(yj_media_peer_t *p, yj_slot_t *s)
     int layer;
     yj_track_t *t = slot_track(p, s, &layer);
     if (t) {
-        yj_track_request_keyframe(t, false);
-        yj_track_unref(t);
+        yj_m_track_request_keyframe(t, false);
+        yj_m_track_unref(t);
     }
 }
 
@@ -102,21 +102,22 @@ static void update_layers(yj_media_peer_t *p)
         g_mutex_lock(&t->lock);
         bool multi = t->n_layers > 1;
         g_mutex_lock(&p->out_lock);
-        int want = multi ? yj_slot_pick_layer(s, t, p->remb_bps, p->loss_out, yj_now_us()) : 0;
+        int want =
+            multi ? yj_m_router_pick_layer(s, t, p->remb_bps, p->loss_out, yj_m_now_us()) : 0;
         bool change = multi && s->track == t && s->target_layer != want;
         if (change)
             s->target_layer = want;
         g_mutex_unlock(&p->out_lock);
         if (change) {
             yj_debug("media", "peer %s: slot %s wants layer %d of %s", p->id, s->mid, want, t->id);
-            yj_track_request_keyframe_locked(t, true);
+            yj_m_track_request_keyframe_locked(t, true);
         }
         g_mutex_unlock(&t->lock);
-        yj_track_unref(t);
+        yj_m_track_unref(t);
     }
 }
 
-void yj_sub_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us)
+void yj_m_subscriber_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us)
 {
     yj_slot_t *s;
     switch (it->kind) {
@@ -168,7 +169,7 @@ void yj_sub_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t n
     }
 }
 
-void yj_sub_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
+void yj_m_subscriber_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
 {
     if (p->slots->len == 0)
         return;
@@ -185,7 +186,7 @@ void yj_sub_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
         int64_t el = now_us - s->rw.last_us;
         uint32_t ts = s->rw.last_ts + (uint32_t)((el > 0 ? el : 0) * (int64_t)clock / 1000000);
         if (off + 28 + 40 > 1200) {
-            yj_peer_send_rtcp_locked(p, buf, off);
+            yj_m_transport_send_rtcp_locked(p, buf, off);
             off = 0;
         }
         int n = yj_rtcp_write_sr(buf + off, 1200 - (size_t)off, s->ssrc, ntp, ts,
@@ -197,7 +198,7 @@ void yj_sub_rtcp_tick(yj_media_peer_t *p, int64_t now_us)
         int n = yj_rtcp_write_sdes(buf + off, 1200 - (size_t)off, p->rtcp_ssrc, "yuanjiao");
         if (n > 0)
             off += n;
-        yj_peer_send_rtcp_locked(p, buf, off);
+        yj_m_transport_send_rtcp_locked(p, buf, off);
     }
     g_mutex_unlock(&p->out_lock);
 }

@@ -11,15 +11,18 @@
  * it runs or can start. When nobody taps a track the forwarding path pays
  * one pointer check (publisher.c); nothing here runs.
  *
+ * The room finds the track (yj_media_room_tap in sfu_room.c); the tap
+ * sits below the publisher, which delivers to it.
+ *
  * OWNERSHIP: the tap owns a reference to its track (the track's memory
  * outlives the publisher until the tap is closed); the list links are
- * weak. A tap ended by its track (yj_tap_end_all) is unlinked there and
+ * weak. A tap ended by its track (yj_m_tap_end_all) is unlinked there and
  * freed only by yj_media_tap_close.
  *
  * Must never: block or allocate in the delivery functions, call a tap's
  * callback without track->lock, or call one after on_end.
  */
-#include "internal.h"
+#include "tap_internal.h"
 #include "core/log.h"
 #include "core/yj.h"
 
@@ -32,7 +35,7 @@ struct yj_media_tap {
     yj_media_tap_callbacks_t cb;
     void *ud;
     bool ended;       /* track->lock: on_end ran, unlinked */
-    uint64_t packets; /* track->lock for writes; read relaxed */
+    uint64_t packets; /* written under track->lock, read by anyone (relaxed atomics) */
 };
 
 static const char *codec_name(yj_codec_t c)
@@ -61,32 +64,17 @@ static void fill_info(const yj_track_t *t, int layer, yj_media_tap_info_t *info)
     info->audio_level_ext = t->kind == YJ_MEDIA_AUDIO ? t->ext_level : 0;
 }
 
-yj_media_tap_t *yj_media_room_tap(yj_media_room_t *room, const char *track_id, int layer,
-                                  const yj_media_tap_callbacks_t *cb, void *ud,
-                                  yj_media_tap_info_t *info)
+yj_media_tap_t *yj_m_tap_attach(yj_track_t *t, int layer, const yj_media_tap_callbacks_t *cb,
+                                void *ud, yj_media_tap_info_t *info)
 {
-    if (!room || !track_id || !cb)
-        return NULL;
-    yj_track_t *t = NULL;
-    g_mutex_lock(&room->lock);
-    for (guint i = 0; i < room->tracks->len; i++) {
-        yj_track_t *x = room->tracks->pdata[i];
-        if (strcmp(x->id, track_id) == 0) {
-            t = yj_track_ref(x);
-            break;
-        }
-    }
-    g_mutex_unlock(&room->lock);
-    if (!t)
-        return NULL;
     yj_media_tap_t *tap = g_new0(yj_media_tap_t, 1);
-    tap->track = t;
+    tap->track = yj_m_track_ref(t);
     tap->cb = *cb;
     tap->ud = ud;
     g_mutex_lock(&t->lock);
-    if (!t->pub) { /* unpublished between the two locks */
+    if (!t->pub) { /* unpublished meanwhile */
         g_mutex_unlock(&t->lock);
-        yj_track_unref(t);
+        yj_m_track_unref(t);
         g_free(tap);
         return NULL;
     }
@@ -97,19 +85,19 @@ yj_media_tap_t *yj_media_room_tap(yj_media_room_t *room, const char *track_id, i
     tap->next = t->taps;
     t->taps = tap;
     if (t->kind == YJ_MEDIA_VIDEO)
-        yj_track_request_keyframe_locked(t, true);
+        yj_m_track_request_keyframe_locked(t, true);
     g_mutex_unlock(&t->lock);
     yj_info("media", "tap on %s layer %d", t->id, tap->layer);
     return tap;
 }
 
-void yj_tap_deliver_rtp(yj_track_t *t, int li, const uint8_t *pkt, size_t len)
+void yj_m_tap_deliver_rtp(yj_track_t *t, int li, const uint8_t *pkt, size_t len)
 {
     int64_t now = 0;
     for (yj_media_tap_t *tap = t->taps; tap; tap = tap->next) {
         if (tap->layer != li)
             continue;
-        tap->packets++;
+        __atomic_add_fetch(&tap->packets, 1, __ATOMIC_RELAXED);
         if (!tap->cb.on_rtp)
             continue;
         if (!now)
@@ -118,7 +106,7 @@ void yj_tap_deliver_rtp(yj_track_t *t, int li, const uint8_t *pkt, size_t len)
     }
 }
 
-void yj_tap_deliver_sr(yj_track_t *t, int li, const yj_rtcp_item_t *sr)
+void yj_m_tap_deliver_sr(yj_track_t *t, int li, const yj_rtcp_item_t *sr)
 {
     uint8_t buf[28];
     int n = -1;
@@ -138,7 +126,7 @@ void yj_tap_deliver_sr(yj_track_t *t, int li, const yj_rtcp_item_t *sr)
     }
 }
 
-void yj_tap_end_all(yj_track_t *t)
+void yj_m_tap_end_all(yj_track_t *t)
 {
     yj_media_tap_t *tap = t->taps;
     t->taps = NULL;
@@ -160,7 +148,7 @@ int yj_media_tap_request_keyframe(yj_media_tap_t *tap)
     g_mutex_lock(&t->lock);
     bool ended = tap->ended;
     if (!ended)
-        yj_track_request_keyframe_locked(t, false);
+        yj_m_track_request_keyframe_locked(t, false);
     g_mutex_unlock(&t->lock);
     return ended ? YJ_ESTATE : 0;
 }
@@ -183,6 +171,6 @@ void yj_media_tap_close(yj_media_tap_t *tap)
                 break;
             }
     g_mutex_unlock(&t->lock);
-    yj_track_unref(t);
+    yj_m_track_unref(t);
     g_free(tap);
 }

@@ -14,9 +14,10 @@
  *
  * Once a second the tick also measures the worker thread's busy share
  * (its CPU time over wall time), which admission uses
- * (yj_media_load_percent).
+ * (yj_media_load_percent). What a pass does for a peer is the upper
+ * layers' business: the tick calls p->up->rtcp_tick / nack_tick.
  */
-#include "internal.h"
+#include "worker.h"
 
 #include <time.h>
 
@@ -43,13 +44,17 @@ static void measure_load(yj_worker_t *w, int64_t now)
 static gboolean on_tick(gpointer data)
 {
     yj_worker_t *w = data;
-    int64_t now = yj_now_us();
+    int64_t now = yj_m_now_us();
     /* The callbacks send packets; none of them adds or removes peers. */
-    for (guint i = 0; i < w->nack->len; i++)
-        yj_peer_nack_tick(w->nack->pdata[i], now);
+    for (guint i = 0; i < w->nack->len; i++) {
+        yj_media_peer_t *p = w->nack->pdata[i];
+        p->up->nack_tick(p, now);
+    }
     GPtrArray *slot = w->slots[w->next_slot];
-    for (guint i = 0; i < slot->len; i++)
-        yj_peer_rtcp_tick(slot->pdata[i], now);
+    for (guint i = 0; i < slot->len; i++) {
+        yj_media_peer_t *p = slot->pdata[i];
+        p->up->rtcp_tick(p, now);
+    }
     w->next_slot = (w->next_slot + 1) % YJ_TICK_SLOTS;
     measure_load(w, now);
     return G_SOURCE_CONTINUE;
@@ -57,7 +62,7 @@ static gboolean on_tick(gpointer data)
 
 /* The tick runs from the worker's start, so that its load is measured
  * even before any peer joins. */
-void yj_tick_start(yj_worker_t *w)
+void yj_m_tick_start(yj_worker_t *w)
 {
     if (w->tick)
         return;
@@ -66,14 +71,14 @@ void yj_tick_start(yj_worker_t *w)
     g_source_attach(w->tick, w->ctx);
 }
 
-void yj_tick_init(yj_worker_t *w)
+void yj_m_tick_init(yj_worker_t *w)
 {
     for (int i = 0; i < YJ_TICK_SLOTS; i++)
         w->slots[i] = g_ptr_array_new();
     w->nack = g_ptr_array_new();
 }
 
-void yj_tick_clear(yj_worker_t *w)
+void yj_m_tick_clear(yj_worker_t *w)
 {
     if (w->tick) {
         g_source_destroy(w->tick);
@@ -87,7 +92,7 @@ void yj_tick_clear(yj_worker_t *w)
         g_ptr_array_free(w->nack, TRUE);
 }
 
-void yj_tick_add_rtcp(yj_media_peer_t *p)
+void yj_m_tick_add_rtcp(yj_media_peer_t *p)
 {
     yj_worker_t *w = p->w;
     if (p->tick_slot >= 0)
@@ -98,7 +103,7 @@ void yj_tick_add_rtcp(yj_media_peer_t *p)
     g_ptr_array_add(w->slots[p->tick_slot], p);
 }
 
-void yj_tick_add_nack(yj_media_peer_t *p)
+void yj_m_tick_add_nack(yj_media_peer_t *p)
 {
     if (p->tick_nack)
         return;
@@ -106,7 +111,7 @@ void yj_tick_add_nack(yj_media_peer_t *p)
     g_ptr_array_add(p->w->nack, p);
 }
 
-void yj_tick_remove(yj_media_peer_t *p)
+void yj_m_tick_remove(yj_media_peer_t *p)
 {
     yj_worker_t *w = p->w;
     if (p->tick_slot >= 0)

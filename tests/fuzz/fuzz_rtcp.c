@@ -3,7 +3,7 @@
  * subscriber's feedback handling (receiver reports, NACK → resend from a
  * publisher's cache, PLI/FIR → keyframe request, REMB), run against a
  * peer with two bound slots and no network (sends fail quietly). */
-#include "media/internal.h"
+#include "media/subscriber.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -14,13 +14,13 @@ static yj_slot_t slots[2];
 
 static void setup(void)
 {
-    yj_media_metrics_init();
+    yj_m_worker_metrics_init();
     g_mutex_init(&sub.out_lock);
     g_mutex_init(&pub.out_lock);
     strcpy(sub.id, "sub");
     strcpy(pub.id, "pub");
     sub.slots = g_ptr_array_new();
-    track = yj_track_new(&pub, "pub-v1", YJ_MEDIA_VIDEO);
+    track = yj_m_track_new(&pub, "pub-v1", YJ_MEDIA_VIDEO);
     track->codec = YJ_CODEC_VP8;
     track->clock = 90000;
     track->pt_codec[96] = YJ_CODEC_VP8;
@@ -46,7 +46,7 @@ static void setup(void)
             s->pt_for[k] = s->rtx_pt_for[k] = -1;
         s->pt_for[YJ_CODEC_VP8] = 96;
         s->rtx_pt_for[YJ_CODEC_VP8] = i ? 97 : -1;
-        s->track = yj_track_ref(track);
+        s->track = yj_m_track_ref(track);
         s->layer = 0;
         strcpy(s->mid, "1");
         s->ext_mid = 4;
@@ -61,7 +61,7 @@ static void setup(void)
 static void visit(const yj_rtcp_item_t *it, void *ud)
 {
     (void)ud;
-    yj_sub_on_rtcp_item(&sub, it, 500000);
+    yj_m_subscriber_on_rtcp_item(&sub, it, 500000);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

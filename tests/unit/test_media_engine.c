@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "media/internal.h"
+#include "media/worker.h"
 #include "core/yj.h"
 
 #include <string.h>

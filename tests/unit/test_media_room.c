@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "media/internal.h"
+#include "media/sfu_room.h"
 #include "core/yj.h"
 
 #include <string.h>
@@ -27,7 +27,7 @@ static void on_speaker(yj_media_room_t *room, const char *peer_id, void *ud)
 
 static yj_track_t *audio_track(yj_media_room_t *room, yj_media_peer_t *pub, const char *id)
 {
-    yj_track_t *t = yj_track_new(pub, id, YJ_MEDIA_AUDIO);
+    yj_track_t *t = yj_m_track_new(pub, id, YJ_MEDIA_AUDIO);
     g_ptr_array_add(room->tracks, t); /* the room's reference */
     return t;
 }
@@ -60,12 +60,12 @@ static void speaker_election(void **state)
     for (int i = 0; i < 4; i++, now += 400000) {
         speak(ta, 90, 90, now);
         speak(tb, 0, 0, now);
-        yj_room_eval_speaker(room, now);
+        yj_m_sfu_room_eval_speaker(room, now);
     }
     assert_int_equal(speaker_events, 0);
     for (int i = 0; i < 2; i++, now += 400000) {
         speak(ta, 90, 90, now);
-        yj_room_eval_speaker(room, now);
+        yj_m_sfu_room_eval_speaker(room, now);
     }
     assert_int_equal(speaker_events, 1);
     assert_string_equal(last_speaker, "alice");
@@ -76,14 +76,14 @@ static void speaker_election(void **state)
     for (int i = 0; i < 10; i++, now += 400000) {
         speak(ta, 90, 88, now);
         speak(tb, 95, 92, now);
-        yj_room_eval_speaker(room, now);
+        yj_m_sfu_room_eval_speaker(room, now);
     }
     assert_int_equal(speaker_events, 1);
     /* bob clearly louder and alice quiet: bob after the hold */
     for (int i = 0; i < 6; i++, now += 400000) {
         speak(ta, 20, 20, now);
         speak(tb, 100, 100, now);
-        yj_room_eval_speaker(room, now);
+        yj_m_sfu_room_eval_speaker(room, now);
     }
     assert_int_equal(speaker_events, 2);
     assert_string_equal(last_speaker, "bob");
@@ -91,7 +91,7 @@ static void speaker_election(void **state)
     tb->muted = true;
     for (int i = 0; i < 6; i++, now += 400000) {
         speak(ta, 10, 10, now);
-        yj_room_eval_speaker(room, now);
+        yj_m_sfu_room_eval_speaker(room, now);
     }
     assert_int_equal(speaker_events, 3);
     assert_string_equal(last_speaker, "");
@@ -106,7 +106,7 @@ static void layer_choice(void **state)
 {
     (void)state;
     yj_media_peer_t pub = {0};
-    yj_track_t *t = yj_track_new(&pub, "p-v1", YJ_MEDIA_VIDEO);
+    yj_track_t *t = yj_m_track_new(&pub, "p-v1", YJ_MEDIA_VIDEO);
     t->n_layers = 3;
     /* RIDs in an order that is not the bitrate order */
     int rates[3] = {1500000, 150000, 500000}, heights[3] = {720, 180, 360};
@@ -118,35 +118,35 @@ static void layer_choice(void **state)
     yj_slot_t s = {.layer = -1, .target_layer = -1};
     int64_t now = 100000000;
     /* new binding: the best layer */
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0, now), 0);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0, now), 0);
     s.layer = s.target_layer = 0;
     s.bound_us = now;
     /* a smaller display: down at once to the tallest that fits */
     s.max_height = 360;
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0, now), 2);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0, now), 2);
     s.layer = s.target_layer = 2;
     s.max_height = 0;
     /* a low REMB right after binding is ignored (receivers start low) */
-    assert_int_equal(yj_slot_pick_layer(&s, t, 100000, 0, now + 1000000), 0);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 100000, 0, now + 1000000), 0);
     s.layer = s.target_layer = 2;
     /* settled: REMB under the layer's rate steps down and holds 15 s */
     now += 6000000;
-    assert_int_equal(yj_slot_pick_layer(&s, t, 300000, 0, now), 1);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 300000, 0, now), 1);
     s.layer = s.target_layer = 1;
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0, now + 5000000), 1);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0, now + 5000000), 1);
     /* clean link after the hold: one step up at a time */
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0.0, now + 16000000), 2);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0.0, now + 16000000), 2);
     s.layer = s.target_layer = 2;
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0.0, now + 17000000), 2); /* 3 s apart */
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0.0, now + 19500000), 0);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0.0, now + 17000000), 2); /* 3 s apart */
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0.0, now + 19500000), 0);
     s.layer = s.target_layer = 0;
     /* heavy loss steps down */
-    assert_int_equal(yj_slot_pick_layer(&s, t, 0, 0.2, now + 30000000), 2);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 0, 0.2, now + 30000000), 2);
     /* one layer only: always 0 */
     t->n_layers = 1;
-    assert_int_equal(yj_slot_pick_layer(&s, t, 1, 0.5, now), 0);
+    assert_int_equal(yj_m_router_pick_layer(&s, t, 1, 0.5, now), 0);
     t->pub = NULL;
-    yj_track_unref(t);
+    yj_m_track_unref(t);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_media_tap.c — the media tap (media/tap.h) fed through the real
- * publisher path (publisher.c's yj_pub_on_rtp / yj_pub_on_sr, as the
+ * publisher path (publisher.c's yj_m_publisher_on_rtp / yj_m_publisher_on_sr, as the
  * transport calls them after SRTP): a tapped track's packets arrive with
  * their original SSRC, sequence number, timestamp and payload; an RTX
  * retransmission arrives unwrapped and only once; other layers and other
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "media/internal.h"
+#include "media/sfu_room.h"
 #include "core/yj.h"
 
 #include <string.h>
@@ -100,7 +100,7 @@ static void setup(fix_t *f)
     p->tracks = g_ptr_array_new();
     p->slots = g_ptr_array_new();
     g_mutex_init(&p->out_lock);
-    yj_track_t *t = yj_track_new(p, "alice-v0", YJ_MEDIA_VIDEO);
+    yj_track_t *t = yj_m_track_new(p, "alice-v0", YJ_MEDIA_VIDEO);
     t->codec = YJ_CODEC_VP8;
     t->clock = 90000;
     t->pt = 96;
@@ -115,14 +115,14 @@ static void setup(fix_t *f)
     t->layers[1].ssrc = SSRC_HI;
     for (int i = 0; i < 2; i++)
         yj_nack_cache_init(&t->layers[i].cache, 1000000);
-    yj_room_publish(f->room, p, t);
-    f->t = t; /* our reference from yj_track_new */
+    yj_m_sfu_room_publish(f->room, p, t);
+    f->t = t; /* our reference from yj_m_track_new */
 }
 
 static void teardown(fix_t *f)
 {
-    yj_room_remove_peer(f->room, &f->pub); /* no-op when already removed */
-    yj_track_unref(f->t);
+    yj_m_sfu_room_remove_peer(f->room, &f->pub); /* no-op when already removed */
+    yj_m_track_unref(f->t);
     g_ptr_array_free(f->pub.tracks, TRUE);
     g_ptr_array_free(f->pub.slots, TRUE);
     g_mutex_clear(&f->pub.out_lock);
@@ -148,7 +148,7 @@ static void feed(fix_t *f, uint32_t ssrc, uint8_t pt, uint16_t seq, uint32_t ts,
     len += 100;
     yj_rtp_t pkt;
     assert_int_equal(yj_rtp_parse(buf, len, &pkt), 0);
-    yj_pub_on_rtp(&f->pub, buf, len, &pkt);
+    yj_m_publisher_on_rtp(&f->pub, buf, len, &pkt);
 }
 
 static void packets_sr_and_end(void **state)
@@ -214,10 +214,10 @@ static void packets_sr_and_end(void **state)
                          .rtp_ts = 15000,
                          .packets = 5,
                          .octets = 510};
-    yj_pub_on_sr(&f.pub, &sr, yj_now_us());
+    yj_m_publisher_on_sr(&f.pub, &sr, yj_m_now_us());
     yj_rtcp_item_t other = sr;
     other.ssrc = 4444;
-    yj_pub_on_sr(&f.pub, &other, yj_now_us());
+    yj_m_publisher_on_sr(&f.pub, &other, yj_m_now_us());
     assert_int_equal(r.srs, 1);
     assert_int_equal(hi.srs, 0);
     assert_int_equal(r.sr_len, 28);
@@ -237,11 +237,11 @@ static void packets_sr_and_end(void **state)
     assert_int_equal(f.t->last_pli_us, stamped); /* within 300 ms: not again */
 
     /* the publisher leaves: on_end once, then nothing */
-    yj_room_remove_peer(f.room, &f.pub);
+    yj_m_sfu_room_remove_peer(f.room, &f.pub);
     assert_int_equal(r.ends, 1);
     assert_int_equal(hi.ends, 1);
     feed(&f, SSRC, 96, 105, 18000, 6, -1);
-    yj_pub_on_sr(&f.pub, &sr, yj_now_us());
+    yj_m_publisher_on_sr(&f.pub, &sr, yj_m_now_us());
     assert_int_equal(r.n, 5);
     assert_int_equal(r.srs, 1);
     assert_int_equal(r.ends, 1);

@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "media/internal.h"
+#include "media/publisher.h"
+#include "media/sfu_room.h"
+#include "media/track.h"
+#include "media/worker.h"
 #include "recordings/pcap.h"
 #include "recordings/recorder.h"
 #include "recordings/store.h"
@@ -83,7 +86,7 @@ static int64_t add_meeting(fix_t *f, const char *type)
 
 static yj_track_t *add_track(fix_t *f, const char *id, yj_media_kind_t kind, uint32_t ssrc)
 {
-    yj_track_t *t = yj_track_new(&f->pub, id, kind);
+    yj_track_t *t = yj_m_track_new(&f->pub, id, kind);
     t->codec = kind == YJ_MEDIA_VIDEO ? YJ_CODEC_VP8 : YJ_CODEC_OPUS;
     t->clock = kind == YJ_MEDIA_VIDEO ? 90000 : 48000;
     t->pt = kind == YJ_MEDIA_VIDEO ? 96 : 111;
@@ -91,7 +94,7 @@ static yj_track_t *add_track(fix_t *f, const char *id, yj_media_kind_t kind, uin
     t->n_layers = 1;
     t->layers[0].ssrc = ssrc;
     yj_nack_cache_init(&t->layers[0].cache, 1000000);
-    yj_room_publish(f->room, &f->pub, t);
+    yj_m_sfu_room_publish(f->room, &f->pub, t);
     return t;
 }
 
@@ -128,9 +131,9 @@ static void setup_fix(fix_t *f, const char *type)
 
 static void teardown_fix(fix_t *f)
 {
-    yj_room_remove_peer(f->room, &f->pub);
-    yj_track_unref(f->v);
-    yj_track_unref(f->a);
+    yj_m_sfu_room_remove_peer(f->room, &f->pub);
+    yj_m_track_unref(f->v);
+    yj_m_track_unref(f->a);
     g_ptr_array_free(f->pub.tracks, TRUE);
     g_ptr_array_free(f->pub.slots, TRUE);
     g_mutex_clear(&f->pub.out_lock);
@@ -155,7 +158,7 @@ static void feed(fix_t *f, uint32_t ssrc, uint8_t pt, uint16_t seq, uint32_t ts)
     len += 300;
     yj_rtp_t pkt;
     assert_int_equal(yj_rtp_parse(buf, len, &pkt), 0);
-    yj_pub_on_rtp(&f->pub, buf, len, &pkt);
+    yj_m_publisher_on_rtp(&f->pub, buf, len, &pkt);
 }
 
 static int64_t wait_finished(fix_t *f)
@@ -222,12 +225,12 @@ static void lecture_recorded_per_track(void **state)
                          .rtp_ts = 123456,
                          .packets = 50,
                          .octets = 15000};
-    yj_pub_on_sr(&f.pub, &sr, yj_now_us());
+    yj_m_publisher_on_sr(&f.pub, &sr, yj_m_now_us());
     yj_recorder_participant(r, f.meeting, 1, "p7", "110101199003074530", "张三", true, false,
                             false);
     yj_recorder_flush(r);
     /* the publisher leaves: both taps end, the files close, finished */
-    yj_room_remove_peer(f.room, &f.pub);
+    yj_m_sfu_room_remove_peer(f.room, &f.pub);
     yj_recorder_participant(r, f.meeting, 2, "p7", NULL, NULL, false, false, false);
     yj_recorder_flush(r);
     int64_t left_by = g_get_real_time();

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * room.c — rooms: who is in them, which tracks are published, which
- * subscriber slot is fed by which track (binding), the watchers told when
- * tracks change, and the active-speaker election from audio levels.
+ * sfu_room.c — the SFU's rooms (not signaling's meeting rooms): who is in them, which tracks are
+ * published, which subscriber slot is fed by which track (binding), the watchers told when tracks
+ * change, and the active-speaker election from audio levels.
  *
  * Binding rules: a subscriber receives every track of the room except its
  * own (audio only if it asked). Client-offered receive slots (WHEP and any
@@ -13,7 +13,7 @@
  * whose codec the subscriber did not offer (an H.264 publisher and a
  * VP8-only viewer) is skipped with a warning: the SFU does not transcode.
  */
-#include "internal.h"
+#include "sfu_room.h"
 #include "core/log.h"
 #include "core/yj.h"
 
@@ -86,7 +86,7 @@ void yj_media_room_unref(yj_media_room_t *room)
     yj_counter_add(yj_m_rooms, -1);
     g_ptr_array_free(room->peers, TRUE);
     for (guint i = 0; i < room->tracks->len; i++)
-        yj_track_unref(room->tracks->pdata[i]);
+        yj_m_track_unref(room->tracks->pdata[i]);
     g_ptr_array_free(room->tracks, TRUE);
     g_array_free(room->watches, TRUE);
     g_mutex_clear(&room->lock);
@@ -123,7 +123,7 @@ void yj_media_room_unwatch(yj_media_room_t *room, int watch_id)
     g_rec_mutex_unlock(&room->cb_lock);
 }
 
-void yj_room_notify_tracks(yj_media_room_t *room)
+void yj_m_sfu_room_notify_tracks(yj_media_room_t *room)
 {
     g_rec_mutex_lock(&room->cb_lock);
     for (guint i = 0; i < room->watches->len; i++) {
@@ -180,7 +180,7 @@ void yj_media_room_active_speaker(yj_media_room_t *room, char *buf, size_t size)
     g_mutex_unlock(&room->lock);
 }
 
-int yj_room_add_peer(yj_media_room_t *room, yj_media_peer_t *p)
+int yj_m_sfu_room_add_peer(yj_media_room_t *room, yj_media_peer_t *p)
 {
     g_mutex_lock(&room->lock);
     for (guint i = 0; i < room->peers->len; i++)
@@ -188,7 +188,7 @@ int yj_room_add_peer(yj_media_room_t *room, yj_media_peer_t *p)
             g_mutex_unlock(&room->lock);
             return YJ_EEXIST;
         }
-    g_ptr_array_add(room->peers, yj_peer_ref(p));
+    g_ptr_array_add(room->peers, yj_m_worker_ref(p));
     g_mutex_unlock(&room->lock);
     return 0;
 }
@@ -214,7 +214,7 @@ static const char *codec_name(yj_codec_t c)
                                 : "";
 }
 
-bool yj_room_can_receive(const yj_media_peer_t *s, const yj_track_t *t)
+bool yj_m_sfu_room_can_receive(const yj_media_peer_t *s, const yj_track_t *t)
 {
     unsigned mask = (unsigned)g_atomic_int_get((gint *)&s->recv_codecs);
     unsigned kind = t->kind == YJ_MEDIA_VIDEO ? (1u << YJ_CODEC_VP8) | (1u << YJ_CODEC_H264)
@@ -232,7 +232,7 @@ static bool wants_kind(yj_media_peer_t *s, yj_track_t *t)
 
 static bool wants(yj_media_peer_t *s, yj_track_t *t)
 {
-    return wants_kind(s, t) && yj_room_can_receive(s, t);
+    return wants_kind(s, t) && yj_m_sfu_room_can_receive(s, t);
 }
 
 static void warn_codec(yj_media_room_t *room, yj_media_peer_t *s, yj_track_t *t)
@@ -245,20 +245,21 @@ static void warn_codec(yj_media_room_t *room, yj_media_peer_t *s, yj_track_t *t)
             t->kind == YJ_MEDIA_VIDEO ? "video" : "audio");
 }
 
-void yj_room_warn_codecs(yj_media_room_t *room, yj_media_peer_t *p)
+void yj_m_sfu_room_warn_codecs(yj_media_room_t *room, yj_media_peer_t *p)
 {
     if (!(p->flags & YJ_MEDIA_SUBSCRIBE))
         return;
     g_mutex_lock(&room->lock);
     for (guint i = 0; i < room->tracks->len; i++) {
         yj_track_t *t = room->tracks->pdata[i];
-        if (wants_kind(p, t) && !yj_room_can_receive(p, t))
+        if (wants_kind(p, t) && !yj_m_sfu_room_can_receive(p, t))
             warn_codec(room, p, t);
     }
     g_mutex_unlock(&room->lock);
 }
 
-int yj_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t **out, int max)
+int yj_m_sfu_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t **out,
+                                  int max)
 {
     int n = 0;
     if (!(p->flags & YJ_MEDIA_SUBSCRIBE))
@@ -276,7 +277,7 @@ int yj_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_
     return n;
 }
 
-void yj_room_rebind_locked(yj_media_room_t *room)
+void yj_m_sfu_room_rebind_locked(yj_media_room_t *room)
 {
     for (guint i = 0; i < room->peers->len; i++) {
         yj_media_peer_t *s = room->peers->pdata[i];
@@ -286,7 +287,7 @@ void yj_room_rebind_locked(yj_media_room_t *room)
         for (guint k = 0; k < s->slots->len; k++) {
             yj_slot_t *sl = s->slots->pdata[k];
             if (sl->track && (!track_live(sl->track) || !wants(s, sl->track))) {
-                yj_slot_unbind_locked(sl);
+                yj_m_router_unbind_locked(sl);
                 need |= !sl->auto_bind;
             }
         }
@@ -308,43 +309,43 @@ void yj_room_rebind_locked(yj_media_room_t *room)
                     free_slot = sl;
             }
             if (free_slot)
-                yj_slot_bind_locked(free_slot, t);
+                yj_m_router_bind_locked(free_slot, t);
             else
                 need = true;
         }
         if (need)
-            yj_peer_need_negotiation(s);
+            s->up->need_negotiation(s);
     }
 }
 
-void yj_room_rebind(yj_media_room_t *room)
+void yj_m_sfu_room_rebind(yj_media_room_t *room)
 {
     g_mutex_lock(&room->lock);
-    yj_room_rebind_locked(room);
+    yj_m_sfu_room_rebind_locked(room);
     g_mutex_unlock(&room->lock);
 }
 
-void yj_room_add_slot(yj_media_room_t *room, yj_media_peer_t *p, yj_slot_t *s)
+void yj_m_sfu_room_add_slot(yj_media_room_t *room, yj_media_peer_t *p, yj_slot_t *s)
 {
     g_mutex_lock(&room->lock);
     g_ptr_array_add(p->slots, s);
     g_mutex_unlock(&room->lock);
 }
 
-void yj_room_publish(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t *t)
+void yj_m_sfu_room_publish(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t *t)
 {
     g_mutex_lock(&room->lock);
-    g_ptr_array_add(room->tracks, yj_track_ref(t));
-    g_ptr_array_add(p->tracks, yj_track_ref(t));
-    yj_room_rebind_locked(room);
+    g_ptr_array_add(room->tracks, yj_m_track_ref(t));
+    g_ptr_array_add(p->tracks, yj_m_track_ref(t));
+    yj_m_sfu_room_rebind_locked(room);
     for (guint i = 0; i < room->peers->len; i++) {
         yj_media_peer_t *s = room->peers->pdata[i];
-        if ((s->flags & YJ_MEDIA_SUBSCRIBE) && wants_kind(s, t) && !yj_room_can_receive(s, t))
+        if ((s->flags & YJ_MEDIA_SUBSCRIBE) && wants_kind(s, t) && !yj_m_sfu_room_can_receive(s, t))
             warn_codec(room, s, t);
     }
     g_mutex_unlock(&room->lock);
     yj_info("media", "room %s: %s publishes %s", room->id, p->id, t->id);
-    yj_room_notify_tracks(room);
+    yj_m_sfu_room_notify_tracks(room);
 }
 
 /* Removes t from the room and from every slot it feeds (room->lock). */
@@ -354,24 +355,24 @@ static void unpublish_locked(yj_media_room_t *room, yj_track_t *t)
     yj_media_peer_t *pub = t->pub;
     t->pub = NULL;
     if (t->taps)
-        yj_tap_end_all(t);
+        yj_m_tap_end_all(t);
     g_mutex_unlock(&t->lock);
     if (pub && g_ptr_array_remove(pub->tracks, t))
-        yj_track_unref(t);
+        yj_m_track_unref(t);
     if (g_ptr_array_remove(room->tracks, t))
-        yj_track_unref(t);
+        yj_m_track_unref(t);
 }
 
-void yj_room_unpublish(yj_media_room_t *room, yj_track_t *t)
+void yj_m_sfu_room_unpublish(yj_media_room_t *room, yj_track_t *t)
 {
     g_mutex_lock(&room->lock);
     unpublish_locked(room, t);
-    yj_room_rebind_locked(room);
+    yj_m_sfu_room_rebind_locked(room);
     g_mutex_unlock(&room->lock);
-    yj_room_notify_tracks(room);
+    yj_m_sfu_room_notify_tracks(room);
 }
 
-void yj_room_remove_peer(yj_media_room_t *room, yj_media_peer_t *p)
+void yj_m_sfu_room_remove_peer(yj_media_room_t *room, yj_media_peer_t *p)
 {
     g_mutex_lock(&room->lock);
     bool had_tracks = p->tracks->len > 0;
@@ -380,24 +381,24 @@ void yj_room_remove_peer(yj_media_room_t *room, yj_media_peer_t *p)
     for (guint k = 0; k < p->slots->len; k++) {
         yj_slot_t *sl = p->slots->pdata[k];
         if (sl->track)
-            yj_slot_unbind_locked(sl);
+            yj_m_router_unbind_locked(sl);
         if (sl->pending_track) {
-            yj_track_unref(sl->pending_track);
+            yj_m_track_unref(sl->pending_track);
             sl->pending_track = NULL;
         }
     }
     bool was = g_ptr_array_remove(room->peers, p);
     if (strcmp(room->speaker, p->id) == 0)
         room->speaker[0] = 0;
-    yj_room_rebind_locked(room);
+    yj_m_sfu_room_rebind_locked(room);
     g_mutex_unlock(&room->lock);
     if (had_tracks)
-        yj_room_notify_tracks(room);
+        yj_m_sfu_room_notify_tracks(room);
     if (was)
-        yj_peer_unref(p);
+        yj_m_worker_unref(p);
 }
 
-void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us)
+void yj_m_sfu_room_eval_speaker(yj_media_room_t *room, int64_t now_us)
 {
     if (!g_mutex_trylock(&room->lock))
         return;
@@ -450,4 +451,27 @@ void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us)
         yj_debug("media", "room %s: active speaker %s", room->id, fire[0] ? fire : "(none)");
         notify_speaker(room, fire[0] ? fire : NULL);
     }
+}
+
+yj_media_tap_t *yj_media_room_tap(yj_media_room_t *room, const char *track_id, int layer,
+                                  const yj_media_tap_callbacks_t *cb, void *ud,
+                                  yj_media_tap_info_t *info)
+{
+    if (!room || !track_id || !cb)
+        return NULL;
+    yj_track_t *t = NULL;
+    g_mutex_lock(&room->lock);
+    for (guint i = 0; i < room->tracks->len; i++) {
+        yj_track_t *x = room->tracks->pdata[i];
+        if (strcmp(x->id, track_id) == 0) {
+            t = yj_m_track_ref(x);
+            break;
+        }
+    }
+    g_mutex_unlock(&room->lock);
+    if (!t)
+        return NULL;
+    yj_media_tap_t *tap = yj_m_tap_attach(t, layer, cb, ud, info);
+    yj_m_track_unref(t);
+    return tap;
 }

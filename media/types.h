@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * internal.h — the structures the media/ sources share behind media.h. Nothing
- * outside media/ includes this file (tests and the bench may, to reach
- * the pure helpers).
+ * types.h — the data the media/ engine's layers share behind media.h: the
+ * structures only, no functions. The code is ordered in one direction
+ * (docs/media.md): worker → transport → track → router → tap →
+ * publisher/subscriber → sfu_room → negotiate → peer → engine; each
+ * layer's functions are declared in its own header (worker.h, transport.h,
+ * …) and a file includes only the headers of layers below it. A lower
+ * layer reaches up only through the peer's yj_m_up_t table (set by
+ * peer.c) or the tick. Nothing outside media/ includes this file (unit
+ * tests may).
+ *
+ * NAMES: yj_media_* is public (media.h, tap.h); yj_m_<file>_* is internal
+ * and lives in media/<file>.c, declared in media/<file>.h (tap.c's in
+ * tap_internal.h, since tap.h is public). The protocol helpers below the
+ * engine (rtp, rtcp, sdp, srtp, dtls, ice) keep yj_<protocol>_*.
  *
  * LOCKS, always taken in this order (never the reverse):
  *   engine->lock   rooms table, peer list
@@ -15,10 +26,11 @@
  *   room->cb_lock  (recursive) held while room watchers run
  * A peer's negotiation state (xcvrs, remote description) is touched only on
  * its worker thread. Forwarding runs on the publisher's worker and holds
- * track->lock, then each subscriber's out_lock in turn.
+ * track->lock, then each subscriber's out_lock in turn; taps' callbacks
+ * run there too, under track->lock (tap.c).
  */
-#ifndef YJ_MEDIA_INTERNAL_H
-#define YJ_MEDIA_INTERNAL_H
+#ifndef YJ_MEDIA_TYPES_H
+#define YJ_MEDIA_TYPES_H
 
 #include "media.h"
 #include "dtls.h"
@@ -27,7 +39,6 @@
 #include "rtp.h"
 #include "sdp.h"
 #include "srtp.h"
-#include "tap.h"
 #include "core/metrics.h"
 
 #include <glib.h>
@@ -38,6 +49,26 @@
 
 typedef struct yj_track yj_track_t;
 typedef struct yj_slot yj_slot_t;
+
+/* The calls a lower layer makes upward, set by peer.c on every peer (one
+ * table shared by all peers). Each is one predictable indirect call. */
+typedef struct {
+    /* transport.c: a decrypted RTP packet (publisher.c) */
+    void (*on_rtp)(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *pkt);
+    /* transport.c: one item of a decrypted RTCP compound */
+    void (*on_rtcp)(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us);
+    /* transport.c: SRTP keys are in place (the peer starts its video) */
+    void (*on_connected)(yj_media_peer_t *p);
+    /* tick.c: the once-a-second RTCP pass and the 20 ms loss pass */
+    void (*rtcp_tick)(yj_media_peer_t *p, int64_t now_us);
+    void (*nack_tick)(yj_media_peer_t *p, int64_t now_us);
+    /* publisher.c: an audio level changed (sfu_room.c elects speakers) */
+    void (*speaker)(yj_media_room_t *room, int64_t now_us);
+    /* sfu_room.c, negotiate.c: the peer needs a server offer */
+    void (*need_negotiation)(yj_media_peer_t *p);
+    /* worker.c: the last reference went */
+    void (*free)(yj_media_peer_t *p);
+} yj_m_up_t;
 
 #define YJ_TICK_MS 20    /* tick.c: one periodic timer per worker */
 #define YJ_TICK_SLOTS 50 /* RTCP once a second: 50 slots of 20 ms */
@@ -152,7 +183,7 @@ struct yj_track {
     char fmtp[128];   /* the publisher's a=fmtp for pt */
     /* tap.c: taps attached to this track (under lock); NULL on the hot
      * path when nobody taps, the only cost then being this check */
-    yj_media_tap_t *taps;
+    struct yj_media_tap *taps;
 };
 
 /* A subscriber's sending m-line (the server sends a forwarded track). */
@@ -206,6 +237,7 @@ typedef struct {
 
 struct yj_media_peer {
     gint ref;
+    const yj_m_up_t *up; /* upward calls (peer.c's table) */
     yj_media_t *m;
     yj_media_room_t *room; /* ref */
     yj_worker_t *w;
@@ -259,7 +291,7 @@ struct yj_media_peer {
     /* subscription */
     bool audio_only;
     gint recv_codecs; /* atomic: 1 << yj_codec_t the client's last offer accepts on its
-                         audio/video m-lines (0: none yet); see yj_room_can_receive */
+                         audio/video m-lines (0: none yet); see yj_m_sfu_room_can_receive */
     uint32_t remb_bps;
     double loss_out, rtt_ms;
 
@@ -267,121 +299,5 @@ struct yj_media_peer {
     gint64 st_packets_in, st_bytes_in, st_packets_out, st_bytes_out, st_lost_in;
     gint64 st_nacks_in, st_nacks_out, st_retransmits, st_plis_in, st_plis_out, st_dropped;
 };
-
-/* ---- engine.c ---- */
-/* Runs fn(p, arg) on p's worker and waits; inline when already there.
- * Returns fn's result, or YJ_ESTATE when the engine is not running. */
-int yj_peer_call(yj_media_peer_t *p, int (*fn)(yj_media_peer_t *, void *), void *arg);
-/* Queues fn on p's worker (holding a peer ref until it ran). */
-void yj_peer_post(yj_media_peer_t *p, void (*fn)(yj_media_peer_t *, void *), void *arg,
-                  GDestroyNotify free_arg);
-yj_worker_t *yj_media_pick_worker(yj_media_t *m);
-int64_t yj_now_us(void); /* monotonic */
-
-/* ---- peer.c ---- */
-yj_media_peer_t *yj_peer_ref(yj_media_peer_t *p);
-void yj_peer_unref(yj_media_peer_t *p);
-void yj_peer_set_state(yj_media_peer_t *p, yj_media_peer_state_t st);
-/* Sends RTP/RTCP on p; caller holds p->out_lock; buf has YJ_SRTP_OVERHEAD
- * spare bytes and is protected in place. */
-int yj_peer_send_rtp_locked(yj_media_peer_t *p, uint8_t *buf, int len);
-int yj_peer_send_rtcp_locked(yj_media_peer_t *p, uint8_t *buf, int len);
-int yj_peer_send_rtcp(yj_media_peer_t *p, uint8_t *buf, int len); /* takes out_lock */
-void yj_peer_count_drop(yj_media_peer_t *p, yj_drop_t why);
-void yj_peer_start_ice(yj_media_peer_t *p);
-void yj_peer_enable_nack_timer(yj_media_peer_t *p); /* worker */
-/* Periodic work, called by tick.c on the worker. */
-void yj_peer_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
-void yj_peer_nack_tick(yj_media_peer_t *p, int64_t now_us);
-/* Fires on_negotiation_needed on p's worker (at most once per offer). */
-void yj_peer_need_negotiation(yj_media_peer_t *p);
-int yj_peer_close_now(yj_media_peer_t *p, void *unused); /* on worker */
-
-/* ---- tick.c (worker) ---- */
-void yj_tick_init(yj_worker_t *w);
-void yj_tick_start(yj_worker_t *w); /* on the worker thread */
-void yj_tick_clear(yj_worker_t *w); /* after the worker thread ended */
-void yj_tick_add_rtcp(yj_media_peer_t *p);
-void yj_tick_add_nack(yj_media_peer_t *p);
-void yj_tick_remove(yj_media_peer_t *p);
-
-/* ---- negotiate.c (worker) ---- */
-int yj_nego_answer(yj_media_peer_t *p, const yj_sdp_t *offer, yj_sdp_t **answer, char **err);
-int yj_nego_offer(yj_media_peer_t *p, yj_sdp_t **offer, char **err);
-int yj_nego_set_answer(yj_media_peer_t *p, const yj_sdp_t *answer, char **err);
-void yj_nego_rollback(yj_media_peer_t *p);
-void yj_xcvr_free(yj_xcvr_t *x);
-
-/* ---- room.c ---- */
-int yj_room_add_peer(yj_media_room_t *room, yj_media_peer_t *p);
-/* Removes p, its tracks and slots; rebinds the others. */
-void yj_room_remove_peer(yj_media_room_t *room, yj_media_peer_t *p);
-/* Publishes/unpublishes tracks and (re)binds every subscriber's slots. */
-void yj_room_publish(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t *t);
-void yj_room_unpublish(yj_media_room_t *room, yj_track_t *t);
-void yj_room_add_slot(yj_media_room_t *room, yj_media_peer_t *p, yj_slot_t *s);
-void yj_room_rebind(yj_media_room_t *room); /* takes room->lock */
-void yj_room_rebind_locked(yj_media_room_t *room);
-/* Tracks a subscriber should receive but has no slot for (room->lock). */
-int yj_room_unserved_locked(yj_media_room_t *room, yj_media_peer_t *p, yj_track_t **out, int max);
-/* Whether subscriber s can decode t's codec: false when s offered codecs of
- * t's kind but not t's (a VP8-only viewer and an H.264 publisher); such a
- * track is neither bound to s nor offered to it. */
-bool yj_room_can_receive(const yj_media_peer_t *s, const yj_track_t *t);
-/* Logs a warning for each track of the room p wants but cannot decode
- * (after p's offer was answered). Takes room->lock. */
-void yj_room_warn_codecs(yj_media_room_t *room, yj_media_peer_t *p);
-void yj_room_notify_tracks(yj_media_room_t *room);
-void yj_room_eval_speaker(yj_media_room_t *room, int64_t now_us);
-
-/* ---- publisher.c (publisher's worker) ---- */
-yj_track_t *yj_track_new(yj_media_peer_t *pub, const char *id, yj_media_kind_t kind);
-yj_track_t *yj_track_ref(yj_track_t *t);
-void yj_track_unref(yj_track_t *t);
-/* A decrypted RTP packet from the client. buf has headroom for rewriting. */
-void yj_pub_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const yj_rtp_t *pkt);
-/* RTCP SR from the publisher (for our RR's LSR/DLSR, and taps). */
-void yj_pub_on_sr(yj_media_peer_t *p, const yj_rtcp_item_t *sr, int64_t now_us);
-/* Periodic: RR + REMB to the publisher; retries NACKs. */
-void yj_pub_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
-void yj_pub_nack_tick(yj_media_peer_t *p, int64_t now_us);
-/* Asks the publisher of t for a keyframe (throttled; any thread). The
- * _locked form is for callers holding t->lock (and no out_lock). */
-void yj_track_request_keyframe(yj_track_t *t, bool force);
-void yj_track_request_keyframe_locked(yj_track_t *t, bool force);
-
-/* ---- tap.c (publisher's worker, t->lock held) ---- */
-/* Delivers one decrypted (RTX-unwrapped) packet of layer li to t's taps. */
-void yj_tap_deliver_rtp(yj_track_t *t, int li, const uint8_t *pkt, size_t len);
-/* Delivers the SR of layer li's SSRC to t's taps. */
-void yj_tap_deliver_sr(yj_track_t *t, int li, const yj_rtcp_item_t *sr);
-/* The track ended: on_end for every tap, which are then detached. */
-void yj_tap_end_all(yj_track_t *t);
-
-/* ---- router.c ---- */
-/* Forwards a packet of layer li of track t to every sink; the caller holds
- * t->lock. */
-void yj_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_us);
-/* Builds the subscriber-side packet for slot s (out_lock held) into out;
- * returns its length or -1. rtx: wrap as RTX with the original seq. */
-int yj_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,
-                    bool rtx, uint8_t *out, size_t cap, int64_t now_us);
-void yj_slot_bind_locked(yj_slot_t *s, yj_track_t *t); /* room->lock held */
-void yj_slot_unbind_locked(yj_slot_t *s);
-void yj_slot_free(yj_slot_t *s);
-/* The simulcast layer that fits slot s given a REMB estimate (0: none);
- * reads t's layer statistics (t->lock held). */
-int yj_slot_pick_layer(yj_slot_t *s, yj_track_t *t, uint32_t remb, double loss, int64_t now);
-
-/* ---- subscriber.c ---- */
-void yj_sub_on_rtcp_item(yj_media_peer_t *p, const yj_rtcp_item_t *it, int64_t now_us);
-void yj_sub_rtcp_tick(yj_media_peer_t *p, int64_t now_us);
-
-/* ---- metrics ---- */
-void yj_media_metric_drop(yj_drop_t why);
-extern yj_counter_t *yj_m_nacks_in, *yj_m_nacks_out, *yj_m_retransmits, *yj_m_plis_in,
-    *yj_m_plis_out, *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms,
-    *yj_m_ice_restarts_client, *yj_m_ice_restarts_server;
-void yj_media_metrics_init(void);
 
 #endif
