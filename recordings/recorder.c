@@ -186,11 +186,15 @@ static void tap_sr(const uint8_t *pkt, size_t len, int64_t at, void *ud)
 static void tap_end(void *ud)
 {
     rtrack_t *t = ud;
-    yj_rec_track_end(t->wt);
+    /* Everything read from t first: once the ring is ended the writer may
+     * close it, and the control thread frees t (after yj_media_tap_close,
+     * which waits for this callback, but nothing is needed after). */
     msg_t *m = msg(OP_TAP_END, t->meeting);
     m->rec_id = t->rec_id;
     m->text = g_strdup(t->track_id);
-    post(t->r, m);
+    yj_recorder_t *r = t->r;
+    yj_rec_track_end(t->wt);
+    post(r, m);
 }
 
 /* ---- writer callbacks (writer thread): post ---- */
