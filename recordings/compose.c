@@ -17,7 +17,8 @@
  *   appsrc → rtpvp8depay/rtph264depay → decoder → videoconvert →
  *     videoscale (640×360, borders) → textoverlay(name) → queue →
  *     compositor sink_N, whose xpos/ypos/width/height/alpha follow the
- *     layout through step control sources
+ *     layout through step control sources; a solid colour pad under the
+ *     tiles frames the active speaker's tile (from the speaker events)
  *   audiotestsrc silence → audiomixer; appsrc → rtpopusdepay → opusdec →
  *     audioconvert/resample → queue → audiomixer
  *   (everything I420: the compositor then blends without conversions)
@@ -83,6 +84,7 @@ void yj_rec_plan_clear(yj_rec_plan_t *p)
     }
     g_free(p->tracks);
     g_free(p->screens);
+    g_free(p->speakers);
     memset(p, 0, sizeof *p);
 }
 
@@ -170,10 +172,17 @@ int yj_rec_plan_from_json(const json_t *m, const char *root, yj_rec_plan_t *out,
     out->t0_us = t0;
     out->dur_us = end - t0;
     GArray *sc = g_array_new(FALSE, TRUE, sizeof(yj_rec_plan_screen_t));
+    GArray *sp = g_array_new(FALSE, TRUE, sizeof(yj_rec_plan_speaker_t));
     json_t *e;
     json_array_foreach(json_object_get(m, "events"), i, e)
     {
         const char *k = jstr(e, "kind");
+        if (strcmp(k, "speaker") == 0) {
+            yj_rec_plan_speaker_t s = {.at_us = jint(e, "at_us") - t0};
+            g_strlcpy(s.peer, jstr(e, "peer_id"), sizeof s.peer);
+            g_array_append_val(sp, s);
+            continue;
+        }
         bool on = strcmp(k, "screen") == 0;
         if (!on && strcmp(k, "unscreen") != 0)
             continue;
@@ -183,7 +192,36 @@ int yj_rec_plan_from_json(const json_t *m, const char *root, yj_rec_plan_t *out,
     }
     out->n_screens = sc->len;
     out->screens = (yj_rec_plan_screen_t *)g_array_free(sc, FALSE);
+    out->n_speakers = sp->len;
+    out->speakers = (yj_rec_plan_speaker_t *)g_array_free(sp, FALSE);
     return 0;
+}
+
+static bool screen_on(const yj_rec_plan_t *p, const char *peer, int64_t t);
+
+bool yj_rec_speaker_frame(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_tile_t *frame)
+{
+    const char *who = NULL;
+    for (size_t i = 0; i < p->n_speakers; i++)
+        if (p->speakers[i].at_us <= t)
+            who = p->speakers[i].peer;
+    if (!who || !*who)
+        return false;
+    yj_rec_tile_t tiles[32];
+    size_t n = yj_rec_layout(p, t, w, h, tiles, G_N_ELEMENTS(tiles));
+    if (n < 2)
+        return false; /* alone on the canvas: nobody to tell apart */
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(p->tracks[tiles[i].track].peer, who) != 0)
+            continue;
+        int x0 = MAX(tiles[i].x - YJ_REC_FRAME, 0), y0 = MAX(tiles[i].y - YJ_REC_FRAME, 0);
+        int x1 = MIN(tiles[i].x + tiles[i].w + YJ_REC_FRAME, w);
+        int y1 = MIN(tiles[i].y + tiles[i].h + YJ_REC_FRAME, h);
+        *frame =
+            (yj_rec_tile_t){.track = tiles[i].track, .x = x0, .y = y0, .w = x1 - x0, .h = y1 - y0};
+        return true;
+    }
+    return false;
 }
 
 static bool screen_on(const yj_rec_plan_t *p, const char *peer, int64_t t)
@@ -495,6 +533,8 @@ static GArray *breakpoints(const yj_rec_plan_t *p)
     }
     for (size_t i = 0; i < p->n_screens; i++)
         g_array_append_val(b, p->screens[i].at_us);
+    for (size_t i = 0; i < p->n_speakers; i++)
+        g_array_append_val(b, p->speakers[i].at_us);
     return b; /* unsorted: the caller sorts */
 }
 
@@ -504,17 +544,21 @@ static int cmp64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Pads: sink_0 the canvas (bottom), frame_pad the speaker's frame (when
+ * > 0), pad_of[i] track i's tile; tiles stack above the frame. */
 static void set_layout_controls(GstElement *comp, const yj_rec_plan_t *p, const int *pad_of, int w,
-                                int h)
+                                int h, int frame_pad)
 {
     GArray *b = breakpoints(p);
     qsort(b->data, b->len, sizeof(int64_t), cmp64);
     yj_rec_tile_t tiles[32];
-    for (size_t i = 0; i < p->n_tracks; i++) {
-        if (pad_of[i] < 0)
+    for (size_t i = 0; i <= p->n_tracks; i++) {
+        bool frame = i == p->n_tracks; /* the last round: the frame */
+        int padno = frame ? frame_pad : pad_of[i];
+        if (padno <= 0)
             continue;
         char name[32];
-        g_snprintf(name, sizeof name, "sink_%d", pad_of[i]);
+        g_snprintf(name, sizeof name, "sink_%d", padno);
         GstPad *pad = gst_element_get_static_pad(comp, name);
         if (!pad)
             continue;
@@ -530,12 +574,18 @@ static void set_layout_controls(GstElement *comp, const yj_rec_plan_t *p, const 
             if (t < 0 || t >= p->dur_us || t == prev)
                 continue;
             prev = t;
-            size_t n = yj_rec_layout(p, t, w, h, tiles, G_N_ELEMENTS(tiles));
             double x = 0, y = 0, tw = TILE_W, th = TILE_H, a = 0;
-            for (size_t j = 0; j < n; j++)
-                if (tiles[j].track == (int)i) {
-                    x = tiles[j].x, y = tiles[j].y, tw = tiles[j].w, th = tiles[j].h, a = 1;
-                }
+            if (frame) {
+                yj_rec_tile_t f;
+                if (yj_rec_speaker_frame(p, t, w, h, &f))
+                    x = f.x, y = f.y, tw = f.w, th = f.h, a = 1;
+            } else {
+                size_t n = yj_rec_layout(p, t, w, h, tiles, G_N_ELEMENTS(tiles));
+                for (size_t j = 0; j < n; j++)
+                    if (tiles[j].track == (int)i) {
+                        x = tiles[j].x, y = tiles[j].y, tw = tiles[j].w, th = tiles[j].h, a = 1;
+                    }
+            }
             GstClockTime ct = (GstClockTime)t * 1000;
             g_array_append_val(times, ct);
             g_array_append_val(xs, x);
@@ -549,6 +599,7 @@ static void set_layout_controls(GstElement *comp, const yj_rec_plan_t *p, const 
         add_control(GST_OBJECT(pad), "width", times, ws);
         add_control(GST_OBJECT(pad), "height", times, hs);
         add_control(GST_OBJECT(pad), "alpha", times, as);
+        g_object_set(pad, "zorder", (guint)(frame ? 1 : padno + 1), NULL);
         g_array_free(times, TRUE);
         g_array_free(xs, TRUE);
         g_array_free(ys, TRUE);
@@ -688,6 +739,17 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
                 i, t->clock_rate, t->payload_type, apad++);
         }
     }
+    /* the active speaker's frame: a solid colour under the tiles */
+    int frame_pad = 0;
+    if (plan->n_speakers > 0 && vpad > 2) {
+        frame_pad = vpad++;
+        g_string_append_printf(d,
+                               "videotestsrc pattern=solid-color foreground-color=0xffe8b020 "
+                               "num-buffers=%" G_GINT64_FORMAT
+                               " ! video/x-raw,format=I420,width=64,height=36,framerate=%d/1 ! "
+                               "comp.sink_%d ",
+                               frames > 0 ? frames : 1, fps, frame_pad);
+    }
     GError *gerr = NULL;
     GstElement *pipe = gst_parse_launch(d->str, &gerr);
     g_string_free(d, TRUE);
@@ -721,7 +783,7 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
     }
     if (rc == 0) {
         GstElement *comp = gst_bin_get_by_name(GST_BIN(pipe), "comp");
-        set_layout_controls(comp, plan, pad_of, W, H);
+        set_layout_controls(comp, plan, pad_of, W, H, frame_pad);
         gst_object_unref(comp);
         if (gst_element_set_state(pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
             g_strlcpy(err, "the composition pipeline does not start", errlen);

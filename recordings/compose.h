@@ -46,12 +46,19 @@ typedef struct {
 } yj_rec_plan_screen_t;
 
 typedef struct {
+    int64_t at_us; /* relative to t0 */
+    char peer[64]; /* "" when the room fell silent */
+} yj_rec_plan_speaker_t;
+
+typedef struct {
     int64_t t0_us;  /* the recording's start (µs since the epoch) */
     int64_t dur_us; /* its length */
     yj_rec_plan_track_t *tracks;
     size_t n_tracks;
     yj_rec_plan_screen_t *screens;
     size_t n_screens;
+    yj_rec_plan_speaker_t *speakers; /* active-speaker changes, in time order */
+    size_t n_speakers;
     size_t n_video;
 } yj_rec_plan_t;
 
@@ -74,6 +81,12 @@ typedef struct {
  * Returns the number of tiles written to tiles (at most max). */
 size_t yj_rec_layout(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_tile_t *tiles,
                      size_t max);
+
+/* The frame around the active speaker's tile at time t (the tile grown by
+ * YJ_REC_FRAME px, inside the canvas): true with *frame set, false when
+ * nobody speaks, the speaker has no tile then, or there is only one. */
+#define YJ_REC_FRAME 4
+bool yj_rec_speaker_frame(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_tile_t *frame);
 
 typedef struct {
     const char *font;       /* "Noto Sans CJK SC" */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_rec_manifest.c — libFuzzer target for the composition plan read
  * from a recording's manifest JSON (recordings/compose.h): any bytes as
- * JSON, then the plan, then the layout at a spread of times, checking
- * that every file stays inside the root folder and every tile inside the
- * canvas. */
+ * JSON, then the plan, then the layout and the active speaker's frame at
+ * a spread of times, checking that every file stays inside the root
+ * folder and every tile and frame inside the canvas. */
 #include "recordings/compose.h"
 
 #include <jansson.h>
@@ -30,6 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (t[i].x < 0 || t[i].y < 0 || t[i].x + t[i].w > 1280 || t[i].y + t[i].h > 720 ||
                     t[i].track < 0 || (size_t)t[i].track >= p.n_tracks)
                     abort();
+            yj_rec_tile_t f;
+            if (yj_rec_speaker_frame(&p, p.dur_us / 8 * k, 1280, 720, &f) &&
+                (f.x < 0 || f.y < 0 || f.x + f.w > 1280 || f.y + f.h > 720 || f.track < 0 ||
+                 (size_t)f.track >= p.n_tracks))
+                abort();
         }
         yj_rec_plan_clear(&p);
     } else if (!err[0]) {

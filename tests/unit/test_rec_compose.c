@@ -86,8 +86,11 @@ static void layout_follows_presence(void **state)
     }
     yj_rec_plan_screen_t sc[2] = {{.at_us = 45000000, .peer = "b", .on = true},
                                   {.at_us = 50000000, .peer = "b", .on = false}};
+    yj_rec_plan_speaker_t sp[2] = {{.at_us = 12000000, .peer = "b"}, {.at_us = 52000000}};
     yj_rec_plan_t p = {.t0_us = T0,
                        .dur_us = 60000000,
+                       .speakers = sp,
+                       .n_speakers = 2,
                        .tracks = tr,
                        .n_tracks = 4,
                        .screens = sc,
@@ -120,6 +123,19 @@ static void layout_follows_presence(void **state)
     assert_int_equal(yj_rec_layout(&p, 51000000, 1280, 720, t, 8), 4);
     assert_int_equal(t[1].track, 1);
     assert_int_equal(t[1].h, 360);
+    /* the active speaker's frame: around b's tile, 4 px, inside the canvas */
+    yj_rec_tile_t f;
+    assert_false(yj_rec_speaker_frame(&p, 11000000, 1280, 720, &f)); /* nobody yet */
+    assert_true(yj_rec_speaker_frame(&p, 13000000, 1280, 720, &f));
+    assert_int_equal(f.track, 1);
+    assert_int_equal(f.x, 636);
+    assert_int_equal(f.y, 176);
+    assert_int_equal(f.w, 644); /* clipped at the right edge */
+    assert_int_equal(f.h, 368);
+    assert_true(yj_rec_speaker_frame(&p, 46000000, 1280, 720, &f)); /* b's shared screen */
+    assert_int_equal(f.track, 1);
+    assert_true(f.h >= 500);
+    assert_false(yj_rec_speaker_frame(&p, 53000000, 1280, 720, &f)); /* silence */
 }
 
 static void sink_pcap(const uint8_t *pkt, size_t len, int64_t at, bool sr, void *ud)
@@ -329,8 +345,9 @@ static void composes_two_parties(void **state)
     assert_true(make_track(p1a, false, T0 + 100000, 4.0, 12) > 0);
     assert_true(make_track(p2v, true, T0 + 2000000, 2.0, 21) > 0);
     json_t *m =
-        json_pack("{s:s,s:I,s:I,s:[o,o,o]}", "dir", "5/1", "started_us", (json_int_t)T0,
-                  "stopped_us", (json_int_t)(T0 + 4500000), "tracks",
+        json_pack("{s:s,s:I,s:I,s:[{s:s,s:s,s:I}],s:[o,o,o]}", "dir", "5/1", "started_us",
+                  (json_int_t)T0, "stopped_us", (json_int_t)(T0 + 4500000), "events", "kind",
+                  "speaker", "peer_id", "p2", "at_us", (json_int_t)(T0 + 2500000), "tracks",
                   track("01-p1-video.pcap", "video", "p1", "张三", T0 + 100000, T0 + 4100000),
                   track("02-p1-audio.pcap", "audio", "p1", "张三", T0 + 100000, T0 + 4100000),
                   track("03-p2-video.pcap", "video", "p2", "李四", T0 + 2000000, T0 + 4000000));
@@ -351,6 +368,25 @@ static void composes_two_parties(void **state)
     assert_true(d > 4.0 && d < 5.0);
     assert_non_null(strstr(streams, "h264,1280,720"));
     assert_non_null(strstr(streams, "aac"));
+    /* 李四 speaks from 2.5 s: the frame shows above their tile (x 640–1280,
+     * y 180), in the frame's amber, where the canvas is otherwise grey */
+    for (int k = 0; k < 2; k++) { /* before (2.2 s) and while (3.5 s) 李四 speaks */
+        char *cmd = g_strdup_printf("ffmpeg -v error -ss %s -i '%s' -frames:v 1 -vf "
+                                    "crop=2:2:900:176 -f rawvideo -pix_fmt rgb24 -",
+                                    k ? "3.5" : "2.2", out);
+        char *px = NULL;
+        assert_true(g_spawn_command_line_sync(cmd, &px, NULL, NULL, NULL));
+        g_free(cmd);
+        assert_non_null(px);
+        const uint8_t *rgb = (const uint8_t *)px;
+        print_message("pixel above 李四's tile at %s s: %u %u %u\n", k ? "3.5" : "2.2", rgb[0],
+                      rgb[1], rgb[2]);
+        if (k)
+            assert_true(rgb[0] > 150 && rgb[1] > 100 && rgb[2] < 110);
+        else
+            assert_true(rgb[0] > 10 && rgb[0] < 100); /* the grey canvas, not nothing */
+        g_free(px);
+    }
     yj_rec_plan_clear(&plan);
     json_decref(m);
     if (!g_getenv("YJ_KEEP")) { /* YJ_KEEP=1: keep the output to look at */
