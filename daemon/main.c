@@ -30,7 +30,9 @@
 #include "http/http.h"
 #include "iptv/iptv.h"
 #include "portal/portal.h"
+#include "recordings/recordings.h"
 #include "signaling/meetings.h"
+#include "signaling/meeting_rooms.h"
 #include "signaling/rtc.h"
 #include "vod/vod.h"
 
@@ -50,6 +52,7 @@ static struct {
     yj_meetings_t *meetings;
     yj_vod_t *vod;
     yj_iptv_t *iptv;
+    yj_recordings_t *recordings;
 } sub;
 
 static char *opt_config, *opt_data_dir, *opt_address, *opt_log_level, *opt_org, *opt_name;
@@ -120,18 +123,45 @@ static void stop_all(void)
     yj_iptv_stop(sub.iptv);
     yj_iptv_free(sub.iptv);
     sub.iptv = NULL;
+    /* Recording and composing stop before the course library they import
+     * into goes; the instance stays until the meetings, whose hooks call
+     * it, are gone. */
+    yj_recordings_stop(sub.recordings);
     yj_vod_free(sub.vod);
     sub.vod = NULL;
     if (sub.rtc)
         yj_rtc_set_authorizer(sub.rtc, NULL, NULL);
     yj_meetings_free(sub.meetings);
     sub.meetings = NULL;
+    yj_recordings_free(sub.recordings);
+    sub.recordings = NULL;
     yj_rtc_free(sub.rtc);
     sub.rtc = NULL;
     yj_portal_free(sub.portal);
     sub.portal = NULL;
     yj_store_close(app.store);
     app.store = NULL;
+}
+
+/* Recordings hear the meetings' events and tell their participants when
+ * recording starts or stops (the meeting-ended path included). */
+static void announce_recording(int64_t meeting, bool on, const char *reason, void *ud)
+{
+    yj_meeting_rooms_announce_recording(ud, meeting, on, reason);
+}
+
+static void wire_recordings(void)
+{
+    static const yj_meeting_rooms_hooks_t hooks = {
+        .live = yj_recordings_hook_live,
+        .participant = yj_recordings_hook_participant,
+        .record = yj_recordings_hook_record,
+        .recording = yj_recordings_hook_recording,
+        .ended = yj_recordings_hook_ended,
+    };
+    yj_meeting_rooms_t *rooms = yj_meetings_rooms(sub.meetings);
+    yj_meeting_rooms_set_hooks(rooms, &hooks, sub.recordings);
+    yj_recordings_set_announcer(sub.recordings, announce_recording, rooms);
 }
 
 static int init_failed(const char *name, char *err)
@@ -168,6 +198,10 @@ static int init_all(void)
         return init_failed("vod", err);
     if (!(sub.iptv = yj_iptv_new(&app, http, NULL, &err)))
         return init_failed("iptv", err);
+    if (!(sub.recordings =
+              yj_recordings_new(&app, http, yj_rtc_engine(sub.rtc), sub.vod, &err)))
+        return init_failed("recordings", err);
+    wire_recordings();
     if (yj_portal_static(&app, http))
         return fail("cannot register the web pages");
     return 0;
@@ -177,6 +211,8 @@ static int start_all(void)
 {
     if (yj_rtc_start(sub.rtc))
         return fail("rtc: cannot start");
+    if (yj_recordings_start(sub.recordings))
+        return fail("recordings: cannot start");
     if (yj_meetings_start(sub.meetings))
         return fail("meetings: cannot start");
     if (yj_vod_start(sub.vod))

@@ -14,6 +14,7 @@
 #include "core/store_records.h"
 #include "core/yj.h"
 #include "iptv/store.h"
+#include "recordings/store.h"
 #include "signaling/store.h"
 #include "vod/store.h"
 
@@ -27,6 +28,7 @@ const yj_migration_t *const yj_daemon_migrations[] = {
     &yj_records_migrations[1],   /* 5: administrators' real names */
     &yj_vod_migrations[1],       /* 6: crediting budget per member and lesson */
     &yj_records_migrations[2],   /* 7: session details, token parents */
+    &yj_recordings_migrations[0], /* 8: recordings, tracks, events, settings */
 };
 const size_t yj_daemon_migrations_count = YJ_ARRAY_LEN(yj_daemon_migrations);
 
@@ -35,7 +37,8 @@ yj_store_t *yj_daemon_store_open(const char *path, char **err)
     /* A subsystem that appends a migration must also append it here. */
     size_t exported =
         yj_records_migrations_count + yj_signaling_migrations_count +
-                      yj_vod_migrations_count + yj_iptv_migrations_count;
+                      yj_vod_migrations_count + yj_iptv_migrations_count +
+                      yj_recordings_migrations_count;
     if (exported != yj_daemon_migrations_count) {
         if (err)
             *err = g_strdup_printf("daemon/migrations.c lists %zu migrations, the subsystems "

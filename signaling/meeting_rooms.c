@@ -80,6 +80,8 @@ struct yj_meeting_rooms {
     GMutex counts_lock;
     GHashTable *counts; /* meeting (gint64*) → participants, for the API */
     GSource *heartbeat;
+    yj_meeting_rooms_hooks_t hooks; /* recordings (daemon-wired); zero: none */
+    void *hooks_ud;
 };
 
 static yj_counter_t *m_joins, *m_leaves, *m_errors, *m_ended;
@@ -137,8 +139,19 @@ static void broadcast(room_t *r, part_t *except, json_t *j)
     free(s);
 }
 
+/* Tells the hooks' owner (recordings) of a join (0), update (1), leave (2). */
+static void hook_participant(room_t *r, part_t *p, int what)
+{
+    yj_meeting_rooms_t *rs = r->rooms;
+    if (rs->hooks.participant)
+        rs->hooks.participant(r->meeting, what, p->pid,
+                              p->who.kind == YJ_PRINCIPAL_MEMBER ? p->who.member_id : NULL,
+                              p->who.name, p->audio_muted, p->video_muted, p->screen, rs->hooks_ud);
+}
+
 static void broadcast_update(room_t *r, part_t *p)
 {
+    hook_participant(r, p, 1);
     broadcast(r, NULL,
               json_pack("{s:s,s:o}", "type", "participant_updated", "participant", part_json(p)));
 }
@@ -259,6 +272,8 @@ static room_t *room_get(yj_meeting_rooms_t *rs, const yj_meeting_info_t *info)
         }
     }
     g_hash_table_insert(rs->rooms, &r->meeting, r);
+    if (rs->hooks.live)
+        rs->hooks.live(r->meeting, rs->hooks_ud);
     return r;
 }
 
@@ -308,6 +323,8 @@ static int end_meeting(yj_meeting_rooms_t *rs, int64_t meeting, int64_t at, cons
         yj_error("meetings", "meeting %" G_GINT64_FORMAT ": cannot end: %s", meeting,
                  yj_strerror(rc));
     }
+    if (rc == 0 && rs->hooks.ended)
+        rs->hooks.ended(meeting, rs->hooks_ud);
     if (credited)
         *credited = n;
     return rc;
@@ -377,6 +394,7 @@ static void leave(part_t *p, const char *reason)
     g_hash_table_remove(r->parts, p->pid);
     g_ptr_array_remove(r->order, p);
     p->room = NULL;
+    hook_participant(r, p, 2);
     yj_counter_add(m_leaves, 1);
     yj_info("meetings", "meeting %" G_GINT64_FORMAT ": %s (%s) left: %s", r->meeting, p->pid,
             p->who.username, reason);
@@ -669,6 +687,7 @@ static void do_join(part_t *p, const yj_protocol_msg_t *m)
     g_hash_table_insert(r->parts, p->pid, p);
     g_ptr_array_add(r->order, p);
     set_count(rs, r->meeting, (int)r->order->len);
+    hook_participant(r, p, 0);
 
     if (r->mroom) {
         yj_media_peer_callbacks_t cb = {.on_candidate = on_candidate,
@@ -693,6 +712,9 @@ static void do_join(part_t *p, const yj_protocol_msg_t *m)
                             "meeting", meeting, "participants", participants_json(r), "ice_servers",
                             ice_servers_json(rs), "media", p->peer != NULL);
     json_object_set_new(out, "active_speaker", r->active[0] ? json_string(r->active) : json_null());
+    json_object_set_new(
+        out, "recording",
+        json_boolean(rs->hooks.recording && rs->hooks.recording(r->meeting, rs->hooks_ud)));
     if (m->id)
         json_object_set_new(out, "id", json_string(m->id));
     send_json(p, out);
@@ -765,6 +787,14 @@ static void do_host(part_t *p, const yj_protocol_msg_t *m)
     switch (m->action) {
     case YJ_HOST_END:
         end_meeting(p->rooms, r->meeting, yj_now(), "host", NULL);
+        return;
+    case YJ_HOST_RECORD_START:
+    case YJ_HOST_RECORD_STOP:
+        if (!p->rooms->hooks.record)
+            return send_error(p, m->id, "unavailable", "action",
+                              "recording is not available on this server");
+        p->rooms->hooks.record(r->meeting, m->action == YJ_HOST_RECORD_START, p->who.name,
+                               p->rooms->hooks_ud);
         return;
     case YJ_HOST_MUTE:
         if (!(t = target_of(p, m)))
@@ -982,6 +1012,44 @@ yj_ws_server_t *yj_meeting_rooms_ws(yj_meeting_rooms_t *rs)
 void yj_meeting_rooms_set_media(yj_meeting_rooms_t *rs, yj_media_t *media)
 {
     rs->media = media;
+}
+
+void yj_meeting_rooms_set_hooks(yj_meeting_rooms_t *rs, const yj_meeting_rooms_hooks_t *h, void *ud)
+{
+    if (h)
+        rs->hooks = *h;
+    else
+        memset(&rs->hooks, 0, sizeof rs->hooks);
+    rs->hooks_ud = ud;
+}
+
+typedef struct {
+    yj_meeting_rooms_t *rs;
+    int64_t meeting;
+    bool on;
+    char reason[32];
+} rec_post_t;
+
+static gboolean announce_main(gpointer ud)
+{
+    rec_post_t *x = ud;
+    room_t *r = g_hash_table_lookup(x->rs->rooms, &x->meeting);
+    if (r)
+        broadcast(
+            r, NULL,
+            json_pack("{s:s,s:b,s:s}", "type", "recording", "on", x->on, "reason", x->reason));
+    return G_SOURCE_REMOVE;
+}
+
+void yj_meeting_rooms_announce_recording(yj_meeting_rooms_t *rs, int64_t meeting, bool on, const char *reason)
+{
+    rec_post_t *x = g_new0(rec_post_t, 1);
+    x->rs = rs;
+    x->meeting = meeting;
+    x->on = on;
+    g_strlcpy(x->reason, reason ? reason : "", sizeof x->reason);
+    g_main_context_invoke_full(yj_ws_server_context(rs->ws), G_PRIORITY_DEFAULT, announce_main, x,
+                               g_free);
 }
 
 /* Runs fn(ud) on the ws thread and waits. */

@@ -82,6 +82,30 @@ int yj_meeting_rooms_participants(yj_meeting_rooms_t *r, int64_t meeting);
  * org's subtree; never an ended meeting). */
 bool yj_meeting_rooms_may_enter(yj_meeting_rooms_t *r, int64_t meeting, const yj_principal_t *p);
 
+/* Hooks for another subsystem (recordings), set by the daemon before
+ * yj_meeting_rooms_start. They run on the WebSocket thread and must only copy and
+ * post (they must not call back into rooms synchronously).
+ *   live:        a meeting's room (and its media room) now exists
+ *   participant: what 0 joined, 1 updated (mute/screen), 2 left
+ *   record:      the host asked to start (on) or stop recording; the
+ *                answer comes later through yj_meeting_rooms_announce_recording
+ *   recording:   true while the meeting is recorded (for "joined")
+ *   ended:       the meeting ended (after the store ended it) */
+typedef struct {
+    void (*live)(int64_t meeting, void *ud);
+    void (*participant)(int64_t meeting, int what, const char *pid, const char *member_id,
+                        const char *name, bool audio_muted, bool video_muted, bool screen,
+                        void *ud);
+    void (*record)(int64_t meeting, bool on, const char *by, void *ud);
+    bool (*recording)(int64_t meeting, void *ud);
+    void (*ended)(int64_t meeting, void *ud);
+} yj_meeting_rooms_hooks_t;
+/* h is copied; NULL clears. ud borrowed until cleared. [before start] */
+void yj_meeting_rooms_set_hooks(yj_meeting_rooms_t *r, const yj_meeting_rooms_hooks_t *h, void *ud);
+/* Tells everyone in the meeting {"type":"recording","on":…,"reason":…}.
+ * [any thread; posted to the WebSocket thread] */
+void yj_meeting_rooms_announce_recording(yj_meeting_rooms_t *r, int64_t meeting, bool on, const char *reason);
+
 /* The media room name of a meeting ("meeting-<id>") into buf; and back
  * (returns 0 when name is not a meeting room). */
 void yj_meeting_rooms_media_name(int64_t meeting, char *buf, size_t n);

@@ -630,6 +630,11 @@ yj_meetings_t *yj_meetings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media
     return M;
 }
 
+yj_meeting_rooms_t *yj_meetings_rooms(yj_meetings_t *M)
+{
+    return M->rooms;
+}
+
 int yj_meetings_start(yj_meetings_t *M)
 {
     int rc = yj_meeting_rooms_start(M->rooms);

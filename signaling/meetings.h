@@ -52,4 +52,9 @@ int yj_meetings_on_ended(yj_meetings_t *m, yj_meeting_ended_fn fn, void *ud);
  * The daemon installs it as the rtc subsystem's authorizer. Any thread. */
 bool yj_meetings_may_use_room(yj_meetings_t *m, const char *room_id, const yj_principal_t *who);
 
+/* The meetings' rooms, for the daemon to wire other subsystems' hooks
+ * (recordings). Borrowed: valid until yj_meetings_free. */
+struct yj_meeting_rooms;
+struct yj_meeting_rooms *yj_meetings_rooms(yj_meetings_t *M);
+
 #endif

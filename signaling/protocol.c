@@ -233,10 +233,16 @@ int yj_protocol_msg_parse(const char *text, size_t len, yj_protocol_msg_t *m,
             m->action = YJ_HOST_LOWER_HAND;
         else if (strcmp(action, "end") == 0)
             m->action = YJ_HOST_END;
+        else if (strcmp(action, "record_start") == 0)
+            m->action = YJ_HOST_RECORD_START;
+        else if (strcmp(action, "record_stop") == 0)
+            m->action = YJ_HOST_RECORD_STOP;
         else
             return fail(m, err, "bad_message", "action",
-                        "action must be mute, remove, lower_hand or end");
-        if (m->action != YJ_HOST_END) {
+                        "action must be mute, remove, lower_hand, end, record_start or "
+                        "record_stop");
+        if (m->action != YJ_HOST_END && m->action != YJ_HOST_RECORD_START &&
+            m->action != YJ_HOST_RECORD_STOP) {
             if ((rc = req_string(root, "pid", 24, &m->target, m, err)))
                 return rc;
             if (!yj_protocol_pid_valid(m->target))

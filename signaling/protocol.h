@@ -36,6 +36,8 @@ typedef enum {
     YJ_HOST_REMOVE,
     YJ_HOST_LOWER_HAND,
     YJ_HOST_END,
+    YJ_HOST_RECORD_START, /* recordings: start recording the meeting */
+    YJ_HOST_RECORD_STOP,
 } yj_host_action_t;
 
 /* A parsed client message. Strings point into the parsed JSON, which the

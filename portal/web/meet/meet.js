@@ -33,6 +33,7 @@
     pid: null,
     prevPid: null,     // our pid before a reconnect, to replace the old session
     host: false,
+    recording: false,  // the server records this meeting now
     audioOnly: false,
     participants: new Map(), // pid → participant info
     trackOwner: new Map(),   // remote track id → pid
@@ -255,6 +256,7 @@
       state.participants.clear();
       for (const p of m.participants) state.participants.set(p.pid, p);
       state.active = m.active_speaker;
+      setRecording(!!m.recording);
       rebuildGrid();
       setStatus(m.media ? '已加入会议' : ERRORS.media_unavailable, m.media ? 'ok' : 'warn');
       // Tell the others our current microphone/camera state.
@@ -292,6 +294,13 @@
       // The server lost our media path: restart ICE (call.js falls back
       // to a rejoin if that does not help).
       if (m.state === 'failed' && state.call) state.call.restartIce();
+      break;
+    case 'recording':
+      setRecording(!!m.on);
+      if (m.on) setStatus('本次会议正在录制，供未能参会的党员回看', 'ok');
+      else if (m.reason === 'quota') setStatus('录制已停止：录像存储空间已满，请联系管理员', 'warn');
+      else if (m.reason === 'error' || m.reason === 'unavailable') setStatus('无法录制本次会议', 'warn');
+      else setStatus('录制已停止', 'ok');
       break;
     case 'muted_by_host':
       if (m.kind === 'audio') setMic(false, false);
@@ -460,6 +469,14 @@
       list.append(li);
     }
     $('end').hidden = !state.host;
+    $('rec-toggle').hidden = !state.host;
+  }
+
+  // The "录制中" mark everyone sees, and the host's start/stop button.
+  function setRecording(on) {
+    state.recording = on;
+    $('rec').hidden = !on;
+    $('rec-toggle').textContent = on ? '停止录制' : '开始录制';
   }
 
   // ------------------------------------------------------------------
@@ -551,6 +568,9 @@
       $('btn-people').setAttribute('aria-pressed', String(!p.hidden));
     });
     $('btn-leave').addEventListener('click', leave);
+    $('rec-toggle').addEventListener('click', () => {
+      send({ type: 'host', action: state.recording ? 'record_stop' : 'record_start' });
+    });
     $('end').addEventListener('click', () => {
       if (confirm('确定结束会议吗？所有人都将退出。')) send({ type: 'host', action: 'end' });
     });

@@ -14,6 +14,11 @@
  * reads the SDP answer from stdin up to a line "END"; the test does the
  * HTTP part (POST /whip/{room}). Runs until stdin closes or SIGTERM.
  * ICE is limited to 127.0.0.1 (the tests' only network), UDP only.
+ * --flash-beep (the recordings' lip-sync test): the picture is black with
+ * a white flash and the sound silent with a 1 kHz beep, both during the
+ * first 100 ms of every second of running time (set by pad probes from
+ * each buffer's own timestamp, so the two are simultaneous by
+ * construction).
  * Built by the test itself with `cc … $(pkg-config gstreamer-webrtc-1.0 nice)`.
  */
 #include <gst/gst.h>
@@ -146,10 +151,54 @@ static GstPadProbeReturn drop_key_requests(GstPad *pad, GstPadProbeInfo *info, g
  * for H.264 the fmtp (profile-level-id is not in rtph264pay's caps) and
  * PLI feedback, which makes webrtcbin turn a PLI into a keyframe request
  * to the encoder. */
-static gchar *video_branch(const char *codec, int gop)
+#define FLASH_NS (100 * GST_MSECOND)
+
+/* --flash-beep: white I420 frames in [k s, k s + 100 ms), black otherwise. */
+static GstPadProbeReturn flash(GstPad *pad, GstPadProbeInfo *info, gpointer ud)
+{
+    (void)pad;
+    (void)ud;
+    GstBuffer *b = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = b;
+    GstMapInfo m;
+    if (GST_BUFFER_PTS_IS_VALID(b) && gst_buffer_map(b, &m, GST_MAP_WRITE)) {
+        gsize luma = 320 * 240;
+        memset(m.data, GST_BUFFER_PTS(b) % GST_SECOND < FLASH_NS ? 235 : 16, luma);
+        memset(m.data + luma, 128, m.size - luma);
+        gst_buffer_unmap(b, &m);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+/* --flash-beep: S16LE mono 48 kHz; a 1 kHz tone in [k s, k s + 100 ms). */
+static GstPadProbeReturn beep(GstPad *pad, GstPadProbeInfo *info, gpointer ud)
+{
+    (void)pad;
+    (void)ud;
+    GstBuffer *b = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = b;
+    GstMapInfo m;
+    if (GST_BUFFER_PTS_IS_VALID(b) && gst_buffer_map(b, &m, GST_MAP_WRITE)) {
+        gint16 *s = (gint16 *)m.data;
+        guint64 t0 = GST_BUFFER_PTS(b);
+        for (gsize i = 0; i < m.size / 2; i++) {
+            guint64 t = t0 + i * GST_SECOND / 48000;
+            /* a 1 kHz square wave: no libm needed */
+            s[i] = t % GST_SECOND < FLASH_NS ? ((t / 500000) % 2 ? 12000 : -12000) : 0;
+        }
+        gst_buffer_unmap(b, &m);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+static gchar *video_branch(const char *codec, int gop, gboolean flash_beep)
 {
     const char *src =
-        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1";
+        flash_beep
+            ? "videotestsrc name=vsrc is-live=true pattern=black ! "
+              "video/x-raw,format=I420,width=320,height=240,framerate=30/1"
+            : "videotestsrc is-live=true pattern=ball ! "
+              "video/x-raw,width=320,height=240,framerate=30/1";
     if (g_ascii_strcasecmp(codec, "vp8") == 0)
         return g_strdup_printf(
             "%s ! vp8enc name=venc deadline=1 target-bitrate=400000 keyframe-max-dist=%d ! "
@@ -174,8 +223,10 @@ int main(int argc, char **argv)
     gst_init(&argc, &argv);
     gchar *codec = NULL;
     gint gop = 30;
-    gboolean no_pli = FALSE;
+    gboolean no_pli = FALSE, flash_beep = FALSE;
     GOptionEntry opts[] = {
+        {"flash-beep", 0, 0, G_OPTION_ARG_NONE, &flash_beep,
+         "a flash and a beep at the start of every second", NULL},
         {"no-pli", 0, 0, G_OPTION_ARG_NONE, &no_pli, "ignore keyframe requests", NULL},
         {"codec", 0, 0, G_OPTION_ARG_STRING, &codec, "video codec: vp8 (default) or h264", "C"},
         {"gop", 0, 0, G_OPTION_ARG_INT, &gop, "keyframe interval in frames (default 30)", "N"},
@@ -188,17 +239,19 @@ int main(int argc, char **argv)
         return 2;
     }
     g_option_context_free(oc);
-    gchar *video = video_branch(codec ? codec : "vp8", gop > 0 ? gop : 30);
+    gchar *video = video_branch(codec ? codec : "vp8", gop > 0 ? gop : 30, flash_beep);
     if (!video) {
         fprintf(stderr, "gst_whip: unknown codec %s (vp8 or h264)\n", codec);
         return 2;
     }
     gchar *desc = g_strdup_printf(
         "webrtcbin name=w bundle-policy=max-bundle %s "
-        "audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! opusenc "
+        "audiotestsrc name=asrc is-live=true wave=%s freq=440 %s ! audioconvert ! audioresample "
+        "! opusenc "
         "! rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,payload=111,"
         "clock-rate=48000 ! w.",
-        video);
+        video, flash_beep ? "silence" : "sine",
+        flash_beep ? "samplesperbuffer=480 ! audio/x-raw,format=S16LE,rate=48000,channels=1" : "");
     pipe_ = gst_parse_launch(desc, &e);
     g_free(desc);
     g_free(video);
@@ -208,6 +261,17 @@ int main(int argc, char **argv)
         return 1;
     }
     webrtc = gst_bin_get_by_name(GST_BIN(pipe_), "w");
+    if (flash_beep) {
+        const char *names[2] = {"vsrc", "asrc"};
+        GstPadProbeCallback fns[2] = {flash, beep};
+        for (int i = 0; i < 2; i++) {
+            GstElement *el = gst_bin_get_by_name(GST_BIN(pipe_), names[i]);
+            GstPad *src = gst_element_get_static_pad(el, "src");
+            gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, fns[i], NULL, NULL);
+            gst_object_unref(src);
+            gst_object_unref(el);
+        }
+    }
     if (no_pli) {
         GstElement *enc = gst_bin_get_by_name(GST_BIN(pipe_), "venc");
         GstPad *src = gst_element_get_static_pad(enc, "src");
