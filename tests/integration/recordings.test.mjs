@@ -121,3 +121,20 @@ test('the flag through the API: who, and bad input', async () => {
   r = await d.api(`/api/v1/meetings/${id}/recordings/1/tracks/1`, { token: member });
   assert.equal(r.status, 403);
 });
+
+test('the flag through the API while the meeting is live starts and stops recording now', async () => {
+  const id = await meeting('group');
+  const m = await join(member, id); // the meeting goes live
+  assert.equal(m.joined.recording, false);
+  let r = await d.api(`/api/v1/meetings/${id}/recording`, { method: 'PUT', token: admin, body: { record: true } });
+  assert.equal(r.status, 200, r.text);
+  const on = await m.ws.nextJson((y) => y.type === 'recording', 5000);
+  assert.equal(on.on, true);
+  r = await d.api(`/api/v1/meetings/${id}/recordings`, { token: admin });
+  assert.equal(r.json.recording, true);
+  r = await d.api(`/api/v1/meetings/${id}/recording`, { method: 'PUT', token: admin, body: { record: false } });
+  assert.equal(r.status, 200, r.text);
+  const off = await m.ws.nextJson((y) => y.type === 'recording' && !y.on, 5000);
+  assert.equal(off.on, false);
+  m.ws.destroy();
+});
