@@ -148,6 +148,7 @@ yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops
     v->slate_font = *font ? g_strdup(font) : NULL;
     v->rollcall_window = (int)CLAMP(yj_config_int(cfg, "iptv", "rollcall_minutes", 10), 1, 60);
     v->demo_channel = yj_config_bool(cfg, "iptv", "demo_channel", true);
+    v->playout = yj_config_bool(cfg, "iptv", "playout", true);
     g_mutex_init(&v->lock);
     v->playouts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
     int rc = yj_store_vod_secret(v->store, "iptv.rollcall_key", &v->rollcall_key);
@@ -182,6 +183,11 @@ int yj_iptv_start(yj_iptv_t *v)
     }
     if (v->app->demo && v->demo_channel)
         yj_iptv_demo(v);
+    if (!v->playout) {
+        /* Channels, schedules, lists and roll-call work; nothing is sent. */
+        yj_info("iptv", "[iptv] playout=false: no channel is put on the air");
+        return 0;
+    }
     GArray *all = g_array_new(FALSE, TRUE, sizeof(yj_iptv_channel_t));
     int rc = yj_iptv_store_channels(v->store, NULL, NULL, all);
     g_mutex_lock(&v->lock);

@@ -28,6 +28,7 @@ struct yj_iptv {
     char *slate_font;    /* font for the slate, or NULL */
     int rollcall_window; /* minutes a roll-call code stays valid */
     bool demo_channel;
+    bool playout; /* [iptv] playout: put channels on the air */
 
     const yj_iptv_playout_ops_t *pops; /* how playouts are made */
 

@@ -195,6 +195,10 @@ test('M3U: strict parse of both forms; hostile names cannot break a line', async
   for (const c of m.channels) assert.equal(c.url, `${d.url}/iptv/${c['tvg-id'].split('.')[0]}/live.m3u8`);
   r = await d.api('/api/v1/channels.m3u?form=dvb', { token: admin });
   assert.equal(r.json.error.field, 'form');
+  // The channels above carry multicast addresses on this machine's real
+  // network: the test daemon must not have put any of them on the air.
+  assert.match(d.stderr, /playout=false: no channel is put on the air/);
+  assert.doesNotMatch(d.stderr, /on air|on the air to/);
 });
 
 test('XMLTV: valid against xmltv.dtd, +0800, abutting programmes, escaped titles', async () => {

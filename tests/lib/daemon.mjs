@@ -15,10 +15,13 @@ export const SRC = process.env.YJ_SOURCE_DIR || process.cwd();
 // netns: run the daemon inside that network namespace (`ip netns exec`
 // execs it, so the process is still the daemon's).
 // wrap: a command the daemon runs under (e.g. ['prlimit', '--nofile=256:256', '--']).
-export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null } = {}) {
+// playout: put IPTV channels on the air. Off by default: the channels the
+// tests create carry multicast addresses, and only a test inside its own
+// network namespace may send to those.
+export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null, playout = false } = {}) {
   const dir = dataDir || mkdtempSync(join(tmpdir(), 'yj-test-'));
   const conf = join(dir, 'test.conf');
-  writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n${ini}\n`);
+  writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n[iptv]\nplayout=${playout}\n${ini}\n`);
   const argv = ['--config', conf, '--data-dir', dir, '--http-port', '0', ...args];
   if (demo) argv.push('--demo');
   const d = { dir, conf, stderr: '', stdout: '', exited: null };
