@@ -62,9 +62,7 @@ static void playout_start(yj_iptv_t *v, const yj_iptv_channel_t *c)
     }
     int64_t *key = g_new(int64_t, 1);
     *key = c->id;
-    g_hash_table_replace(v->playouts, key, p);
-    yj_info("iptv", "channel %d (%s) on the air to %s:%d at %d bit/s", c->number, c->name,
-            c->address, c->port, c->bitrate);
+    g_hash_table_replace(v->playouts, key, p); /* the playout logs "on air" */
 }
 
 static void playout_stop(yj_iptv_t *v, int64_t id)

@@ -450,8 +450,13 @@ static gpointer producer_main(gpointer arg)
             have_cur = true;
             set_eit(p, &c, cur_end);
             yj_counter_add(p->m_programmes, 1);
-            yj_info("iptv", "channel %d: on air: %s", p->number,
-                    c.prog.title ? c.prog.title : "(slate)");
+            /* A slate handed over to another slate (a hole re-asked while
+             * a lesson is still being made) is not news. */
+            if (c.prog.kind == YJ_IPTV_SLATE)
+                yj_debug("iptv", "channel %d: slate", p->number);
+            else
+                yj_info("iptv", "channel %d: on air: %s", p->number,
+                        c.prog.title ? c.prog.title : "");
         } else if (over) {
             yj_iptv_programme_t was = c.prog;
             c.prog = (yj_iptv_programme_t){.kind = YJ_IPTV_SLATE, .start_ms = now};

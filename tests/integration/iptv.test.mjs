@@ -198,7 +198,7 @@ test('M3U: strict parse of both forms; hostile names cannot break a line', async
   // The channels above carry multicast addresses on this machine's real
   // network: the test daemon must not have put any of them on the air.
   assert.match(d.stderr, /playout=false: no channel is put on the air/);
-  assert.doesNotMatch(d.stderr, /on air|on the air to/);
+  assert.doesNotMatch(d.stderr, /on air/);
 });
 
 test('XMLTV: valid against xmltv.dtd, +0800, abutting programmes, escaped titles', async () => {
