@@ -67,6 +67,10 @@ void yj_m_tick_start(yj_worker_t *w)
     if (w->tick)
         return;
     w->tick = g_timeout_source_new(YJ_TICK_MS);
+    /* Before anything else on the worker: RTCP, NACKs and the consent
+     * verdicts of connected peers must not wait behind a burst of
+     * packets or handshakes. It is short (one slot of peers a tick). */
+    g_source_set_priority(w->tick, G_PRIORITY_HIGH);
     g_source_set_callback(w->tick, on_tick, w, NULL);
     g_source_attach(w->tick, w->ctx);
 }
