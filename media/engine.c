@@ -270,11 +270,17 @@ yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load)
             "handshakes under way");
         g_once_init_leave(&once, 1);
     }
-    int pct = yj_media_load_percent(m);
     if (load)
-        *load = pct;
+        *load = 0;
     if (!m || !m->workers)
         return YJ_MEDIA_ADMIT;
+    /* The least busy worker's demand (runnable share, see tick.c): a new
+     * peer goes to the least loaded worker. */
+    int pct = 100;
+    for (int i = 0; i < m->n_workers; i++)
+        pct = MIN(pct, g_atomic_int_get(&m->workers[i].demand_pm) / 10);
+    if (load)
+        *load = pct;
     yj_media_admission_t a = YJ_MEDIA_ADMIT;
     int hs = 0;
     for (int i = 0; i < m->n_workers; i++)

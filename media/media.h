@@ -112,7 +112,8 @@ typedef struct {
     int max_publish_kbps;  /* REMB cap sent to publishers; 0: 2500 */
     int nack_cache_ms;     /* per-publisher retransmission cache; 0: 1000 */
     /* Admission of newcomers (yj_media_admit): refuse while every worker
-     * is busier than this (percent of one core); 0: no load limit. */
+     * was runnable (on a CPU or waiting for one) more than this percentage
+     * of the last second; 0: no load limit. */
     int max_load_percent;
     /* ... or while this many peers per worker are still handshaking (ICE,
      * DTLS); 0: no limit. */
@@ -150,7 +151,10 @@ typedef enum {
  * forwards everyone else's packets. A refusal is counted in
  * yj_media_admission_refused_total{reason=load|handshakes} and logged at
  * most once per 10 s, with `who` ("WHEP viewer", "meeting member"). *load
- * (may be NULL) gets yj_media_load_percent. [any thread, non-blocking] */
+ * (may be NULL) gets the least busy worker's runnable share of the last
+ * second, in percent (its CPU time plus its time waiting in the run
+ * queue: a worker that never sleeps is behind even when the machine gives
+ * it only part of a core). [any thread, non-blocking] */
 yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load);
 
 /* ------------------------------------------------------------------ */

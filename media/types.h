@@ -88,6 +88,11 @@ typedef struct {
     /* busy share of the last second (‰ of one core), from the tick */
     gint load_pm;
     int64_t load_cpu_ns, load_wall_us;
+    /* share of the last second the thread was runnable (on a CPU or
+     * waiting for one), ‰, from /proc/thread-self/schedstat; -1: unknown */
+    gint demand_pm;
+    int64_t demand_ns;
+    int schedstat_fd;
     /* peers whose ICE/DTLS handshake is under way (atomic; transport.c),
      * bounded by admission (engine.c, max_handshakes) */
     gint handshakes;
