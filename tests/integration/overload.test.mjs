@@ -198,19 +198,25 @@ test('a saturated worker keeps its publisher and viewers, refuses newcomers, the
   const baseRate = Math.min(...base.map((w) => Math.min(...w.rx)));
   assert.ok(baseRate > 50, 'viewers received media before the load: ' + base.map(fmt).join('; '));
 
-  // 1. The publisher and every viewer kept receiving, every second.
+  // 1. The publisher and every viewer kept receiving, every second (at
+  // least a fifth of the rate before the load) and over the whole load
+  // (at least half); the server kept sending the publisher its receiver
+  // reports (once a second: never 5 s in a row without one).
   for (const w of during) {
     assert.equal(w.rx.length, 3, fmt(w));
-    for (const n of w.rx) assert.ok(n > 0, `a viewer received nothing in second ${w.t} of the load: ${fmt(w)}`);
+    for (const n of w.rx) {
+      assert.ok(n >= 0.2 * baseRate,
+        `a viewer received ${n} packets in second ${w.t} of the load (before: ${baseRate}/s): ${fmt(w)}`);
+    }
   }
   const total = (k) => during.reduce((s, w) => s + w.rx[k], 0);
   for (let k = 0; k < 3; k++) {
     assert.ok(total(k) >= 0.5 * baseRate * during.length,
       `viewer ${k} received ${total(k)} packets in ${during.length} s of load, under half its rate before (${baseRate}/s)`);
   }
-  const pubSeconds = during.filter((w) => w.pubRtcp > 0).length;
-  assert.ok(pubSeconds >= during.length - 3,
-    `the server kept reporting to the publisher (${pubSeconds} of ${during.length} s)`);
+  let gap = 0, worst = 0;
+  for (const w of during) { gap = w.pubRtcp > 0 ? 0 : gap + 1; worst = Math.max(worst, gap); }
+  assert.ok(worst < 5, `the server stopped reporting to the publisher for ${worst} s in a row`);
   assert.doesNotMatch(d.stderr, /peer lecture\/\S+: consent lost/, 'no peer of the lecture lost consent');
 
   // 2. Late viewers were refused, clearly, counted, logged once.
