@@ -18,8 +18,9 @@
  * checks), DTLS through media/dtls.c, and only every Kth received packet
  * decrypted. Not a test: it prints figures (bench/RESULTS.md).
  *
- * Past saturation the server refuses viewers (503 at_capacity): they are
- * counted ("refused") and the step goes on with those admitted; "pub
+ * Past saturation the server refuses viewers (503 at_capacity): each
+ * refusal is counted ("refused"), retried after 250 ms for at most 15 s
+ * of the step, and the step goes on with those admitted; "pub
  * rtcp/s" is the SRTCP the publisher received from the server during the
  * step (its receiver reports: 0 means the server dropped the publisher).
  * --watch S then keeps everyone for S more seconds and prints one line a
@@ -760,11 +761,16 @@ int main(int argc, char **argv)
     for (int s = 0; steps[s]; s++) {
         int want = atoi(steps[s]);
         int have = (int)clients->len - 1, refused = 0;
+        int64_t refused_until = now_us() + 15000000; /* retry refusals for 15 s a step */
         for (int i = have; i < want; i++) {
             client_t *c = client_new(false);
             if (!c && last_status == 503) {
+                /* at capacity: a real viewer would retry later */
                 refused++;
-                run_for(2000, &next_v, &next_a);
+                if (now_us() > refused_until)
+                    break;
+                run_for(250000, &next_v, &next_a);
+                i--;
                 continue;
             }
             if (!c)
