@@ -62,7 +62,13 @@ static void measure_load(yj_worker_t *w, int64_t now)
         int64_t pm = (cpu - w->load_cpu_ns) / wall;
         g_atomic_int_set(&w->load_pm, (gint)CLAMP(pm, 0, 1000));
         int64_t dpm = runnable >= 0 && w->demand_ns >= 0 ? (runnable - w->demand_ns) / wall : pm;
-        g_atomic_int_set(&w->demand_pm, (gint)CLAMP(dpm, 0, 1000));
+        /* Admission reads the highest of the last three seconds: one
+         * quieter second must not let in a burst of newcomers. */
+        w->demand_hist[2] = w->demand_hist[1];
+        w->demand_hist[1] = w->demand_hist[0];
+        w->demand_hist[0] = (int)CLAMP(dpm, 0, 1000);
+        g_atomic_int_set(&w->demand_pm,
+                         MAX(w->demand_hist[0], MAX(w->demand_hist[1], w->demand_hist[2])));
     }
     w->load_cpu_ns = cpu;
     w->demand_ns = runnable;
@@ -78,12 +84,22 @@ static gboolean on_tick(gpointer data)
         yj_media_peer_t *p = w->nack->pdata[i];
         p->up->nack_tick(p, now);
     }
-    GPtrArray *slot = w->slots[w->next_slot];
-    for (guint i = 0; i < slot->len; i++) {
-        yj_media_peer_t *p = slot->pdata[i];
-        p->up->rtcp_tick(p, now);
+    /* One slot a tick; a tick that comes late (the worker was starved)
+     * serves every slot that fell due meanwhile, so each peer still gets
+     * its RTCP pass about once a second. */
+    if (w->slot_due_us == 0)
+        w->slot_due_us = now;
+    for (int k = 0; k < YJ_TICK_SLOTS && w->slot_due_us <= now; k++) {
+        GPtrArray *slot = w->slots[w->next_slot];
+        for (guint i = 0; i < slot->len; i++) {
+            yj_media_peer_t *p = slot->pdata[i];
+            p->up->rtcp_tick(p, now);
+        }
+        w->next_slot = (w->next_slot + 1) % YJ_TICK_SLOTS;
+        w->slot_due_us += YJ_TICK_MS * 1000;
     }
-    w->next_slot = (w->next_slot + 1) % YJ_TICK_SLOTS;
+    if (w->slot_due_us <= now) /* more than a second behind: start afresh */
+        w->slot_due_us = now + YJ_TICK_MS * 1000;
     measure_load(w, now);
     return G_SOURCE_CONTINUE;
 }

@@ -85,12 +85,14 @@ typedef struct {
     GPtrArray *slots[YJ_TICK_SLOTS]; /* yj_media_peer_t* (weak) due in slot k */
     GPtrArray *nack;                 /* video publishers (weak) */
     int next_slot;
+    int64_t slot_due_us; /* when next_slot is due (a late tick catches up) */
     /* busy share of the last second (‰ of one core), from the tick */
     gint load_pm;
     int64_t load_cpu_ns, load_wall_us;
     /* share of the last second the thread was runnable (on a CPU or
      * waiting for one), ‰, from /proc/thread-self/schedstat; -1: unknown */
-    gint demand_pm;
+    gint demand_pm; /* the highest of the last three seconds (admission) */
+    int demand_hist[3];
     int64_t demand_ns;
     int schedstat_fd;
     /* peers whose ICE/DTLS handshake is under way (atomic; transport.c),
