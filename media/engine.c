@@ -255,6 +255,8 @@ int yj_media_load_percent(yj_media_t *m)
     return least / 10;
 }
 
+#define YJ_FULL_HOLD_US (5 * G_USEC_PER_SEC)
+
 yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load)
 {
     static yj_counter_t *refused[3];
@@ -285,9 +287,20 @@ yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load)
     int hs = 0;
     for (int i = 0; i < m->n_workers; i++)
         hs += g_atomic_int_get(&m->workers[i].handshakes);
-    if (m->cfg.max_load_percent > 0 && pct >= m->cfg.max_load_percent)
+    /* Hysteresis: once a worker read busy, newcomers stay refused until
+     * it has read below the bound for YJ_FULL_HOLD_US (the measure lags
+     * what the last admitted peers add, and one quieter second must not
+     * let in a burst). */
+    gint64 t = g_get_monotonic_time();
+    if (m->cfg.max_load_percent > 0 && pct >= m->cfg.max_load_percent) {
+        __atomic_store_n(&m->full_until_us, t + YJ_FULL_HOLD_US, __ATOMIC_RELAXED);
         a = YJ_MEDIA_FULL_LOAD;
-    else if (m->cfg.max_handshakes > 0 && hs >= m->cfg.max_handshakes * m->n_workers)
+    } else if (m->cfg.max_load_percent > 0 &&
+               t < __atomic_load_n(&m->full_until_us, __ATOMIC_RELAXED)) {
+        a = YJ_MEDIA_FULL_LOAD;
+    }
+    if (a == YJ_MEDIA_ADMIT && m->cfg.max_handshakes > 0 &&
+        hs >= m->cfg.max_handshakes * m->n_workers)
         a = YJ_MEDIA_FULL_HANDSHAKES;
     if (a == YJ_MEDIA_ADMIT)
         return a;

@@ -113,6 +113,7 @@ struct yj_media {
     GPtrArray *peers;  /* every open peer (ref) */
     bool running, stopping;
     gint64 refuse_log_us; /* engine.c: last admission refusal logged (atomic) */
+    gint64 full_until_us; /* engine.c: refuse for load until then (atomic) */
 };
 
 typedef struct {

@@ -202,7 +202,10 @@ static void admission_counts_handshakes_and_load(void **state)
     g_atomic_int_set(&m->workers[0].demand_pm, 900);
     assert_int_equal(yj_media_admit(m, "test viewer", &load), YJ_MEDIA_FULL_LOAD);
     assert_int_equal(load, 90);
+    /* below the bound again: still refused for a while (hysteresis) */
     g_atomic_int_set(&m->workers[0].demand_pm, 840);
+    assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_FULL_LOAD);
+    m->full_until_us = g_get_monotonic_time() - 1; /* the hold is over */
     assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_ADMIT);
     yj_media_free(m);
 
