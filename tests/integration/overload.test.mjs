@@ -14,7 +14,9 @@
 // counted, logged once); once the load is gone a new viewer is admitted.
 //
 // YJ_OVERLOAD_PROTECTION=off runs the same test with admission switched
-// off in the config (max_load_percent=0, max_handshakes=0): it must fail.
+// off in the config (max_load_percent=0, max_handshakes=0): it must fail
+// (on a quiet machine only the refusal checks fail: the load here is
+// about half a quiet core; on this shared VM the media checks fail too).
 // Loopback only; every load loop is bounded in count and time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
