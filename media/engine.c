@@ -7,6 +7,7 @@
  */
 #include "peer.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/yj.h"
 
 #include <gio/gio.h>
@@ -84,6 +85,13 @@ yj_media_t *yj_media_new(const yj_media_config_t *cfg, char **err)
         (cfg->port_min == 0) != (cfg->port_max == 0)) {
         if (err)
             *err = g_strdup("media: port_min/port_max must both be 0 or a range within 1–65535");
+        return NULL;
+    }
+    if (cfg->max_load_percent < 0 || cfg->max_load_percent > 100 || cfg->max_handshakes < 0) {
+        if (err)
+            *err = g_strdup_printf("media: max_load_percent must be 0 (no limit) to 100 and "
+                                   "max_handshakes 0 (no limit) or more, not %d and %d",
+                                   cfg->max_load_percent, cfg->max_handshakes);
         return NULL;
     }
     if (yj_srtp_global_init()) {
@@ -245,4 +253,74 @@ int yj_media_load_percent(yj_media_t *m)
     for (int i = 0; i < m->n_workers; i++)
         least = MIN(least, g_atomic_int_get(&m->workers[i].load_pm));
     return least / 10;
+}
+
+#define YJ_FULL_HOLD_US (5 * G_USEC_PER_SEC)
+
+yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load)
+{
+    static yj_counter_t *refused[3];
+    static gsize once;
+    if (g_once_init_enter(&once)) {
+        refused[YJ_MEDIA_FULL_LOAD] = yj_metrics_counter(
+            "yj_media_admission_refused_total{reason=\"load\"}",
+            "Newcomers (WHEP viewers, meeting members) refused: media workers busy or too many "
+            "handshakes under way");
+        refused[YJ_MEDIA_FULL_HANDSHAKES] = yj_metrics_counter(
+            "yj_media_admission_refused_total{reason=\"handshakes\"}",
+            "Newcomers (WHEP viewers, meeting members) refused: media workers busy or too many "
+            "handshakes under way");
+        g_once_init_leave(&once, 1);
+    }
+    if (load)
+        *load = 0;
+    if (!m || !m->workers)
+        return YJ_MEDIA_ADMIT;
+    /* The least busy worker's demand (runnable share, see tick.c): a new
+     * peer goes to the least loaded worker. */
+    int pct = 100;
+    for (int i = 0; i < m->n_workers; i++)
+        pct = MIN(pct, g_atomic_int_get(&m->workers[i].demand_pm) / 10);
+    if (load)
+        *load = pct;
+    yj_media_admission_t a = YJ_MEDIA_ADMIT;
+    int hs = 0;
+    for (int i = 0; i < m->n_workers; i++)
+        hs += g_atomic_int_get(&m->workers[i].handshakes);
+    /* Hysteresis: once a worker read busy, newcomers stay refused until
+     * it has read below the bound for YJ_FULL_HOLD_US (the measure lags
+     * what the last admitted peers add, and one quieter second must not
+     * let in a burst). */
+    gint64 t = g_get_monotonic_time();
+    if (m->cfg.max_load_percent > 0 && pct >= m->cfg.max_load_percent) {
+        __atomic_store_n(&m->full_until_us, t + YJ_FULL_HOLD_US, __ATOMIC_RELAXED);
+        a = YJ_MEDIA_FULL_LOAD;
+    } else if (m->cfg.max_load_percent > 0 &&
+               t < __atomic_load_n(&m->full_until_us, __ATOMIC_RELAXED)) {
+        a = YJ_MEDIA_FULL_LOAD;
+    }
+    if (a == YJ_MEDIA_ADMIT && m->cfg.max_handshakes > 0 &&
+        hs >= m->cfg.max_handshakes * m->n_workers)
+        a = YJ_MEDIA_FULL_HANDSHAKES;
+    if (a == YJ_MEDIA_ADMIT)
+        return a;
+    yj_counter_add(refused[a], 1);
+    /* A storm of refusals: one line per 10 s for the whole engine. */
+    gint64 now = g_get_monotonic_time(),
+           prev = __atomic_load_n(&m->refuse_log_us, __ATOMIC_RELAXED);
+    if ((prev == 0 || now - prev > 10 * G_USEC_PER_SEC) &&
+        __atomic_compare_exchange_n(&m->refuse_log_us, &prev, now, false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED)) {
+        if (a == YJ_MEDIA_FULL_LOAD)
+            yj_warn("media",
+                    "at capacity: refusing %ss: media workers %d%% busy (max_load_percent=%d); "
+                    "connected peers keep going",
+                    who ? who : "newcomer", pct, m->cfg.max_load_percent);
+        else
+            yj_warn("media",
+                    "at capacity: refusing %ss: %d handshakes under way on %d worker(s) "
+                    "(max_handshakes=%d per worker); connected peers keep going",
+                    who ? who : "newcomer", hs, m->n_workers, m->cfg.max_handshakes);
+    }
+    return a;
 }

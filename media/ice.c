@@ -10,8 +10,8 @@
  * dup() of the selected socket with sendto(), skipping libnice's send
  * machinery (the forwarding loop sends each packet once per subscriber).
  * The dup keeps the socket alive even if libnice closes its descriptor; it
- * is dropped whenever ICE leaves the connected state, restarts, selects
- * another pair or is freed. Relayed (TURN) pairs always use libnice.
+ * is dropped when ICE restarts, selects another pair or is freed (not
+ * when a keepalive goes unanswered: see on_state). Relayed (TURN) pairs always use libnice.
  */
 #include "ice.h"
 #include "core/log.h"
@@ -188,8 +188,14 @@ static void on_state(NiceAgent *agent, guint stream, guint comp, guint st, gpoin
     }
     if (s == ice->state)
         return;
+    /* A keepalive that went unanswered (DISCONNECTED, FAILED) after the
+     * pair worked keeps the fast path: the transport judges consent on
+     * what the peer sends (a busy worker reads answers late). It is
+     * dropped at a restart, a new pair or the end. */
+    bool keep = ice->state == YJ_ICE_CONNECTED && (s == YJ_ICE_DISCONNECTED || s == YJ_ICE_FAILED);
     ice->state = s;
-    refresh_fast(ice);
+    if (!keep)
+        refresh_fast(ice);
     if (ice->cb.on_state)
         ice->cb.on_state(s, ice->ud);
 }

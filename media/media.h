@@ -111,6 +111,13 @@ typedef struct {
     int gather_timeout_ms; /* cap for YJ_MEDIA_SDP_FULL; 0: 3000 */
     int max_publish_kbps;  /* REMB cap sent to publishers; 0: 2500 */
     int nack_cache_ms;     /* per-publisher retransmission cache; 0: 1000 */
+    /* Admission of newcomers (yj_media_admit): refuse while every worker
+     * was runnable (on a CPU or waiting for one) more than this percentage
+     * of the last second; 0: no load limit. */
+    int max_load_percent;
+    /* ... or while this many peers per worker are still handshaking (ICE,
+     * DTLS); 0: no limit. */
+    int max_handshakes;
 } yj_media_config_t;
 
 /* Creates the engine: the DTLS certificate (ECDSA P-256, self-signed,
@@ -131,6 +138,24 @@ const char *yj_media_fingerprint(const yj_media_t *m);
  * are all near 100 % cannot take another subscriber without making every
  * subscriber lose packets. [any thread] */
 int yj_media_load_percent(yj_media_t *m);
+
+typedef enum {
+    YJ_MEDIA_ADMIT = 0,       /* come in */
+    YJ_MEDIA_FULL_LOAD,       /* every worker above max_load_percent */
+    YJ_MEDIA_FULL_HANDSHAKES, /* max_handshakes per worker under way */
+} yj_media_admission_t;
+
+/* May one more newcomer (a viewer, a meeting member) be given a peer
+ * now? Established peers come first: a newcomer's handshake (ICE checks,
+ * DTLS with its ECDSA signature, SDP work) costs the worker that also
+ * forwards everyone else's packets. A refusal is counted in
+ * yj_media_admission_refused_total{reason=load|handshakes} and logged at
+ * most once per 10 s, with `who` ("WHEP viewer", "meeting member"). *load
+ * (may be NULL) gets the least busy worker's runnable share of the last
+ * second, in percent (its CPU time plus its time waiting in the run
+ * queue: a worker that never sleeps is behind even when the machine gives
+ * it only part of a core). [any thread, non-blocking] */
+yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load);
 
 /* ------------------------------------------------------------------ */
 /* Rooms                                                               */

@@ -7,12 +7,28 @@
  * up through p->up (publisher, subscriber), as does "connected".
  * Runs on the peer's worker; sending takes the peer's out_lock. Must never
  * call a layer above it directly.
+ *
+ * Established peers come first. A newcomer's DTLS records (the handshake
+ * signs with ECDSA, the costliest thing a worker does for a peer) wait in
+ * a queue served by a source of idle priority, so the packets of connected
+ * peers and the tick (higher priority) always run before them; the worker
+ * counts its peers whose handshake is under way, which admission bounds
+ * (engine.c). Consent (RFC 7675) is judged on what arrived: libnice's
+ * keepalive checks time out when the worker is too busy to read their
+ * answers in time, so its "failed" only makes a connected peer suspect;
+ * the peer fails when nothing authenticated (SRTP/SRTCP) came from it for
+ * YJ_CONSENT_US.
  */
 #include "transport.h"
 #include "core/log.h"
 #include "core/yj.h"
 
 #include <string.h>
+
+#define YJ_CONSENT_US (30 * G_USEC_PER_SEC)   /* RFC 7675: consent expires after 30 s */
+#define YJ_QUIET_US (5 * G_USEC_PER_SEC)      /* suspect and silent: disconnected */
+#define YJ_HANDSHAKE_US (10 * G_USEC_PER_SEC) /* a handshake counts against admission this long */
+#define YJ_DTLS_QUEUE 32                      /* DTLS records waiting per peer */
 
 const char *yj_media_peer_state_name(yj_media_peer_state_t st)
 {
@@ -27,8 +43,18 @@ void yj_m_transport_count_drop(yj_media_peer_t *p, yj_drop_t why)
     yj_m_worker_drop(why);
 }
 
+static void handshake_end(yj_media_peer_t *p)
+{
+    if (!p->handshaking)
+        return;
+    p->handshaking = false;
+    g_atomic_int_dec_and_test(&p->w->handshakes);
+}
+
 void yj_m_transport_set_state(yj_media_peer_t *p, yj_media_peer_state_t st)
 {
+    if (st == YJ_PEER_CONNECTED || st == YJ_PEER_FAILED || st == YJ_PEER_CLOSED)
+        handshake_end(p);
     if (p->state == st || p->state == YJ_PEER_CLOSED)
         return;
     g_atomic_int_set((gint *)&p->state, st);
@@ -166,6 +192,8 @@ static void arm_dtls_timer(yj_media_peer_t *p)
     if (us < 0)
         return;
     GSource *s = g_timeout_source_new((guint)(us / 1000 + 1));
+    /* handshake work: after every connected peer's packets */
+    g_source_set_priority(s, G_PRIORITY_DEFAULT_IDLE);
     g_source_set_callback(s, dtls_timeout, p, NULL);
     g_source_attach(s, p->w->ctx);
     p->dtls_timer = s; /* our ref: dropped when it fires or is destroyed */
@@ -208,9 +236,51 @@ static int unprotect_in(yj_media_peer_t *p, uint8_t *buf, size_t len, bool rtcp)
         yj_m_transport_count_drop(p, YJ_DROP_SRTP);
         return -1;
     }
+    p->last_auth_rx_us = yj_m_now_us();
     if (p->dtls)
         drop_dtls(p);
     return n;
+}
+
+/* The deferred DTLS records of a handshake (idle priority, see the top). */
+static gboolean dtls_deferred(gpointer data)
+{
+    yj_media_peer_t *p = data;
+    g_source_unref(p->dtls_src); /* the context keeps it alive during dispatch */
+    p->dtls_src = NULL;
+    GBytes *b;
+    while ((b = g_queue_pop_head(&p->dtls_in))) {
+        gsize n;
+        const uint8_t *d = g_bytes_get_data(b, &n);
+        if (!g_atomic_int_get(&p->closed) && p->dtls)
+            handle_dtls_status(p, yj_dtls_feed(p->dtls, d, n));
+        g_bytes_unref(b);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void defer_dtls(yj_media_peer_t *p, const uint8_t *buf, size_t len)
+{
+    if (p->dtls_in.length >= YJ_DTLS_QUEUE) {
+        yj_m_transport_count_drop(p, YJ_DROP_DTLS); /* the client retransmits */
+        return;
+    }
+    g_queue_push_tail(&p->dtls_in, g_bytes_new(buf, len));
+    if (p->dtls_src)
+        return;
+    GSource *s = g_idle_source_new();
+    g_source_set_priority(s, G_PRIORITY_DEFAULT_IDLE);
+    g_source_set_callback(s, dtls_deferred, yj_m_worker_ref(p), (GDestroyNotify)yj_m_worker_unref);
+    g_source_attach(s, p->w->ctx);
+    p->dtls_src = s; /* our ref: dropped when it runs or at close */
+}
+
+static void clear_deferred(yj_media_peer_t *p)
+{
+    destroy_timer(&p->dtls_src);
+    GBytes *b;
+    while ((b = g_queue_pop_head(&p->dtls_in)))
+        g_bytes_unref(b);
 }
 
 static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
@@ -225,7 +295,10 @@ static void on_ice_recv(uint8_t *buf, size_t len, void *ud)
                 yj_m_transport_count_drop(p, YJ_DROP_DTLS);
             return;
         }
-        handle_dtls_status(p, yj_dtls_feed(p->dtls, buf, len));
+        if (!p->srtp_in) /* a handshake: after established peers' work */
+            defer_dtls(p, buf, len);
+        else
+            handle_dtls_status(p, yj_dtls_feed(p->dtls, buf, len));
         return;
     case YJ_PKT_RTP: {
         int n = unprotect_in(p, buf, len, false);
@@ -287,17 +360,36 @@ static void on_ice_state(yj_ice_state_t st, void *ud)
             yj_m_transport_set_state(p, YJ_PEER_CONNECTING);
         break;
     case YJ_ICE_CONNECTED:
+        p->suspect_since_us = 0;
         if (p->srtp_in)
             yj_m_transport_set_state(p, YJ_PEER_CONNECTED);
         else
             yj_m_transport_set_state(p, YJ_PEER_CONNECTING);
         break;
     case YJ_ICE_DISCONNECTED:
-        yj_m_transport_set_state(p, YJ_PEER_DISCONNECTED);
+    case YJ_ICE_FAILED: {
+        /* libnice's keepalive check got no answer in time. On a worker too
+         * busy to read the answers that is not the client's fault: while
+         * authenticated packets keep arriving the peer keeps its consent
+         * (judged in yj_m_transport_rtcp_tick). */
+        int64_t now = yj_m_now_us();
+        if (p->srtp_in && p->state == YJ_PEER_CONNECTED && p->last_auth_rx_us > 0 &&
+            now - p->last_auth_rx_us < YJ_QUIET_US) {
+            if (!p->suspect_since_us)
+                yj_info("media",
+                        "peer %s/%s: ICE keepalive unanswered, but its packets arrived %d ms "
+                        "ago: kept (consent is judged on what it sends)",
+                        p->room->id, p->id, (int)((now - p->last_auth_rx_us) / 1000));
+            p->suspect_since_us = now;
+            break;
+        }
+        if (st == YJ_ICE_FAILED && p->srtp_in)
+            yj_info("media", "peer %s/%s: consent lost: ICE failed and nothing from it for %d s",
+                    p->room->id, p->id,
+                    p->last_auth_rx_us ? (int)((now - p->last_auth_rx_us) / G_USEC_PER_SEC) : -1);
+        yj_m_transport_set_state(p, st == YJ_ICE_FAILED ? YJ_PEER_FAILED : YJ_PEER_DISCONNECTED);
         break;
-    case YJ_ICE_FAILED:
-        yj_m_transport_set_state(p, YJ_PEER_FAILED);
-        break;
+    }
     default:
         break;
     }
@@ -314,6 +406,9 @@ void yj_m_transport_start_ice(yj_media_peer_t *p)
     p->ice = ice;
     g_mutex_unlock(&p->out_lock);
     p->dtls = yj_dtls_new(p->m->cert, false, p->remote_fp, dtls_send, p);
+    p->handshaking = true;
+    p->hs_start_us = yj_m_now_us();
+    g_atomic_int_inc(&p->w->handshakes);
     yj_m_tick_add_rtcp(p);
 }
 
@@ -331,6 +426,23 @@ void yj_m_transport_rtcp_tick(yj_media_peer_t *p, int64_t now)
 {
     if (p->dtls && p->srtp_in && now - p->connected_us > 10000000)
         drop_dtls(p);
+    /* A client that never finishes its handshake stops counting against
+     * admission (its ICE or DTLS fails by itself later). */
+    if (p->handshaking && now - p->hs_start_us > YJ_HANDSHAKE_US)
+        handshake_end(p);
+    /* Consent of a peer libnice gave up on, judged on what it sent. */
+    if (p->suspect_since_us && p->state != YJ_PEER_FAILED) {
+        int64_t quiet = now - p->last_auth_rx_us;
+        if (quiet >= YJ_CONSENT_US) {
+            yj_info("media", "peer %s/%s: consent lost: nothing authenticated from it for %d s",
+                    p->room->id, p->id, (int)(quiet / G_USEC_PER_SEC));
+            yj_m_transport_set_state(p, YJ_PEER_FAILED);
+        } else if (quiet >= YJ_QUIET_US) {
+            yj_m_transport_set_state(p, YJ_PEER_DISCONNECTED);
+        } else if (p->state == YJ_PEER_DISCONNECTED) {
+            yj_m_transport_set_state(p, YJ_PEER_CONNECTED);
+        }
+    }
 }
 
 void yj_m_transport_goodbye(yj_media_peer_t *p)
@@ -348,6 +460,8 @@ void yj_m_transport_close(yj_media_peer_t *p)
 {
     yj_m_tick_remove(p);
     destroy_timer(&p->dtls_timer);
+    clear_deferred(p);
+    handshake_end(p);
     g_mutex_lock(&p->out_lock);
     yj_ice_t *ice = p->ice;
     p->ice = NULL;

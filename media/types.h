@@ -85,9 +85,19 @@ typedef struct {
     GPtrArray *slots[YJ_TICK_SLOTS]; /* yj_media_peer_t* (weak) due in slot k */
     GPtrArray *nack;                 /* video publishers (weak) */
     int next_slot;
+    int64_t slot_due_us; /* when next_slot is due (a late tick catches up) */
     /* busy share of the last second (‰ of one core), from the tick */
     gint load_pm;
     int64_t load_cpu_ns, load_wall_us;
+    /* share of the last second the thread was runnable (on a CPU or
+     * waiting for one), ‰, from /proc/thread-self/schedstat; -1: unknown */
+    gint demand_pm; /* the highest of the last three seconds (admission) */
+    int demand_hist[3];
+    int64_t demand_ns;
+    int schedstat_fd;
+    /* peers whose ICE/DTLS handshake is under way (atomic; transport.c),
+     * bounded by admission (engine.c, max_handshakes) */
+    gint handshakes;
 } yj_worker_t;
 
 struct yj_media {
@@ -102,6 +112,8 @@ struct yj_media {
     GHashTable *rooms; /* id -> yj_media_room_t* (weak: removed when freed) */
     GPtrArray *peers;  /* every open peer (ref) */
     bool running, stopping;
+    gint64 refuse_log_us; /* engine.c: last admission refusal logged (atomic) */
+    gint64 full_until_us; /* engine.c: refuse for load until then (atomic) */
 };
 
 typedef struct {
@@ -268,9 +280,20 @@ struct yj_media_peer {
     bool dtls_done; /* handshake confirmed and the DTLS state freed */
     int64_t connected_us;
     GSource *dtls_timer;
-    int tick_slot;          /* tick.c: RTCP slot, -1 none */
-    bool tick_nack;         /* tick.c: in the 20 ms loss-recovery pass */
-    GPtrArray *early_cands; /* remote candidates before the offer */
+    /* transport.c: handshake work is deferred to a low-priority source so
+     * connected peers' packets and the tick run first */
+    bool handshaking; /* counted in w->handshakes */
+    int64_t hs_start_us;
+    GQueue dtls_in;    /* GBytes* DTLS records waiting for dtls_src */
+    GSource *dtls_src; /* G_PRIORITY_DEFAULT_IDLE, while dtls_in is not empty */
+    /* consent (RFC 7675) judged on what arrived: the last SRTP/SRTCP
+     * packet that authenticated; libnice's keepalive verdict only makes
+     * the peer suspect (see yj_m_transport_rtcp_tick) */
+    int64_t last_auth_rx_us;
+    int64_t suspect_since_us; /* libnice said failed/disconnected; 0: no */
+    int tick_slot;            /* tick.c: RTCP slot, -1 none */
+    bool tick_nack;           /* tick.c: in the 20 ms loss-recovery pass */
+    GPtrArray *early_cands;   /* remote candidates before the offer */
 
     /* The forwarding loop's per-subscriber fields, together on one cache
      * line: it visits one subscriber after another, each a cache miss. */

@@ -84,7 +84,7 @@ struct yj_meeting_rooms {
     void *hooks_ud;
 };
 
-static yj_counter_t *m_joins, *m_leaves, *m_errors, *m_ended;
+static yj_counter_t *m_joins, *m_leaves, *m_errors, *m_ended, *m_refused;
 
 /* ------------------------------------------------------------------ */
 /* sending */
@@ -615,6 +615,15 @@ static json_t *ice_servers_json(yj_meeting_rooms_t *rs)
     return a;
 }
 
+/* Does `replaces` name a live participant of this meeting who is `who`? */
+static bool is_rejoin(yj_meeting_rooms_t *rs, int64_t meeting, const char *replaces,
+                      const yj_principal_t *who)
+{
+    room_t *r = replaces ? g_hash_table_lookup(rs->rooms, &meeting) : NULL;
+    part_t *old = r ? g_hash_table_lookup(r->parts, replaces) : NULL;
+    return old && same_person(&old->who, who);
+}
+
 static void do_join(part_t *p, const yj_protocol_msg_t *m)
 {
     yj_meeting_rooms_t *rs = p->rooms;
@@ -642,6 +651,19 @@ static void do_join(part_t *p, const yj_protocol_msg_t *m)
     }
     if (strcmp(info.status, "ended") == 0)
         return send_error(p, m->id, "meeting_ended", "meeting", "this meeting has ended");
+    /* Admission: a newcomer whose handshake the media workers have no time
+     * for would make everyone in every meeting lose packets. The host (the
+     * speaker) always comes in, and so does someone coming back on a new
+     * connection in place of their old one (no extra load). */
+    if (rs->media && !yj_meeting_is_host(&info, &who) &&
+        !is_rejoin(rs, info.id, m->replaces, &who)) {
+        int load = 0;
+        if (yj_media_admit(rs->media, "meeting member", &load) != YJ_MEDIA_ADMIT) {
+            yj_counter_add(m_refused, 1);
+            return send_error(p, m->id, "at_capacity", NULL,
+                              "the media server is full (%d%% busy); try again in a minute", load);
+        }
+    }
 
     int64_t now = yj_now();
     char device[128];
@@ -984,6 +1006,8 @@ yj_meeting_rooms_t *yj_meeting_rooms_new(yj_app_t *app, const yj_meeting_rooms_o
 {
     if (!m_joins) {
         m_joins = yj_metrics_counter("yj_meeting_joins_total", "Participants who joined");
+        m_refused = yj_metrics_counter("yj_meeting_joins_refused_total",
+                                       "Joins refused because the media server was full");
         m_leaves = yj_metrics_counter("yj_meeting_leaves_total", "Participants who left");
         m_errors = yj_metrics_counter("yj_signaling_errors_total",
                                       "Error messages sent to signaling clients");

@@ -7,7 +7,8 @@
 # subscribers for each N in SUBS. Prints one line per N.
 #   SUBS=50,100,200 SECONDS_PER_STEP=10 BUILD=build [BURST=1] bash bench/sfu/run.sh
 # (BURST=1: the publisher sends each frame's packets at once instead of
-# pacing them 4 ms apart as browsers do.) The daemon's log is left in
+# pacing them 4 ms apart as browsers do. ADMISSION=off: max_load_percent=0
+# and max_handshakes=0, else the defaults; MAX_LOAD_PERCENT=N sets that.) The daemon's log is left in
 # ${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,6 +24,8 @@ pbkdf2_iterations=1000
 [media]
 workers=${WORKERS:-1}
 interfaces=127.0.0.1
+$([ "${ADMISSION:-on}" = off ] && printf 'max_load_percent=0\nmax_handshakes=0\n')
+$([ -n "${MAX_LOAD_PERCENT:-}" ] && printf 'max_load_percent=%s\n' "$MAX_LOAD_PERCENT")
 CONF
 taskset -c 0 "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
   --log-level "${LOG_LEVEL:-info}" >"$dir/out.txt" 2>"$dir/err.txt" &

@@ -18,8 +18,18 @@
  * checks), DTLS through media/dtls.c, and only every Kth received packet
  * decrypted. Not a test: it prints figures (bench/RESULTS.md).
  *
+ * Past saturation the server refuses viewers (503 at_capacity): each
+ * refusal is counted ("refused"), retried after 250 ms for at most 15 s
+ * of the step, and the step goes on with those admitted; "pub
+ * rtcp/s" is the SRTCP the publisher received from the server during the
+ * step (its receiver reports: 0 means the server dropped the publisher).
+ * --watch S then keeps everyone for S more seconds and prints one line a
+ * second (packets each viewer received, the publisher's RTCP), which
+ * tests/integration/overload.test.mjs reads while it loads the server.
+ *
  *   bench_sfu_sfu_bench --url http://127.0.0.1:PORT --token T --pid DAEMON_PID
  *                       [--subs 50,100,200] [--seconds 10] [--sample 20] [--burst]
+ *                       [--watch S]
  */
 #define _GNU_SOURCE
 #include "media/dtls.h"
@@ -66,12 +76,15 @@ typedef struct {
         bool init;
     } st[4];
     uint64_t received, lost, sampled;
+    uint64_t rtcp_in; /* publisher: SRTCP from the server that authenticated */
     char location[256];
 } client_t;
 
 static yj_dtls_cert_t *cert;
 static const char *opt_url, *opt_token, *opt_room = "bench", *opt_subs = "50,100,200";
-static int opt_pid, opt_seconds = 10, opt_sample = 20;
+static int opt_pid, opt_seconds = 10, opt_sample = 20, opt_watch;
+static int last_status; /* of the last WHIP/WHEP POST */
+static gboolean opt_viewers_only;
 static int epfd;
 static GPtrArray *clients;
 static client_t *pub;
@@ -345,8 +358,14 @@ static client_t *client_new(bool publisher)
     char *answer =
         http("POST", path, "application/sdp", offer, &status, c->location, sizeof c->location);
     g_free(offer);
+    last_status = status;
     char *err = NULL;
     yj_sdp_t *ans = status == 201 ? yj_sdp_parse(answer, &err) : NULL;
+    if (!ans && status == 503) { /* at capacity: counted by the caller */
+        g_free(answer);
+        g_free(c);
+        return NULL;
+    }
     if (!ans) {
         fprintf(stderr, "sfu_bench: %s failed: %d %s %s\n", path, status, answer ? answer : "",
                 err ? err : "");
@@ -434,8 +453,10 @@ static void on_packet(client_t *c, uint8_t *b, size_t n, struct sockaddr_in *fro
     case YJ_PKT_RTCP:
         if (c->publisher && c->in) {
             int len = (int)n;
-            if (yj_srtp_unprotect_rtcp(c->in, b, &len) == 0)
+            if (yj_srtp_unprotect_rtcp(c->in, b, &len) == 0) {
+                c->rtcp_in++;
                 yj_rtcp_parse(b, (size_t)len, pli_visit, NULL);
+            }
         }
         return;
     case YJ_PKT_RTP: {
@@ -692,6 +713,9 @@ int main(int argc, char **argv)
         {"seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "measured seconds per step", "S"},
         {"sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "decrypt every Kth packet", "K"},
         {"burst", 0, 0, G_OPTION_ARG_NONE, &opt_burst, "send a frame's packets at once", NULL},
+        {"viewers-only", 0, 0, G_OPTION_ARG_NONE, &opt_viewers_only,
+         "no publisher: only add viewers to ROOM (someone else publishes)", NULL},
+        {"watch", 0, 0, G_OPTION_ARG_INT, &opt_watch, "then print per-second counts for S s", "S"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("- SFU load tool");
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -711,29 +735,44 @@ int main(int argc, char **argv)
     lat = g_array_new(FALSE, FALSE, sizeof(double));
     long tk0, rss0;
     proc_cpu(&tk0, &rss0);
-    pub = client_new(true);
+    /* --viewers-only: a stand-in publisher that never connects (clients[0]
+     * is always the publisher; it sends nothing without keys). */
+    pub = opt_viewers_only ? g_new0(client_t, 1) : client_new(true);
     if (!pub)
         return 1;
+    if (opt_viewers_only)
+        pub->ice_ok = true;
     g_ptr_array_add(clients, pub);
     int64_t next_v = now_us(), next_a = next_v;
-    for (int i = 0; i < 50 && !pub->out; i++)
+    for (int i = 0; i < 50 && !pub->out && !opt_viewers_only; i++)
         run_for(100000, &next_v, &next_a);
-    if (!pub->out) {
+    if (!pub->out && !opt_viewers_only) {
         fprintf(stderr, "sfu_bench: the publisher did not connect\n");
         return 1;
     }
     long hz = sysconf(_SC_CLK_TCK);
     run_for(500000, &next_v, &next_a);
     proc_cpu(&tk0, &rss0); /* memory base: the publisher is in */
-    printf("%8s %12s %10s %12s %9s %9s %9s %10s\n", "subs", "fwd pkt/s", "server%", "cpu/pkt µs",
-           "loss %", "p50 ms", "p99 ms", "KiB/sub");
+    printf("%8s %12s %10s %12s %9s %9s %9s %10s %8s %12s\n", "subs", "fwd pkt/s", "server%",
+           "cpu/pkt µs", "loss %", "p50 ms", "p99 ms", "KiB/sub", "refused", "pub rtcp/s");
+    fflush(stdout);
     char **steps = g_strsplit(opt_subs, ",", 64);
     int best_n = 0, prev_n = 0;
     for (int s = 0; steps[s]; s++) {
         int want = atoi(steps[s]);
-        int have = (int)clients->len - 1;
+        int have = (int)clients->len - 1, refused = 0;
+        int64_t refused_until = now_us() + 15000000; /* retry refusals for 15 s a step */
         for (int i = have; i < want; i++) {
             client_t *c = client_new(false);
+            if (!c && last_status == 503) {
+                /* at capacity: a real viewer would retry later */
+                refused++;
+                if (now_us() > refused_until)
+                    break;
+                run_for(250000, &next_v, &next_a);
+                i--;
+                continue;
+            }
             if (!c)
                 break;
             g_ptr_array_add(clients, c);
@@ -764,6 +803,7 @@ int main(int argc, char **argv)
         double f1 = metric("yj_media_packets_forwarded_total");
         proc_cpu(&tk1, &rss1);
         int64_t t1 = now_us();
+        uint64_t pub_rtcp0 = pub->rtcp_in;
         run_for((int64_t)opt_seconds * 1000000, &next_v, &next_a);
         int64_t t2 = now_us();
         proc_cpu(&tk2, &rss2);
@@ -788,8 +828,9 @@ int main(int argc, char **argv)
         double kib = connected > prev_n ? (double)(rss2 - rss0) / (connected - prev_n) : 0;
         rss0 = rss2;
         prev_n = connected;
-        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f%s\n", connected, fwd,
-               100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib,
+        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s\n", connected, fwd,
+               100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib, refused,
+               (double)(pub->rtcp_in - pub_rtcp0) / secs,
                connected < want ? "  (not all connected)" : "");
         fflush(stdout);
         if (loss < 0.5 && connected == want)
@@ -797,6 +838,27 @@ int main(int argc, char **argv)
     }
     g_strfreev(steps);
     printf("largest N with < 0.5%% loss: %d\n", best_n);
+    fflush(stdout);
+    /* --watch: one line a second, "watch T pub_rtcp=N rx=A,B,C" (packets
+     * each connected viewer received in that second). */
+    for (int t = 1; t <= opt_watch; t++) {
+        uint64_t r0 = pub->rtcp_in;
+        GArray *before = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        for (guint i = 1; i < clients->len; i++)
+            g_array_append_val(before, ((client_t *)clients->pdata[i])->received);
+        run_for(1000000, &next_v, &next_a);
+        GString *line = g_string_new(NULL);
+        g_string_append_printf(line, "watch %d pub_rtcp=%" G_GUINT64_FORMAT " rx=", t,
+                               pub->rtcp_in - r0);
+        for (guint i = 1; i < clients->len; i++)
+            g_string_append_printf(line, "%s%" G_GUINT64_FORMAT, i > 1 ? "," : "",
+                                   ((client_t *)clients->pdata[i])->received -
+                                       g_array_index(before, uint64_t, i - 1));
+        printf("%s\n", line->str);
+        fflush(stdout);
+        g_string_free(line, TRUE);
+        g_array_free(before, TRUE);
+    }
     for (guint i = 0; i < clients->len; i++)
         client_free(clients->pdata[i]);
     g_ptr_array_free(clients, TRUE);

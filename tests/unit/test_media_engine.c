@@ -6,7 +6,10 @@
  * bad or unresolvable server stops the engine with a message naming the
  * key. Uses "localhost", which the C library resolves without DNS.
  * Also the workers' load measure that admission of viewers relies on: a
- * worker that spends a second of CPU reads as busy, then idle again. */
+ * worker that spends a second of CPU reads as busy, then idle again; and
+ * admission itself (yj_media_admit): a peer in its handshake counts
+ * against max_handshakes until it is closed, a worker above
+ * max_load_percent refuses, and bad bounds stop the engine. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -152,12 +155,73 @@ static void worker_load_is_measured(void **state)
     assert_int_equal(yj_media_load_percent(NULL), 0);
 }
 
+/* A publisher that never answers ICE: its peer stays in its handshake. */
+static const char *stuck_offer =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n"
+    "a=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=ice-ufrag:unit\r\n"
+    "a=ice-pwd:admissionunittestpassword0\r\n"
+    "a=fingerprint:sha-256 "
+    "00:07:0E:15:1C:23:2A:31:38:3F:46:4D:54:5B:62:69:70:77:7E:85:8C:93:9A:A1:A8:AF:B6:BD:C4:CB:"
+    "D2:D9\r\na=setup:active\r\na=ssrc:99 cname:unit\r\n";
+
+static void admission_counts_handshakes_and_load(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    yj_media_config_t cfg = {.workers = 1, .interfaces = "127.0.0.1", .max_handshakes = 1};
+    yj_media_t *m = yj_media_new(&cfg, &err);
+    assert_non_null(m);
+    assert_int_equal(yj_media_start(m), 0);
+    assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_ADMIT);
+    yj_media_room_t *room = yj_media_room_get(m, "adm");
+    yj_media_peer_callbacks_t cb = {0};
+    yj_media_peer_t *p = yj_media_peer_new(room, "p1", YJ_MEDIA_PUBLISH, &cb, NULL);
+    assert_non_null(p);
+    char *answer = NULL;
+    assert_int_equal(yj_media_peer_answer(p, stuck_offer, 0, &answer, &err), 0);
+    g_free(answer);
+    /* answered, its ICE and DTLS under way: the worker is full */
+    assert_int_equal(g_atomic_int_get(&m->workers[0].handshakes), 1);
+    int load = -1;
+    assert_int_equal(yj_media_admit(m, "test viewer", &load), YJ_MEDIA_FULL_HANDSHAKES);
+    assert_true(load >= 0 && load <= 100);
+    yj_media_peer_close(p);
+    assert_int_equal(g_atomic_int_get(&m->workers[0].handshakes), 0);
+    assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_ADMIT);
+    yj_media_room_unref(room);
+    yj_media_free(m);
+
+    /* load: a worker that was runnable all of the last second (set by
+     * hand on an engine whose workers do not run, so no tick rewrites it) */
+    cfg.max_handshakes = 0;
+    cfg.max_load_percent = 85;
+    m = yj_media_new(&cfg, &err);
+    assert_non_null(m);
+    assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_ADMIT);
+    g_atomic_int_set(&m->workers[0].demand_pm, 900);
+    assert_int_equal(yj_media_admit(m, "test viewer", &load), YJ_MEDIA_FULL_LOAD);
+    assert_int_equal(load, 90);
+    /* below the bound again: still refused for a while (hysteresis) */
+    g_atomic_int_set(&m->workers[0].demand_pm, 840);
+    assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_FULL_LOAD);
+    m->full_until_us = g_get_monotonic_time() - 1; /* the hold is over */
+    assert_int_equal(yj_media_admit(m, "test viewer", NULL), YJ_MEDIA_ADMIT);
+    yj_media_free(m);
+
+    cfg.max_load_percent = 101;
+    assert_null(yj_media_new(&cfg, &err));
+    assert_non_null(strstr(err, "max_load_percent"));
+    g_free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_follow_the_candidates_family),
         cmocka_unit_test(bad_servers_are_refused_by_name),
         cmocka_unit_test(worker_load_is_measured),
+        cmocka_unit_test(admission_counts_handshakes_and_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
     media_unavailable: '服务器暂时无法传输音视频，您仍可看到参会名单。',
     bad_sdp: '音视频连接协商失败，正在重试。',
     rate_limited: '操作太频繁，请稍候。',
+    at_capacity: '音视频服务器已满，正在收看的人不受影响。请过一两分钟再加入。',
   };
 
   const state = {
@@ -320,6 +321,7 @@
       break;
     case 'error':
       if (m.code === 'unauthorized') { finish('请重新登录', ERRORS.unauthorized); break; }
+      if (m.code === 'at_capacity') { finish('人数已满，请稍后', ERRORS.at_capacity); break; }
       if (m.code === 'meeting_ended' || m.code === 'forbidden' || m.code === 'not_found') {
         finish(m.code === 'meeting_ended' ? '会议已结束' : '无法加入', ERRORS[m.code]);
         break;
