@@ -166,16 +166,7 @@ bool yj_iptv_parse_time(const char *s, int64_t *ms)
 
 char *yj_iptv_format_time(int64_t ms)
 {
-    GTimeZone *tz = g_time_zone_new_offset(YJ_IPTV_TZ_OFFSET_S);
-    GDateTime *d = g_date_time_new_from_unix_utc(ms / 1000);
-    GDateTime *l = d ? g_date_time_to_timezone(d, tz) : NULL;
-    char *s = l ? g_date_time_format(l, "%Y-%m-%dT%H:%M:%S%:z") : g_strdup("");
-    if (l)
-        g_date_time_unref(l);
-    if (d)
-        g_date_time_unref(d);
-    g_time_zone_unref(tz);
-    return s;
+    return yj_iptv_local_time(ms, "%Y-%m-%dT%H:%M:%S%:z");
 }
 
 json_t *yj_iptv_time_json(int64_t ms)

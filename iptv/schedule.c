@@ -262,12 +262,12 @@ bool yj_iptv_entries_overlap(const yj_iptv_entry_t *a, const yj_iptv_entry_t *b)
     return false;
 }
 
-static char *local_hhmm(int64_t ms)
+char *yj_iptv_local_time(int64_t ms, const char *fmt)
 {
     GTimeZone *tz = g_time_zone_new_offset(YJ_IPTV_TZ_OFFSET_S);
     GDateTime *d = g_date_time_new_from_unix_utc(ms / 1000);
     GDateTime *l = d ? g_date_time_to_timezone(d, tz) : NULL;
-    char *s = l ? g_date_time_format(l, "%m月%d日 %H:%M") : g_strdup("");
+    char *s = l ? g_date_time_format(l, fmt) : g_strdup("");
     if (l)
         g_date_time_unref(l);
     if (d)
@@ -289,7 +289,7 @@ void yj_iptv_slot_programme(const yj_iptv_slot_t *s, const yj_iptv_slot_t *next,
             return;
         p->title = g_strdup(channel_name ? channel_name : "");
         if (next && next->entry) {
-            g_autofree char *when = local_hhmm(next->start_ms);
+            g_autofree char *when = yj_iptv_local_time(next->start_ms, "%m月%d日 %H:%M");
             const yj_iptv_entry_t *ne = next->entry;
             const char *t =
                 ne->loop && next->item ? ne->items[yj_iptv_slot_index(next)].title : ne->title;

@@ -32,6 +32,10 @@
 #define YJ_IPTV_WEEK_MS (7 * YJ_IPTV_DAY_MS)
 /* Offset of the schedule's local time from UTC (+08:00). */
 #define YJ_IPTV_TZ_OFFSET_S (8 * 3600)
+
+/* ms (UTC) in the schedule's time zone, formatted by g_date_time_format's
+ * fmt; "" when out of range. g_free. */
+char *yj_iptv_local_time(int64_t ms, const char *fmt);
 /* Longest span of a repeated programme (first start to repeat_until). */
 #define YJ_IPTV_REPEAT_MAX_MS (400 * YJ_IPTV_DAY_MS)
 /* How far ahead and back programme_at looks. */
