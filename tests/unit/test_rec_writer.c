@@ -139,7 +139,7 @@ static void full_queue_drops_never_waits(void **state)
     g_free(path);
 }
 
-static void synced_within_a_second(void **state)
+static void synced_without_closing(void **state)
 {
     closed_count = 0;
     yj_rec_writer_t *w = yj_rec_writer_new(0, &cbs, NULL);
@@ -161,10 +161,12 @@ static void synced_within_a_second(void **state)
         sr[16 + i] = (uint8_t)(ts >> (24 - 8 * i));
     }
     assert_true(yj_rec_track_push(t, sr, sizeof sr, 1700000000600000LL, true));
-    /* written and synced without closing, well within 2 s */
+    /* written and synced without closing (the writer flushes each second;
+     * the wait is long so a loaded machine cannot fail it: how soon is a
+     * bench figure, not a test) */
     off_t want = 24 + 10 * (16 + 28 + 500) + (16 + 28 + 28);
     struct stat sb = {0};
-    for (int i = 0; i < 200 && sb.st_size != want; i++) {
+    for (int i = 0; i < 1000 && sb.st_size != want; i++) {
         g_usleep(10000);
         assert_int_equal(stat(path, &sb), 0);
     }
@@ -194,7 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(all_packets_in_order),
         cmocka_unit_test(full_queue_drops_never_waits),
-        cmocka_unit_test(synced_within_a_second),
+        cmocka_unit_test(synced_without_closing),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char *cmd = g_strdup_printf("rm -rf '%s'", tmpdir);
