@@ -169,12 +169,11 @@ int main(int argc, char **argv)
         yj_iptv_playout_free(po[k]);
     g_free(po);
     char *m = yj_metrics_render();
-    for (char **l = g_strsplit(m, "\n", -1), **q = l; l && *q; q++) {
+    char **lines = g_strsplit(m, "\n", -1);
+    for (char **q = lines; *q; q++)
         if (g_str_has_prefix(*q, "yj_iptv_"))
             printf("%s\n", *q);
-        if (!q[1])
-            g_strfreev(l);
-    }
+    g_strfreev(lines);
     g_free(m);
     return 0;
 }
