@@ -79,20 +79,7 @@ static int programme_at(int64_t channel_id, int64_t now, yj_iptv_programme_t *cu
     return 0;
 }
 
-/* LeakSanitizer (ASan builds): the slate's text loads fontconfig through
- * pango for the life of the process, and GStreamer outgrows GLib's first
- * quark block, which GLib abandons by design; neither is ours to free. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "fast_unwind_on_malloc=0";
-}
-
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\nleak:_dl_init\n";
-}
+#include "../lsan_gst.h" /* LSan: GLib and fontconfig lifetime allocations */
 
 int main(int argc, char **argv)
 {

@@ -244,22 +244,7 @@ static void slate_loops(void **state)
     assert_true(last[YJ_TS_VIDEO] > 90000 * 6);
 }
 
-/* LeakSanitizer: the slate's text goes through pango, which loads
- * fontconfig's configuration for the life of the process, and GStreamer
- * outgrows GLib's first quark block, which GLib abandons by design;
- * neither is ours to free (as in test_rec_compose.c). Matching GLib's
- * constructor needs full stacks at malloc. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "fast_unwind_on_malloc=0";
-}
-
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\nleak:_dl_init\n";
-}
+#include "../lsan_gst.h" /* LSan: GLib and fontconfig lifetime allocations */
 
 int main(void)
 {

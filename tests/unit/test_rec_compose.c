@@ -404,22 +404,7 @@ static void composes_two_parties(void **state)
     g_free(dir);
 }
 
-/* LeakSanitizer: what GLib's and fontconfig's own initialisers keep for
- * the life of the process is not ours to free: GLib's first quark block
- * (allocated by its constructor, abandoned by design once GStreamer's
- * quarks outgrow it) and fontconfig's configuration (pango loads it for
- * the labels). Matching the constructor needs full stacks at malloc. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "fast_unwind_on_malloc=0";
-}
-
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\nleak:_dl_init\n";
-}
+#include "../lsan_gst.h" /* LSan: GLib and fontconfig lifetime allocations */
 
 int main(void)
 {
