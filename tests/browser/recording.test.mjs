@@ -5,7 +5,9 @@
 // "会议回放" course whose HLS ladder ffprobe reads with a duration within
 // 1 s of the meeting's; every raw track file downloads (administrators
 // only) and replays through GStreamer pcapparse ! rtpjitterbuffer !
-// depayloader with no error.
+// depayloader with no error. The meeting page and the meeting report list
+// the recording for the administrator (已完成, its lesson link, the raw
+// tracks) at phone and desktop size.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { startDaemon } from '../lib/daemon.mjs';
 import { launch } from '../lib/browser.mjs';
 import { idNumber, ensureMember, memberToken } from '../lib/members.mjs';
 import { ffprobe, waitLesson } from '../lib/vod.mjs';
+import { checkPage, PHONE, DESKTOP } from '../lib/layout.mjs';
 
 let d, browser, admin, district;
 const members = [
@@ -137,6 +140,41 @@ test('a recorded 党课 becomes a lesson; its tracks replay in GStreamer', async
   for (const t of rec.tracks) {
     assert.ok(t.packets > 50, `${t.file}: ${t.packets} packets`);
     assert.ok(['录制一', '录制二'].includes(t.display_name), t.display_name);
+  }
+
+  // the administrator's meeting page and report list it: 已完成, the lesson
+  // link, the four raw tracks; at a phone's size and a desktop's
+  const actx = await browser.newContext({ locale: 'zh-CN' });
+  await actx.addCookies([{ name: 'yj_session', value: admin, url: d.url }]);
+  try {
+    const p = await actx.newPage();
+    const pageErrors = [];
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    for (const [url, name] of [[`/meeting.html?id=${id}`, 'meeting-recordings'], [`/meeting-report.html?id=${id}`, 'meeting-report-recordings']]) {
+      for (const vp of [PHONE, DESKTOP]) {
+        await p.setViewportSize(vp);
+        await p.goto(d.url + url);
+        const item = p.locator(`.rec-item[data-id="${rec.id}"]`);
+        await item.waitFor({ timeout: 15000 });
+        assert.equal(await item.getAttribute('data-status'), 'composed');
+        assert.equal((await item.locator('.rec-status').textContent()).trim(), '已完成');
+        assert.equal(await item.locator('a.rec-lesson').getAttribute('href'), `/learn/${rec.lesson_id}`);
+        assert.match(await item.locator('.rec-duration').textContent(), /秒/);
+        assert.match(await item.locator('.rec-size').textContent(), /\d (KB|MB|GB)/);
+        assert.equal(await item.locator('.rec-retry').count(), 0, 'no retry for a composed recording');
+        const links = await item.locator('.rec-tracks a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        assert.deepEqual(links.sort(), rec.tracks.map((t) => t.download_url).sort());
+        await checkPage(p, name);
+      }
+    }
+    // English is available on the same list
+    await p.goto(`${d.url}/meeting.html?id=${id}&lang=en`);
+    await p.locator('.rec-item .rec-status').waitFor({ timeout: 15000 });
+    assert.equal((await p.locator('.rec-item .rec-status').textContent()).trim(), 'Done');
+    await p.goto(`${d.url}/meeting.html?id=${id}&lang=zh-CN`);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await actx.close();
   }
   const lesson = await waitLesson(d, admin, rec.lesson_id, { timeout: 300000 });
   assert.equal(lesson.status, 'ready', JSON.stringify(lesson));

@@ -4,12 +4,14 @@
 // with a copy button and a QR code (qrcode-generator from npm, drawn as an
 // image, never parsed as HTML), the live participant count (asked again
 // every 5 s) and the actions its state allows: change or cancel before it
-// starts, end it while it runs, its attendance report.
+// starts, end it while it runs, its attendance report; for administrators
+// its recordings (recordings_list.js).
 
 import { api, requireSession } from './api.js';
 import { t } from './i18n.js';
 import { confirmDialog } from './dialog.js';
 import { busy, el, fill, initPage, notice, param } from './ui.js';
+import { showRecordings } from './recordings_list.js';
 import { hostName, meetingError, statusBadge, typeName, when } from './meetings_common.js';
 
 // The QR code library (npm qrcode-generator, served at /vendor/): loaded
@@ -20,6 +22,7 @@ const $ = (id) => document.getElementById(id);
 const id = param('id');
 let m = null;
 let who = null;
+let recs = null;
 
 async function main() {
   const s = await requireSession();
@@ -33,11 +36,14 @@ async function main() {
   if (done) notice($('page-ok'), t(done === 'created' ? 'mtg.created' : 'mtg.saved'), 'ok');
   await load();
   setInterval(load, 5000);
+  if (s.kind === 'admin') recs = showRecordings($('m-recordings'), id);
 }
 
 async function load() {
   try {
+    const was = m?.status;
     m = await api('/api/v1/meetings/' + encodeURIComponent(id));
+    if (recs && was && was !== m.status) recs.reload();
     $('page-error').hidden = true;
     draw();
   } catch (e) {

@@ -2,13 +2,15 @@
 // meeting_report.js — /meeting-report.html?id=ID: the attendance report of
 // GET /api/v1/meetings/{id}/report, one card per home organisation with
 // the present members (minutes attended, minutes credited, joins, first
-// join, late) and the absent ones; the whole report as CSV.
+// join, late) and the absent ones; the whole report as CSV; for
+// administrators the meeting's recordings (recordings_list.js).
 
 import { api, requireSession } from './api.js';
 import { dateTime, hours, t } from './i18n.js';
 import { el, fill, initPage, notice, param } from './ui.js';
 import { meetingError, when } from './meetings_common.js';
 import { downloadCsv } from './csv.js';
+import { showRecordings } from './recordings_list.js';
 
 const $ = (id) => document.getElementById(id);
 const id = param('id');
@@ -23,6 +25,7 @@ async function main() {
   try {
     r = await api(`/api/v1/meetings/${encodeURIComponent(id || '0')}/report`);
     draw();
+    if (s.kind === 'admin') showRecordings($('r-recordings'), r.meeting.id);
   } catch (e) { notice($('page-error'), meetingError(e)); }
   $('page-loading').hidden = true;
 }
