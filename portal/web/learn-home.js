@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // learn-home.js — "my learning" (/learn): GET /api/v1/me/learning and
-// /api/v1/courses, rendered as large tappable lists.
-'use strict';
+// /api/v1/courses, rendered as large tappable lists. Chinese by default,
+// English through the portal's i18n.js (strings in js/learn_i18n.js) and
+// its language switch; switching draws the lists again.
+import { applyI18n, lang, setLang, t } from '/js/i18n.js';
+import '/js/learn_i18n.js';
+
 (function () {
   const $ = (id) => document.getElementById(id);
   const mmss = (s) => {
@@ -26,12 +30,13 @@
     const list = $('courses');
     list.textContent = '';
     const c = await get('/api/v1/courses?limit=100' + (q ? '&q=' + encodeURIComponent(q) : ''));
-    if (!c.courses.length) list.append(li('暂时没有课程。'));
+    if (!c.courses.length) list.append(li(esc(t('learn.no_courses'))));
     for (const x of c.courses) {
       const detail = await get(`/api/v1/courses/${x.id}`);
       const items = detail.lessons.map((l) =>
         `<li><a class="title" href="/learn/${l.id}">${esc(l.title)}</a><br>` +
-        `${fmtH(l.minutes)} 学时 · ${mmss(l.duration)}${l.completed ? ' · <span class="done">✓ 已完成</span>' : l.started ? ` · 学到 ${mmss(l.position)}` : ''}</li>`).join('');
+        esc(t('learn.lesson_line', { h: fmtH(l.minutes), len: mmss(l.duration) })) +
+        `${l.completed ? ` · <span class="done">${esc(t('learn.done'))}</span>` : l.started ? ` · ${esc(t('learn.reached', { at: mmss(l.position) }))}` : ''}</li>`).join('');
       list.append(li(`<b>${esc(x.title)}</b> <span class="hint">${esc(x.category)}</span>` +
         `<p class="hint">${esc(x.description)}</p><ul class="list">${items}</ul>`));
     }
@@ -53,23 +58,33 @@
       $('me').hidden = false;
       $('hours').textContent = fmtH(me.lesson_minutes);
       // Say plainly what this counts, beside the record's total.
-      $('hours-note').textContent = `只算课程学习。今年全部学时（含会议、集中收看、补录）共 ${fmtH(me.total_minutes)} 学时，见“我的记录”。`;
+      $('hours-note').textContent = t('learn.hours_note', { h: fmtH(me.total_minutes) });
       const ip = $('in-progress');
-      if (!me.in_progress.length) ip.append(li('没有学到一半的课时。'));
+      ip.textContent = '';
+      if (!me.in_progress.length) ip.append(li(esc(t('learn.no_in_progress'))));
       for (const l of me.in_progress)
         ip.append(li(`<a class="title" href="/learn/${l.lesson_id}">${esc(l.title)}</a><br>` +
-          `${esc(l.course_title)} · 已学 ${l.percent}% · 上次到 ${mmss(l.position)}`));
+          esc(t('learn.progress_line', { course: l.course_title, pc: l.percent, at: mmss(l.position) }))));
       const done = $('completed');
-      if (!me.completed.length) done.append(li('还没有完成的课时。'));
+      done.textContent = '';
+      if (!me.completed.length) done.append(li(esc(t('learn.no_completed'))));
       for (const l of me.completed)
         done.append(li(`<a class="title" href="/learn/${l.lesson_id}">${esc(l.title)}</a><br>` +
-          `<span class="done">✓ ${l.credited_minutes != null ? fmtH(l.credited_minutes) + ' 学时' : '已完成'}</span>`));
+          `<span class="done">${esc(l.credited_minutes != null ? '✓ ' + t('learn.credited_h', { h: fmtH(l.credited_minutes) }) : t('learn.done'))}</span>`));
       await courses('');
     } catch (e) {
       if (e.message === 'signin') location.replace('/?next=/learn'); // the one sign-in page
-      else { $('error').textContent = '暂时打不开，请稍后再试。'; $('error').hidden = false; }
+      else { $('error').textContent = t('learn.err.home'); $('error').hidden = false; }
     }
   }
   $('search').addEventListener('submit', (e) => { e.preventDefault(); courses($('q').value.trim()); });
+  // The language switch of the portal's pages: static text by data-i18n,
+  // then the lists drawn again in the new language.
+  applyI18n(document);
+  const sw = $('lang-switch');
+  const relabel = () => { sw.lang = lang() === 'en' ? 'zh-CN' : 'en'; };
+  relabel();
+  sw.addEventListener('click', () => setLang(lang() === 'en' ? 'zh-CN' : 'en'));
+  window.addEventListener('yj-lang', () => { relabel(); if (!$('me').hidden) load(); });
   load();
 })();

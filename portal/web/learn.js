@@ -9,8 +9,11 @@
 // carries the intervals the media element reports as played; they
 // wait in localStorage until the server acknowledges them, so nothing is
 // lost while the phone is offline: queued reports are merged into one and
-// sent when the connection returns.
-'use strict';
+// sent when the connection returns. Chinese by default, English through
+// the portal's i18n.js (strings in js/learn_i18n.js) and its language switch.
+import { applyI18n, lang, setLang, t } from '/js/i18n.js';
+import '/js/learn_i18n.js';
+
 (function () {
   const $ = (id) => document.getElementById(id);
   const lessonId = Number(location.pathname.split('/')[2]);
@@ -73,10 +76,12 @@
     if (!lesson || !lesson.duration) return;
     const pc = Math.min(100, Math.floor((watched / lesson.duration) * 100));
     $('meter-bar').style.width = pc + '%';
-    $('watched').textContent = `已学 ${pc}%`;
+    lastPc = pc;
+    $('watched').textContent = t('learn.watched', { pc });
   }
   function showCredit(completed) {
-    if (completed) $('credit').textContent = `✓ 已完成本课时，已计入 ${Math.round(lesson.minutes / 60 * 100) / 100} 学时`;
+    if (completed) lastCompleted = true;
+    if (lastCompleted) $('credit').textContent = t('learn.credited', { h: Math.round(lesson.minutes / 60 * 100) / 100 });
   }
 
   async function flush() {
@@ -216,14 +221,14 @@
         if (code === 403) refresh(); // the signed URL expired: get a new one
         else if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) setTimeout(() => hls.startLoad(), 3000);
         else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
-        else fail('播放出错，请刷新页面重试。');
+        else fail(t('learn.err.play'));
       });
       hls.loadSource(src);
       hls.attachMedia(video);
     } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
       video.src = src; // iPhone / iPad Safari
     } else {
-      fail('这个浏览器不能播放课程视频，请换用手机自带浏览器或新版浏览器。');
+      fail(t('learn.err.browser'));
     }
   }
 
@@ -242,29 +247,26 @@
     try {
       r = await fetch(`/api/v1/lessons/${lessonId}`, { credentials: 'same-origin' });
     } catch {
-      return fail('网络不通，请稍后再试。');
+      return fail(t('learn.err.network'));
     }
     if (r.status === 401) return signInPage();
-    if (r.status === 404 || !lessonId) return fail('没有找到这节课，或这节课不是给您所在组织的。');
-    if (!r.ok) return fail('暂时打不开这节课，请稍后再试。');
+    if (r.status === 404 || !lessonId) return fail(t('learn.err.not_found'));
+    if (!r.ok) return fail(t('learn.err.later'));
     lesson = await r.json();
-    document.title = `${lesson.title} — 远程教育平台`;
+    document.title = t('learn.title_of', { title: lesson.title });
     if (lesson.status === 'processing') {
       show('processing');
       $('percent').textContent = lesson.percent + '%';
       setTimeout(load, 2000);
       return;
     }
-    if (lesson.status !== 'ready') return fail('这节课的课件有问题，请联系管理员。');
+    if (lesson.status !== 'ready') return fail(t('learn.err.broken'));
     show('lesson');
     member = !!lesson.progress;
     $('course-title').textContent = lesson.course_title;
     $('lesson-title').textContent = lesson.title;
-    const goal = Math.round(lesson.threshold * 100);
-    $('meter-goal').style.left = goal + '%';
-    $('rule').textContent = member
-      ? `看满 ${goal}%（${mmss(lesson.needed)}）计入 ${Math.round(lesson.minutes / 60 * 100) / 100} 学时；快进跳过的部分不算。`
-      : '管理员预览：不记录进度。';
+    $('meter-goal').style.left = Math.round(lesson.threshold * 100) + '%';
+    rule();
     if (lesson.poster_path) video.poster = lesson.poster_path;
     attach(lesson.hls_path);
     if (member) {
@@ -273,7 +275,8 @@
       showCredit(p.completed);
       if (p.resume != null) {
         $('resume-at').textContent = mmss(p.resume);
-        $('resume-btn').textContent = `从 ${mmss(p.resume)} 继续`;
+        $('resume-btn').textContent = t('learn.resume', { at: mmss(p.resume) });
+        $('resume-btn').dataset.at = mmss(p.resume);
         $('resume-btn').onclick = () => { $('resume').hidden = true; seekTo(p.resume); };
         $('restart-btn').onclick = () => { $('resume').hidden = true; seekTo(0); };
         $('resume').hidden = false;
@@ -287,6 +290,37 @@
   function signInPage() {
     location.replace('/?next=' + encodeURIComponent(location.pathname));
   }
+
+  function rule() {
+    const goal = Math.round(lesson.threshold * 100);
+    $('rule').textContent = member
+      ? t('learn.rule', { goal, need: mmss(lesson.needed), h: Math.round(lesson.minutes / 60 * 100) / 100 })
+      : t('learn.preview');
+  }
+
+  // The language switch of the portal's pages: static text by data-i18n,
+  // then what this file wrote itself.
+  let lastPc = null;
+  let lastCompleted = false;
+  function wireLanguage() {
+    applyI18n(document);
+    const sw = $('lang-switch');
+    const relabel = () => {
+      sw.lang = lang() === 'en' ? 'zh-CN' : 'en';
+      $('resume-btn').textContent = t('learn.resume', { at: $('resume-btn').dataset.at || '00:00' });
+    };
+    relabel();
+    sw.addEventListener('click', () => setLang(lang() === 'en' ? 'zh-CN' : 'en'));
+    window.addEventListener('yj-lang', () => {
+      relabel();
+      if (!lesson || lesson.status !== 'ready') return;
+      document.title = t('learn.title_of', { title: lesson.title });
+      rule();
+      if (lastPc !== null) $('watched').textContent = t('learn.watched', { pc: lastPc });
+      if (lastCompleted) showCredit(true);
+    });
+  }
+  wireLanguage();
 
   // For tests and the curious: is every report acknowledged?
   window.yjLearn = { flush, queued: loadQ, idle: () => !inflight && !loadQ() };

@@ -203,3 +203,46 @@ test('an administrator opening /learn is pointed at their own pages, not told to
   assert.equal(await page.getAttribute('#home', 'href'), '/orgs.html');
   await ctx.close();
 });
+
+// Any Chinese character (CJK unified ideographs and CJK punctuation).
+const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]/;
+
+test('the lesson page and "my learning" switch to English and back, Chinese by default', async () => {
+  const ctx = await browser.newContext({ viewport: PHONE });
+  const page = await open(ctx, alice); // signs in through the player page
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.reload();
+  await page.waitForSelector('#lesson:not([hidden])');
+  // Chinese first
+  assert.match(await page.textContent('#watched'), /^已学 \d+%$/);
+  assert.equal((await page.textContent('.bar .back')).trim(), '‹ 我的学习');
+  await page.click('#lang-switch');
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.match(await page.textContent('#watched'), /^Watched \d+%$/);
+  assert.equal((await page.textContent('.bar .back')).trim(), '‹ My learning');
+  assert.match(await page.textContent('#rule'), /^Watch 50% \(00:\d\d\) to be credited/);
+  for (const sel of ['header.bar', '#watched', '#rule', '#credit', '#resume', '#lang-switch']) {
+    assert.doesNotMatch(await page.textContent(sel), CJK, `${sel} still has Chinese`);
+  }
+  await checkPage(page, 'learn-player-en');
+  // the choice is kept: "my learning" opens in English
+  await page.goto(`${d.url}/learn`);
+  await page.waitForSelector('#me:not([hidden])');
+  await page.waitForSelector('#courses a.title');
+  assert.equal((await page.textContent('h1')).trim(), 'My learning');
+  assert.match(await page.textContent('#hours-note'), /^Lessons only\./);
+  assert.equal(await page.getAttribute('#q', 'placeholder'), 'Search course names');
+  for (const sel of ['header.bar', 'h1', '#me > .card', '#lang-switch']) {
+    assert.doesNotMatch(await page.textContent(sel), CJK, `${sel} still has Chinese`);
+  }
+  for (const h of await page.locator('#me h2').allTextContents()) assert.doesNotMatch(h, CJK, h);
+  assert.match(await page.textContent('#completed'), /✓ 0\.5 hours/);
+  await checkPage(page, 'learn-home-en');
+  // and back to Chinese, lists drawn again
+  await page.click('#lang-switch');
+  assert.equal((await page.textContent('h1')).trim(), '我的学习');
+  await page.waitForFunction(() => /✓ 0\.5 学时/.test(document.getElementById('completed').textContent));
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -231,3 +231,65 @@ test('the page rejoins by itself after a network drop', async () => {
     await px.close();
   }
 });
+
+// Any Chinese character (CJK unified ideographs and CJK punctuation).
+const CJK = /[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]/;
+
+test('the meeting page switches to English and back, Chinese by default', async () => {
+  const r = await d.api('/api/v1/meetings', { method: 'POST', token: admin, body: {
+    title: '英文界面测试会议', type: 'member_assembly', org_code: '33010101',
+    duration_minutes: 1, threshold_percent: 10, host_member: members[0].id_number,
+  } });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  // not recorded: nothing here needs a composition afterwards
+  assert.equal((await d.api(`/api/v1/meetings/${id}/recording`, { method: 'PUT', token: admin, body: { record: false } })).status, 200);
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  try {
+    await ctx.addCookies([{ name: 'yj_session', value: members[0].token, url: d.url }]);
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (dlg) => dlg.accept());
+    await page.goto(`${d.url}/meet/${id}`);
+    await page.waitForSelector('#join:not([disabled])', { timeout: 15000 });
+    // Chinese first
+    assert.equal((await page.textContent('#join')).trim(), '加入会议');
+    assert.equal((await page.textContent('#lang-switch')).trim(), 'English');
+    // the lobby in English
+    await page.click('#lang-switch');
+    assert.equal((await page.textContent('#join')).trim(), 'Join the meeting');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    for (const sel of ['#join', 'label.meet-check', '#lang-switch']) {
+      assert.doesNotMatch(await page.textContent(sel), CJK, `${sel} still has Chinese`);
+    }
+    assert.match(await page.textContent('#lobby-info'), /Meeting time: .* planned 1 minutes/);
+    // in the room: the bar, the host's panel, the status line
+    await page.click('#join');
+    await page.waitForFunction(() => window.yjMeet.connected, null, { timeout: 15000 });
+    await page.click('#btn-people');
+    await page.waitForSelector('#end:not([hidden])');
+    assert.equal((await page.textContent('#btn-leave')).trim(), 'Leave');
+    assert.equal((await page.textContent('#btn-mic')).trim(), 'Mute');
+    assert.equal((await page.textContent('#end')).trim(), 'End the meeting');
+    for (const sel of ['#bar', '#people h2', '#end', '#rec-toggle', '#status']) {
+      assert.doesNotMatch(await page.textContent(sel), CJK, `${sel} still has Chinese`);
+    }
+    assert.equal(await page.getAttribute('#bar', 'aria-label'), 'Meeting controls');
+    // back to Chinese, as drawn by the page itself too
+    await page.click('#lang-switch');
+    assert.equal((await page.textContent('#btn-leave')).trim(), '离开');
+    assert.equal((await page.textContent('#btn-mic')).trim(), '静音');
+    assert.equal((await page.textContent('#end')).trim(), '结束会议');
+    // English again, then leave: the page that follows is English too
+    await page.click('#lang-switch');
+    await page.click('#btn-leave');
+    await page.waitForSelector('#done:not([hidden])');
+    assert.equal((await page.textContent('#done-title')).trim(), 'You left the meeting');
+    assert.doesNotMatch(await page.textContent('#done'), CJK);
+    assert.deepEqual(errors, []);
+  } finally {
+    await ctx.close();
+  }
+  await d.api(`/api/v1/meetings/${id}/end`, { method: 'POST', token: admin });
+});

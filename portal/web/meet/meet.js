@@ -5,22 +5,17 @@
 // by itself after a network drop: an ICE restart on the same connection
 // when only the media path broke (call.js), a rejoin when the WebSocket
 // dropped or the restart did not help. Uses signal.js (WebSocket) and
-// call.js (RTCPeerConnection). All text shown is Chinese.
+// call.js (RTCPeerConnection). Text is Chinese by default, English through
+// the portal's i18n.js (strings in js/meet_i18n.js) and the same language
+// switch as the other pages; a module, so it runs after signal.js and call.js.
+import { applyI18n, lang, setLang, t as tr } from '/js/i18n.js';
+import '/js/meet_i18n.js';
+
 (function () {
   'use strict';
 
   const $ = (id) => document.getElementById(id);
 
-  const ERRORS = {
-    unauthorized: '登录已过期，请重新登录。',
-    forbidden: '您没有受到本次会议的邀请，或无权进行此操作。',
-    not_found: '找不到该会议。',
-    meeting_ended: '会议已经结束。',
-    media_unavailable: '服务器暂时无法传输音视频，您仍可看到参会名单。',
-    bad_sdp: '音视频连接协商失败，正在重试。',
-    rate_limited: '操作太频繁，请稍候。',
-    at_capacity: '音视频服务器已满，正在收看的人不受影响。请过一两分钟再加入。',
-  };
 
   const state = {
     meetingId: 0,
@@ -101,7 +96,7 @@
     const o = {};
     for (const x of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric',
       month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(iso))) o[x.type] = x.value;
-    return `${o.year}年${o.month}月${o.day}日 ${o.hour}:${o.minute}`;
+    return tr('meet.time', { y: o.year, mo: o.month, d: o.day, h: o.hour, mi: o.minute });
   }
 
   // Where to go afterwards: the signed-in person's own pages.
@@ -109,14 +104,14 @@
     const box = $('done-links');
     box.textContent = '';
     const s = state.session;
-    const links = !s ? [['/', '返回首页']]
-      : s.kind === 'admin' ? [['/meetings.html', '会议列表'], ['/orgs.html', '组织与党员']]
-        : [['/my-meetings.html', '我的会议'], ['/record.html', '我的学习记录']];
+    const links = !s ? [['/', 'meet.home']]
+      : s.kind === 'admin' ? [['/meetings.html', 'meet.link.meetings'], ['/orgs.html', 'meet.link.orgs']]
+        : [['/my-meetings.html', 'meet.link.my_meetings'], ['/record.html', 'meet.link.record']];
     for (const [href, label] of links) {
       const a = document.createElement('a');
       a.href = href;
       a.className = 'meet-link-btn';
-      a.textContent = label;
+      a.textContent = tr(label);
       box.append(a);
     }
   }
@@ -130,25 +125,27 @@
       const r = await api(`/api/v1/members/${encodeURIComponent(s.id_number)}/record`).catch(() => null);
       const line = r && r.status === 200 ? (r.json.ledger || []).find((l) => l.source_id === `meeting:${state.meetingId}`) : null;
       if (line) {
-        box.textContent = `本次会议已计入您的学时：${line.minutes} 分钟。`;
+        box.textContent = tr('meet.credit.yes', { n: line.minutes });
         box.hidden = false;
         return;
       }
       await new Promise((res) => setTimeout(res, 1000));
     }
     const need = state.meeting && state.meeting.threshold_seconds ? Math.ceil(state.meeting.threshold_seconds / 60) : null;
-    box.textContent = need ? `本次会议没有计入学时：参会时间要达到 ${need} 分钟才计入。` : '本次会议没有计入学时。';
+    box.textContent = need ? tr('meet.credit.need', { n: need }) : tr('meet.credit.no');
     box.hidden = false;
   }
 
-  function finish(title, text, ended = /结束/.test(title)) {
+  // title and text are keys of meet_i18n.js (text may carry vars).
+  function finish(title, text, ended = title === 'meet.done.ended', vars = {}) {
+    state.done = [title, text, vars];
     state.leaving = true;
     if (state.signal) state.signal.stop();
     if (state.call) state.call.close();
     state.call = null;
     for (const s of [state.stream, state.screen]) if (s) s.getTracks().forEach((t) => t.stop());
-    $('done-title').textContent = title;
-    $('done-text').textContent = text || '';
+    $('done-title').textContent = tr(title);
+    $('done-text').textContent = text ? tr(text, vars) : '';
     $('done-credit').hidden = true;
     doneLinks();
     setStatus('');
@@ -170,22 +167,20 @@
   async function loadMeeting() {
     const r = await api(`/api/v1/meetings/${state.meetingId}`);
     if (r.status === 401) { signInPage(); return; }
-    if (r.status !== 200) { finish('找不到会议', '会议不存在，或您没有受到邀请。'); return; }
+    if (r.status !== 200) { finish('meet.done.not_found', 'meet.done.not_found_text'); return; }
     const m = r.json;
     state.meeting = m;
-    document.title = `${m.title} · 远教`;
+    document.title = tr('meet.title_of', { title: m.title });
     $('title').textContent = m.title;
     $('subtitle').textContent = `${m.type_name || ''} · ${m.org_name}`;
-    if (m.status === 'ended') { finish('会议已结束', `${m.title}已于${fmtTime(m.ended_at)}结束。`); return; }
-    const who = state.session ? state.session.name : '';
-    $('lobby-info').textContent = `${who ? who + '，' : ''}会议时间：${fmtTime(m.start)}，` +
-      `计划 ${m.duration_minutes} 分钟。${m.status === 'live' ? `现在有 ${m.participants} 人在会。` : '会议尚未开始，您可以先进入。'}`;
+    if (m.status === 'ended') { finish('meet.done.ended', 'meet.done.ended_at', true, { title: m.title, at: fmtTime(m.ended_at) }); return; }
+    lobbyInfo();
     show('lobby');
     $('join').disabled = true;
-    $('join').textContent = '正在打开摄像头和麦克风…';
+    $('join').textContent = tr('meet.joining_media');
     await openMedia();
     $('join').disabled = false;
-    $('join').textContent = '加入会议';
+    $('join').textContent = tr('meet.join');
   }
 
   async function openMedia() {
@@ -198,7 +193,7 @@
       } catch (e) { /* try the next */ }
     }
     if (!state.stream) {
-      $('lobby-error').textContent = '没有找到摄像头或麦克风（或未获允许）。您仍可加入会议收看收听。';
+      $('lobby-error').textContent = tr('meet.no_media');
       return;
     }
     $('preview').srcObject = state.stream;
@@ -212,12 +207,12 @@
   function enterRoom() {
     state.audioOnly = $('audio-only').checked;
     show('room');
-    setStatus('正在连接…');
+    setStatus(tr('meet.st.connecting'));
     renderButtons();
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     state.signal = new window.YjSignal(`${proto}//${location.host}/ws`, {
       onOpen: () => {
-        setStatus('正在加入会议…');
+        setStatus(tr('meet.st.joining'));
         const msg = { type: 'join', meeting: state.meetingId, audio_only: state.audioOnly,
           device: /Mobi|Android|iPhone|iPad/.test(navigator.userAgent) ? 'phone' : 'pc' };
         if (state.prevPid) msg.replaces = state.prevPid;
@@ -231,13 +226,13 @@
       onDown: (delay) => {
         state.pid = null;
         if (state.call) { state.call.close(); state.call = null; }
-        setStatus(`网络中断，${Math.ceil(delay / 1000)} 秒后自动重新连接…`, 'warn');
+        setStatus(tr('meet.st.down', { s: Math.ceil(delay / 1000) }), 'warn');
       },
       onFinal: (code) => {
-        if (code === 4000) finish('会议已结束', '感谢参加。');
-        else if (code === 4001) finish('您已被移出会议', '如有疑问，请联系主持人。');
-        else if (code === 4002) finish('已在别处加入', '您已在其他设备或窗口加入本会议。');
-        else finish('连接已断开', '请刷新页面重新加入。');
+        if (code === 4000) finish('meet.done.ended', 'meet.done.thanks');
+        else if (code === 4001) finish('meet.done.removed', 'meet.done.removed_text');
+        else if (code === 4002) finish('meet.done.elsewhere', 'meet.done.elsewhere_text');
+        else finish('meet.done.dropped', 'meet.done.dropped_text');
       },
     });
     state.signal.start();
@@ -259,7 +254,7 @@
       state.active = m.active_speaker;
       setRecording(!!m.recording);
       rebuildGrid();
-      setStatus(m.media ? '已加入会议' : ERRORS.media_unavailable, m.media ? 'ok' : 'warn');
+      setStatus(m.media ? tr('meet.st.joined') : errText('media_unavailable'), m.media ? 'ok' : 'warn');
       // Tell the others our current microphone/camera state.
       send({ type: 'mute', audio: !state.micOn, video: !state.camOn || !hasVideo(), screen: !!state.screen });
       if (state.hand) send({ type: 'hand', raised: true });
@@ -298,35 +293,35 @@
       break;
     case 'recording':
       setRecording(!!m.on);
-      if (m.on) setStatus('本次会议正在录制，供未能参会的党员回看', 'ok');
-      else if (m.reason === 'quota') setStatus('录制已停止：录像存储空间已满，请联系管理员', 'warn');
-      else if (m.reason === 'error' || m.reason === 'unavailable') setStatus('无法录制本次会议', 'warn');
-      else setStatus('录制已停止', 'ok');
+      if (m.on) setStatus(tr('meet.st.rec_on'), 'ok');
+      else if (m.reason === 'quota') setStatus(tr('meet.st.rec_quota'), 'warn');
+      else if (m.reason === 'error' || m.reason === 'unavailable') setStatus(tr('meet.st.rec_error'), 'warn');
+      else setStatus(tr('meet.st.rec_off'), 'ok');
       break;
     case 'muted_by_host':
       if (m.kind === 'audio') setMic(false, false);
       else setCam(false, false);
-      setStatus(`主持人已将您${m.kind === 'audio' ? '静音' : '的摄像头关闭'}`, 'warn');
+      setStatus(tr(m.kind === 'audio' ? 'meet.st.host_muted' : 'meet.st.host_cam'), 'warn');
       break;
     case 'removed':
-      finish('您已被移出会议', '如有疑问，请联系主持人。');
+      finish('meet.done.removed', 'meet.done.removed_text');
       break;
     case 'replaced':
-      finish('已在别处加入', '您已在其他设备或窗口加入本会议。');
+      finish('meet.done.elsewhere', 'meet.done.elsewhere_text');
       break;
     case 'ended':
-      finish('会议已结束', '感谢参加。');
+      finish('meet.done.ended', 'meet.done.thanks');
       break;
     case 'left':
       break;
     case 'error':
-      if (m.code === 'unauthorized') { finish('请重新登录', ERRORS.unauthorized); break; }
-      if (m.code === 'at_capacity') { finish('人数已满，请稍后', ERRORS.at_capacity); break; }
+      if (m.code === 'unauthorized') { finish('meet.done.signin', 'meet.err.unauthorized'); break; }
+      if (m.code === 'at_capacity') { finish('meet.done.full', 'meet.err.at_capacity'); break; }
       if (m.code === 'meeting_ended' || m.code === 'forbidden' || m.code === 'not_found') {
-        finish(m.code === 'meeting_ended' ? '会议已结束' : '无法加入', ERRORS[m.code]);
+        finish(m.code === 'meeting_ended' ? 'meet.done.ended' : 'meet.done.cannot', 'meet.err.' + m.code);
         break;
       }
-      setStatus(ERRORS[m.code] || `出错了：${m.message}`, 'warn');
+      setStatus(errText(m.code, m.message), 'warn');
       break;
     default:
       break;
@@ -352,24 +347,24 @@
         v.play().catch(() => {});
         if (!state.participants.has(stream.id)) {
           // Not a participant of the page: a WHIP publisher (e.g. OBS).
-          tile.querySelector('.tile-label').textContent = '外部视频';
+          tile.querySelector('.tile-label').textContent = tr('meet.external');
           stream.onremovetrack = () => {
             if (!stream.getTracks().length && !state.participants.has(stream.id)) removeTile(stream.id);
           };
         }
       },
       onState: (s) => {
-        if (s === 'connected') setStatus('已加入会议', 'ok');
-        else if (s === 'disconnected' && !call.restarting) setStatus('音视频连接不稳定…', 'warn');
+        if (s === 'connected') setStatus(tr('meet.st.joined'), 'ok');
+        else if (s === 'disconnected' && !call.restarting) setStatus(tr('meet.st.unstable'), 'warn');
       },
       onRestart: () => {
         state.iceRestarts++;
-        setStatus('网络中断，正在重新连接…', 'warn');
+        setStatus(tr('meet.st.reconnecting'), 'warn');
       },
       // The restart did not bring the media back: join again from scratch.
       onGiveUp: () => {
         if (state.call !== call || state.leaving) return;
-        setStatus('网络中断，正在重新连接…', 'warn');
+        setStatus(tr('meet.st.reconnecting'), 'warn');
         state.signal.reconnectNow();
       },
     });
@@ -403,11 +398,11 @@
   function upsertTile(p) {
     const t = tileFor(p.pid);
     const marks = [];
-    if (p.host) marks.push('主持人');
-    if (p.hand) marks.push('举手');
-    if (p.audio_muted) marks.push('已静音');
-    if (p.screen) marks.push('共享屏幕');
-    t.querySelector('.tile-label').textContent = `${p.name}${p.pid === state.pid ? '（我）' : ''} ${marks.join(' · ')}`;
+    if (p.host) marks.push(tr('meet.mark.host'));
+    if (p.hand) marks.push(tr('meet.mark.hand'));
+    if (p.audio_muted) marks.push(tr('meet.mark.muted'));
+    if (p.screen) marks.push(tr('meet.mark.screen'));
+    t.querySelector('.tile-label').textContent = `${p.name}${p.pid === state.pid ? tr('meet.me') : ''} ${marks.join(' · ')}`;
     t.dataset.initial = (p.name || '?').slice(0, 1);
     t.classList.toggle('hand', !!p.hand);
     t.classList.toggle('novideo', !!p.video_muted);
@@ -449,12 +444,12 @@
     const list = $('people-list');
     list.textContent = '';
     const people = [...state.participants.values()];
-    $('people-count').textContent = `（${people.length}）`;
+    $('people-count').textContent = tr('meet.count', { n: people.length });
     people.sort((a, b) => Number(b.hand) - Number(a.hand));
     for (const p of people) {
       const li = document.createElement('li');
       const name = document.createElement('span');
-      name.textContent = `${p.hand ? '【举手】' : ''}${p.name}${p.host ? '（主持人）' : ''}${p.pid === state.pid ? '（我）' : ''}${p.audio_muted ? '（已静音）' : ''}`;
+      name.textContent = `${p.hand ? tr('meet.p.hand') : ''}${p.name}${p.host ? tr('meet.p.host') : ''}${p.pid === state.pid ? tr('meet.me') : ''}${p.audio_muted ? tr('meet.p.muted') : ''}`;
       li.append(name);
       if (state.host && p.pid !== state.pid) {
         const act = (label, msg) => {
@@ -464,9 +459,9 @@
           b.addEventListener('click', () => send({ type: 'host', ...msg, pid: p.pid }));
           li.append(b);
         };
-        if (!p.audio_muted) act('静音', { action: 'mute', kind: 'audio' });
-        if (p.hand) act('放下手', { action: 'lower_hand' });
-        act('移出', { action: 'remove' });
+        if (!p.audio_muted) act(tr('meet.mute'), { action: 'mute', kind: 'audio' });
+        if (p.hand) act(tr('meet.hand_down'), { action: 'lower_hand' });
+        act(tr('meet.remove'), { action: 'remove' });
       }
       list.append(li);
     }
@@ -478,7 +473,7 @@
   function setRecording(on) {
     state.recording = on;
     $('rec').hidden = !on;
-    $('rec-toggle').textContent = on ? '停止录制' : '开始录制';
+    $('rec-toggle').textContent = tr(on ? 'meet.rec_stop' : 'meet.rec_start');
   }
 
   // ------------------------------------------------------------------
@@ -490,10 +485,10 @@
       b.setAttribute('aria-pressed', String(pressed));
       b.querySelector('.lbl').textContent = label;
     };
-    set('btn-mic', !state.micOn, state.micOn ? '静音' : '取消静音');
-    set('btn-cam', !state.camOn, state.camOn ? '关摄像头' : '开摄像头');
-    set('btn-screen', !!state.screen, state.screen ? '停止共享' : '共享屏幕');
-    set('btn-hand', state.hand, state.hand ? '放下手' : '举手');
+    set('btn-mic', !state.micOn, tr(state.micOn ? 'meet.mute' : 'meet.unmute'));
+    set('btn-cam', !state.camOn, tr(state.camOn ? 'meet.cam_off' : 'meet.cam_on'));
+    set('btn-screen', !!state.screen, tr(state.screen ? 'meet.share_stop' : 'meet.share'));
+    set('btn-hand', state.hand, tr(state.hand ? 'meet.hand_down' : 'meet.hand'));
     $('btn-mic').disabled = !(state.stream && state.stream.getAudioTracks().length);
     $('btn-cam').disabled = !hasVideo();
     $('btn-screen').hidden = !(navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia);
@@ -518,7 +513,7 @@
     try {
       state.screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
     } catch (e) {
-      setStatus('未能共享屏幕。', 'warn');
+      setStatus(tr('meet.st.share_failed'), 'warn');
       return;
     }
     const track = state.screen.getVideoTracks()[0];
@@ -543,16 +538,66 @@
   }
 
   function leave() {
-    if (!confirm('确定离开会议吗？离开后可以重新加入。')) return;
+    if (!confirm(tr('meet.confirm.leave'))) return;
     send({ type: 'leave' });
-    finish('您已离开会议', '会议结束后，您的参会时间会计入学时（参会时间够了才计入）。可以在“我的会议”里查看。', false);
+    finish('meet.done.left', 'meet.done.left_text', false);
+    rejoinLink();
+  }
+
+  function rejoinLink() {
     const again = document.createElement('a');
     again.href = location.pathname;
-    again.textContent = '重新加入';
+    again.textContent = tr('meet.rejoin');
     $('done-text').append(again);
   }
 
+  function lobbyInfo() {
+    const m = state.meeting;
+    if (!m) return;
+    const who = state.session ? state.session.name : '';
+    $('lobby-info').textContent = (who ? tr('meet.lobby.who', { name: who }) : '') +
+      tr('meet.lobby.info', { at: fmtTime(m.start), n: m.duration_minutes }) +
+      (m.status === 'live' ? tr('meet.lobby.live', { n: m.participants }) : tr('meet.lobby.not_started'));
+  }
+
+  // The words for an error code from the server, in the page's language.
+  function errText(code, message) {
+    const k = 'meet.err.' + code;
+    const s = tr(k);
+    return s === k ? tr('meet.err.other', { message: message || code }) : s;
+  }
+
+  // The language switch of the portal's pages: relabel the static text
+  // (data-i18n), then what this file drew itself.
+  function wireLanguage() {
+    applyI18n(document);
+    const sw = $('lang-switch');
+    const relabel = () => { sw.lang = lang() === 'en' ? 'zh-CN' : 'en'; };
+    relabel();
+    sw.addEventListener('click', () => setLang(lang() === 'en' ? 'zh-CN' : 'en'));
+    window.addEventListener('yj-lang', () => {
+      relabel();
+      if (state.meeting) document.title = tr('meet.title_of', { title: state.meeting.title });
+      if (!$('lobby').hidden) {
+        lobbyInfo();
+        if (!$('join').disabled) $('join').textContent = tr('meet.join');
+      }
+      renderButtons();
+      setRecording(!!state.recording);
+      for (const p of state.participants.values()) if (document.querySelector(`.tile[data-pid="${CSS.escape(p.pid)}"]`)) upsertTile(p);
+      renderPeople();
+      if (state.done && !$('done').hidden) {
+        const [title, text, vars] = state.done;
+        $('done-title').textContent = tr(title);
+        $('done-text').textContent = text ? tr(text, vars) : '';
+        if (title === 'meet.done.left') rejoinLink();
+        doneLinks();
+      }
+    });
+  }
+
   function init() {
+    wireLanguage();
     const m = /^\/meet\/(\d+)\/?$/.exec(location.pathname);
     state.meetingId = m ? Number(m[1]) : 0;
     $('join').addEventListener('click', enterRoom);
@@ -574,11 +619,11 @@
       send({ type: 'host', action: state.recording ? 'record_stop' : 'record_start' });
     });
     $('end').addEventListener('click', () => {
-      if (confirm('确定结束会议吗？所有人都将退出。')) send({ type: 'host', action: 'end' });
+      if (confirm(tr('meet.confirm.end'))) send({ type: 'host', action: 'end' });
     });
     window.addEventListener('online', () => { if (state.signal && !state.leaving) state.signal.reconnectNow(); });
     window.addEventListener('pagehide', () => { if (state.signal && !state.leaving) send({ type: 'leave' }); });
-    if (!state.meetingId) { finish('地址有误', '请从会议通知中的链接进入。'); return; }
+    if (!state.meetingId) { finish('meet.done.bad_url', 'meet.done.bad_url_text'); return; }
     api('/api/v1/session').then((r) => {
       if (r.status === 200) {
         state.session = r.json;
@@ -586,7 +631,7 @@
       }
       signInPage();
       return null;
-    }).catch(() => setStatus('无法连接服务器，请检查网络后刷新。', 'warn'));
+    }).catch(() => setStatus(tr('meet.st.offline'), 'warn'));
   }
 
   init();
