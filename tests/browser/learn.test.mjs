@@ -222,7 +222,7 @@ test('the lesson page and "my learning" switch to English and back, Chinese by d
   assert.match(await page.textContent('#watched'), /^Watched \d+%$/);
   assert.equal((await page.textContent('.bar .back')).trim(), '‹ My learning');
   assert.match(await page.textContent('#rule'), /^Watch 50% \(00:\d\d\) to be credited/);
-  for (const sel of ['header.bar', '#watched', '#rule', '#credit', '#resume', '#lang-switch']) {
+  for (const sel of ['.bar .back', '#net', '#watched', '#rule', '#credit', '#resume']) {
     assert.doesNotMatch(await page.textContent(sel), CJK, `${sel} still has Chinese`);
   }
   await checkPage(page, 'learn-player-en');
@@ -233,7 +233,7 @@ test('the lesson page and "my learning" switch to English and back, Chinese by d
   assert.equal((await page.textContent('h1')).trim(), 'My learning');
   assert.match(await page.textContent('#hours-note'), /^Lessons only\./);
   assert.equal(await page.getAttribute('#q', 'placeholder'), 'Search course names');
-  for (const sel of ['header.bar', 'h1', '#me > .card', '#lang-switch']) {
+  for (const sel of ['.bar .back', 'h1', '#me > .card']) {
     assert.doesNotMatch(await page.textContent(sel), CJK, `${sel} still has Chinese`);
   }
   for (const h of await page.locator('#me h2').allTextContents()) assert.doesNotMatch(h, CJK, h);
