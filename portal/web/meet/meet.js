@@ -16,7 +16,6 @@ import '/js/meet_i18n.js';
 
   const $ = (id) => document.getElementById(id);
 
-
   const state = {
     meetingId: 0,
     meeting: null,
