@@ -10,6 +10,7 @@
  * that changes anything (core/store_records.h).
  */
 #include "api_common.h"
+#include "org_input.h"
 #include "core/idnum.h"
 #include "core/yj.h"
 
@@ -39,52 +40,6 @@ static int orgs_list(yj_req_t *req, void *ud)
     return yj_req_reply_json(req, 200, json_pack("{s:o}", "orgs", list));
 }
 
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Checks an org body for keys other than the allowed ones. */
-static bool only_keys(yj_req_t *req, json_t *b, const char *const *allowed)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(b, k, v)
-    {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(k, *a) == 0;
-        if (!ok) {
-            yj_req_reply_error(req, 400, "unknown_field", NULL, "unknown field %.60s", k);
-            return false;
-        }
-        if (!json_is_string(v) &&
-            !(json_is_integer(v) && (strcmp(k, "id") == 0 || strcmp(k, "depth") == 0 ||
-                                     strcmp(k, "member_count") == 0))) {
-            if (json_is_null(v) && strcmp(k, "parent_code") == 0) {
-                yj_req_reply_error(req, 400, "invalid_parent", k,
-                                   "an organisation must have a parent in your organisation");
-                return false;
-            }
-            yj_req_reply_error(req, 400, "invalid_type", k, "%s must be a string", k);
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool check_name(yj_req_t *req, const char *name)
-{
-    const char *why = yj_text_problem(name, YJ_TEXT_CHARS);
-    if (why) {
-        yj_req_reply_error(req, 400, "invalid_name", "name", "the name %s (at most %d characters)",
-                           why, YJ_TEXT_CHARS);
-        return false;
-    }
-    return true;
-}
-
 /* POST /api/v1/orgs {code, name, parent_code} */
 static int org_create(yj_req_t *req, void *ud)
 {
@@ -92,19 +47,12 @@ static int org_create(yj_req_t *req, void *ud)
     json_t *b = yj_req_json_body(req);
     if (!b)
         return 0;
-    static const char *const allowed[] = {"code", "name", "parent_code", NULL};
-    if (!only_keys(req, b, allowed))
-        return 0;
-    const char *code = jstr(b, "code"), *name = jstr(b, "name"), *parent = jstr(b, "parent_code");
-    if (!code || !yj_org_code_valid(code))
-        return yj_req_reply_error(req, 400, code ? "invalid_org_code" : "missing_field", "code",
-                                  "an organisation code has 1 to %d letters or digits",
-                                  YJ_CODE_MAX);
-    if (!check_name(req, name))
-        return 0;
-    if (!parent)
-        return yj_req_reply_error(req, 400, "missing_field", "parent_code",
-                                  "parent_code is required");
+    yj_org_input_t in;
+    yj_field_error_t fe;
+    if (yj_org_input_from_json(b, NULL, &in, &fe))
+        return yj_req_reply_error(req, 400, fe.code, fe.field[0] ? fe.field : NULL, "%s",
+                                  fe.message);
+    const char *code = in.code, *name = in.name, *parent = in.parent_code;
     yj_org_t o;
     int rc = yj_store_org_create(app->store, code, name, parent, yj_api_within(req), &o);
     switch (rc) {
@@ -142,20 +90,12 @@ static int org_patch(yj_req_t *req, void *ud)
     json_t *b = yj_req_json_body(req);
     if (!b)
         return 0;
-    static const char *const allowed[] = {"name",  "parent_code",  "code", "id",
-                                          "depth", "member_count", NULL};
-    if (!only_keys(req, b, allowed))
-        return 0;
-    const char *same = jstr(b, "code");
-    if (same && strcmp(same, code) != 0)
-        return yj_req_reply_error(req, 400, "code_immutable", "code",
-                                  "an organisation's code cannot be changed");
-    const char *name = jstr(b, "name"), *parent = jstr(b, "parent_code");
-    if (!name && !parent)
-        return yj_req_reply_error(req, 400, "missing_field", NULL,
-                                  "give a new name and/or parent_code");
-    if (name && !check_name(req, name))
-        return 0;
+    yj_org_input_t in;
+    yj_field_error_t fe;
+    if (yj_org_input_from_json(b, code, &in, &fe))
+        return yj_req_reply_error(req, 400, fe.code, fe.field[0] ? fe.field : NULL, "%s",
+                                  fe.message);
+    const char *name = in.name, *parent = in.parent_code;
     yj_org_t o;
     const char *bad = NULL;
     int rc = yj_store_org_update(app->store, code, name, parent, yj_api_within(req), &o, &bad);

@@ -17,7 +17,9 @@
  * POST from another site through (issue 13). Bearer tokens are not
  * ambient and are not checked. Unknown accounts cost the same PBKDF2 work
  * as known ones, so timing does not tell who exists; a hash made with
- * another cost is re-hashed at the next successful sign-in.
+ * another cost is re-hashed at the next successful sign-in. Expired
+ * sessions and tokens are purged at each sign-in and every [auth]
+ * purge_seconds (default an hour) on the main loop.
  *
  * Never: log a password, a token or a code; return a stored hash.
  */
@@ -52,6 +54,7 @@ struct yj_auth {
     int member_token_days; /* [auth] member_token_max_days */
     GMutex lock;           /* guards attempts */
     GHashTable *attempts;  /* "pair:…" / "addr:IP" -> attempt_t* (owned) */
+    guint purge_source;    /* periodic purge on the main loop; 0: none */
 };
 
 static int64_t limiter_wait(yj_auth_t *A, const char *key)
@@ -567,6 +570,21 @@ static int member_password_reset(yj_req_t *req, void *ud)
     return yj_req_reply_data(req, 204, NULL, "", 0);
 }
 
+/* Deletes expired sessions and tokens. Runs on the GLib main loop (the
+ * daemon's main thread), never on an HTTP thread, so a member who never
+ * signs in again does not leave rows behind and no request pays for it. */
+static gboolean purge_tick(gpointer ud)
+{
+    yj_auth_t *A = ud;
+    int purged = 0;
+    int rc = yj_store_auth_purge(A->app->store, yj_now(), &purged);
+    if (rc)
+        yj_warn("auth", "cannot purge expired sessions: %s", yj_strerror(rc));
+    else if (purged > 0)
+        yj_info("auth", "purged %d expired sessions and tokens", purged);
+    return G_SOURCE_CONTINUE;
+}
+
 yj_auth_t *yj_auth_new(yj_app_t *app, yj_http_t *http)
 {
     yj_auth_t *A = g_new0(yj_auth_t, 1);
@@ -589,6 +607,12 @@ yj_auth_t *yj_auth_new(yj_app_t *app, yj_http_t *http)
         yj_error("auth", "[auth] member_token_max_days must be 1 to %d", ADMIN_TOKEN_MAX_DAYS);
         goto fail;
     }
+    int64_t purge = yj_config_int(app->cfg, "auth", "purge_seconds", 3600);
+    if (purge < 1 || purge > 7 * 24 * 3600) {
+        yj_error("auth", "[auth] purge_seconds must be 1 to %d", 7 * 24 * 3600);
+        goto fail;
+    }
+    A->purge_source = g_timeout_add_seconds((guint)purge, purge_tick, A);
     if (A->secure) /* behind TLS: browsers must not fall back to http */
         yj_http_add_default_header(http, "Strict-Transport-Security", "max-age=31536000");
     yj_http_set_auth(http, auth_hook, A);
@@ -619,6 +643,8 @@ void yj_auth_free(yj_auth_t *A)
 {
     if (!A)
         return;
+    if (A->purge_source)
+        g_source_remove(A->purge_source);
     g_hash_table_destroy(A->attempts);
     g_mutex_clear(&A->lock);
     g_free(A);

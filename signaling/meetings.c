@@ -21,6 +21,7 @@
  */
 #include "meetings.h"
 #include "meeting_rooms.h"
+#include "meeting_input.h"
 #include "core/log.h"
 #include "core/store_auth.h"
 #include "core/store_records.h"
@@ -85,9 +86,8 @@ static json_t *meeting_out(yj_meetings_t *M, int64_t id, const yj_principal_t *p
 
 /* Start time: ISO-8601 (an offset or Z; without one, the server's local
  * time) or Unix seconds. Returns false when malformed. */
-/* 2000-01-01 and 2100-01-01 UTC: a meeting's start lies between. */
-#define START_MIN 946684800
-#define START_MAX 4102444800
+#define START_MIN YJ_MEETING_START_MIN
+#define START_MAX YJ_MEETING_START_MAX
 
 static bool parse_time(json_t *v, int64_t *out)
 {
@@ -107,55 +107,6 @@ static bool parse_time(json_t *v, int64_t *out)
     return *out >= START_MIN && *out < START_MAX;
 }
 
-/* Reads an array of strings (each ≤ max bytes) into a NULL-terminated
- * vector borrowed from the JSON; NULL on error (with the reply sent). */
-static const char **string_list(yj_req_t *req, json_t *b, const char *key, size_t max, size_t *n)
-{
-    json_t *a = json_object_get(b, key);
-    *n = 0;
-    if (!a || json_is_null(a))
-        return yj_req_alloc(req, sizeof(char *));
-    if (!json_is_array(a) || json_array_size(a) > 1000) {
-        yj_req_reply_error(req, 400, "invalid", key, "%s must be an array of at most 1000 strings",
-                           key);
-        return NULL;
-    }
-    const char **v = yj_req_alloc(req, (json_array_size(a) + 1) * sizeof(char *));
-    size_t i;
-    json_t *x;
-    json_array_foreach(a, i, x)
-    {
-        if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > max) {
-            yj_req_reply_error(req, 400, "invalid", key, "%s[%zu] must be a non-empty string", key,
-                               i);
-            return NULL;
-        }
-        v[i] = json_string_value(x);
-    }
-    *n = json_array_size(a);
-    return v;
-}
-
-static bool opt_int(yj_req_t *req, json_t *b, const char *key, int lo, int hi, int *out)
-{
-    json_t *v = json_object_get(b, key);
-    if (!v || json_is_null(v))
-        return true;
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        yj_req_reply_error(req, 400, "invalid", key, "%s must be a whole number from %d to %d", key,
-                           lo, hi);
-        return false;
-    }
-    *out = (int)json_integer_value(v);
-    return true;
-}
-
-static const char *opt_str(json_t *b, const char *key)
-{
-    json_t *v = json_object_get(b, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* ------------------------------------------------------------------ */
 /* handlers */
 
@@ -165,57 +116,27 @@ static int meeting_write(yj_meetings_t *M, yj_req_t *req, json_t *b, int64_t rep
                          bool check_start)
 {
     const yj_principal_t *me = yj_req_principal(req);
-    yj_meeting_spec_t sp = {
-        .by = me, .duration_minutes = 60, .threshold_percent = 50, .replace_id = replace_id};
-    sp.title = opt_str(b, "title");
-    const char *why = yj_text_problem(sp.title, 200);
-    if (why)
-        return yj_req_reply_error(req, 400, "invalid", "title",
-                                  "title %s (1 to 200 characters, no control characters)", why);
-    const char *type = opt_str(b, "type");
-    sp.type = yj_meeting_type_slug(type ? type : "member_assembly");
-    if (!sp.type)
-        return yj_req_reply_error(
-            req, 400, "invalid", "type",
-            "type must be member_assembly (支部党员大会), committee (支委会), "
-            "group (党小组会) or lecture (党课)");
-    sp.org_code = opt_str(b, "org_code");
-    if (!sp.org_code || !*sp.org_code)
-        return yj_req_reply_error(req, 400, "missing_field", "org_code",
-                                  "org_code is required: the organisation holding the meeting");
-    json_t *start = json_object_get(b, "start");
-    sp.start_at = yj_now();
-    if (start && !json_is_null(start) && !parse_time(start, &sp.start_at))
-        return yj_req_reply_error(req, 400, "invalid", "start",
-                                  "start must be an ISO-8601 time between 2000 and 2100 such "
-                                  "as 2026-12-01T09:00:00+08:00");
+    yj_meeting_spec_t sp;
+    yj_field_error_t fe;
+    if (yj_meeting_input_from_json(b, yj_now(), &sp, &fe))
+        return yj_req_reply_error(req, 400, fe.code, fe.field[0] ? fe.field : NULL, "%s",
+                                  fe.message);
+    sp.by = me;
+    sp.replace_id = replace_id;
     /* A minute of slack for the time the form took to send. */
-    if (check_start && sp.start_at < yj_now() - 60)
+    if (check_start && sp.start_at < yj_now() - 60) {
+        yj_meeting_input_clear(&sp);
         return yj_req_reply_error(req, 400, "start_in_past", "start",
                                   "start lies in the past: choose a time from now on");
-    if (!opt_int(req, b, "duration_minutes", 1, 1440, &sp.duration_minutes) ||
-        !opt_int(req, b, "threshold_percent", 1, 100, &sp.threshold_percent))
-        return 0;
-    sp.host_admin = opt_str(b, "host_admin");
-    sp.host_member = opt_str(b, "host_member");
-    if (sp.host_admin && sp.host_member)
-        return yj_req_reply_error(req, 400, "invalid", "host_member",
-                                  "give host_admin or host_member, not both");
+    }
     if (!sp.host_admin && !sp.host_member)
         sp.host_admin = me->username;
-    const char **orgs = string_list(req, b, "orgs", 32, &sp.n_orgs);
-    if (!orgs)
-        return 0;
-    const char **members = string_list(req, b, "members", 18, &sp.n_members);
-    if (!members)
-        return 0;
-    sp.org_codes = orgs;
-    sp.member_ids = members;
 
     int64_t id = 0;
     const char *field = NULL;
     char *value = NULL;
     int rc = yj_store_meeting_create(M->app->store, &sp, &id, &field, &value);
+    yj_meeting_input_clear(&sp);
     if (rc == YJ_ENOENT || rc == YJ_EPERM) {
         int r =
             rc == YJ_EPERM

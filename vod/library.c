@@ -11,6 +11,7 @@
  * organisation or any ancestor of it. Anything else is a 404, never data.
  */
 #include "library.h"
+#include "body_input.h"
 #include "serve.h"
 #include "vod_internal.h"
 #include "rules.h"
@@ -22,12 +23,6 @@
 
 /* Seconds near either end of a lesson where resuming makes no sense. */
 #define RESUME_EDGE_MS 5000
-
-static const char *jstr(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static json_t *course_json(const yj_vod_course_t *c)
 {
@@ -56,29 +51,6 @@ static bool admin_may_view(const yj_principal_t *p, const char *course_org_path)
            g_str_has_prefix(p->org_path, course_org_path);
 }
 
-static int text_field(yj_req_t *req, json_t *b, const char *key, int max, bool required,
-                      const char **out)
-{
-    json_t *v = json_object_get(b, key);
-    *out = NULL;
-    if (!v && !required)
-        return 0;
-    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-    glong n = s && g_utf8_validate(s, -1, NULL) ? g_utf8_strlen(s, -1) : -1;
-    /* Titles and names are one line of plain text: no control or bidi
-     * characters (issue 13); descriptions may hold line breaks. */
-    bool one_line = strcmp(key, "description") != 0;
-    if (s && n >= 1 && one_line && yj_text_problem(s, max))
-        n = -1;
-    if (!s || n > max || (required && n < 1)) {
-        yj_req_reply_error(req, 400, "invalid_field", key, "%s must be text of %s%d characters",
-                           key, required ? "1 to " : "at most ", max);
-        return YJ_EINVAL;
-    }
-    *out = s;
-    return 0;
-}
-
 /* GET /api/v1/courses?q=&category=&limit=&offset= */
 static int courses_list(yj_req_t *req, void *ud)
 {
@@ -102,13 +74,14 @@ static int course_create(yj_req_t *req, void *ud)
     json_t *b = yj_req_json_body(req);
     if (!b)
         return 0;
-    const char *title, *desc, *cat;
-    if (text_field(req, b, "title", 200, true, &title) ||
-        text_field(req, b, "description", 4000, false, &desc) ||
-        text_field(req, b, "category", 50, false, &cat))
-        return 0;
+    yj_vod_course_input_t in;
+    yj_field_error_t fe;
+    if (yj_vod_course_input_from_json(b, true, &in, &fe))
+        return yj_req_reply_error(req, 400, fe.code, fe.field[0] ? fe.field : NULL, "%s",
+                                  fe.message);
+    const char *title = in.title, *desc = in.description, *cat = in.category;
     int64_t org = me->org_id;
-    const char *code = jstr(b, "org_code");
+    const char *code = in.org_code;
     if (code) {
         char path[256];
         if (yj_store_vod_org(v->store, code, &org, path, sizeof path) != 0 ||
@@ -172,17 +145,14 @@ static int course_patch(yj_req_t *req, void *ud)
     yj_vod_course_t c;
     if (yj_vod_course_for_admin(v, req, yj_vod_param_id(req, "id"), &c))
         return 0;
-    const char *title, *desc, *cat;
-    if (text_field(req, b, "title", 200, false, &title) ||
-        text_field(req, b, "description", 4000, false, &desc) ||
-        text_field(req, b, "category", 50, false, &cat)) {
+    yj_vod_course_input_t in;
+    yj_field_error_t fe;
+    if (yj_vod_course_input_from_json(b, false, &in, &fe)) {
         yj_vod_course_clear(&c);
-        return 0;
+        return yj_req_reply_error(req, 400, fe.code, fe.field[0] ? fe.field : NULL, "%s",
+                                  fe.message);
     }
-    if (title && !*title) {
-        yj_vod_course_clear(&c);
-        return yj_req_reply_error(req, 400, "invalid_field", "title", "title cannot be empty");
-    }
+    const char *title = in.title, *desc = in.description, *cat = in.category;
     int64_t id = c.id;
     yj_vod_course_clear(&c);
     int rc = yj_store_vod_course_update(v->store, id, title, desc, cat);

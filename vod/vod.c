@@ -16,6 +16,7 @@
 #include "reports.h"
 #include "serve.h"
 #include "xapi.h"
+#include "body_input.h"
 #include "sign.h"
 #include "core/log.h"
 #include "core/member_input.h"
@@ -91,62 +92,17 @@ int yj_vod_lesson_spec(yj_vod_t *v, yj_req_t *req, json_t *body, bool create,
 {
     const yj_principal_t *me = yj_req_principal(req);
     memset(out, 0, sizeof *out);
-    out->minutes = -1;
-    out->threshold = -1;
-    json_t *t = json_object_get(body, "title");
-    if (t || create) {
-        const char *title = json_is_string(t) ? json_string_value(t) : NULL;
-        glong n = title && g_utf8_validate(title, -1, NULL) ? g_utf8_strlen(title, -1) : 0;
-        if (!title || n < 1 || n > 200 || yj_text_problem(title, 200)) {
-            yj_req_reply_error(req, 400, "invalid_title", "title",
-                               "title is required: 1 to 200 characters");
-            return YJ_EINVAL;
-        }
-        out->title = title;
-    }
-    json_t *h = json_object_get(body, "hours"), *m = json_object_get(body, "minutes");
-    if (h && m) {
-        yj_req_reply_error(req, 400, "invalid_hours", "hours", "give hours or minutes, not both");
+    yj_vod_lesson_input_t in;
+    yj_field_error_t fe;
+    if (yj_vod_lesson_input_from_json(body, create, &in, &fe)) {
+        yj_req_reply_error(req, 400, fe.code, fe.field[0] ? fe.field : NULL, "%s", fe.message);
         return YJ_EINVAL;
     }
-    if (h) {
-        double d = json_is_number(h) ? json_number_value(h) : -1;
-        if (d < 0 || d > 100) {
-            yj_req_reply_error(req, 400, "invalid_hours", "hours",
-                               "hours must be a number from 0 to 100");
-            return YJ_EINVAL;
-        }
-        out->minutes = (int)(d * 60 + 0.5);
-    } else if (m) {
-        json_int_t mi = json_is_integer(m) ? json_integer_value(m) : -1;
-        if (mi < 0 || mi > 6000) {
-            yj_req_reply_error(req, 400, "invalid_minutes", "minutes",
-                               "minutes must be an integer from 0 to 6000");
-            return YJ_EINVAL;
-        }
-        out->minutes = (int)mi;
-    } else if (create) {
-        out->minutes = 45; /* one class period (一课时) */
-    }
-    json_t *th = json_object_get(body, "threshold");
-    if (th) {
-        double d = json_is_number(th) ? json_number_value(th) : -1;
-        if (!(d > 0 && d <= 1)) {
-            yj_req_reply_error(req, 400, "invalid_threshold", "threshold",
-                               "threshold is the share of the lesson to watch, 0 < t <= 1");
-            return YJ_EINVAL;
-        }
-        out->threshold = d;
-    } else if (create) {
-        out->threshold = 0.9;
-    }
-    json_t *orgs = json_object_get(body, "orgs");
+    out->title = in.title;
+    out->minutes = in.minutes;
+    out->threshold = in.threshold;
+    json_t *orgs = in.orgs;
     if (orgs) {
-        if (!json_is_array(orgs) || json_array_size(orgs) > 1000) {
-            yj_req_reply_error(req, 400, "invalid_orgs", "orgs",
-                               "orgs is an array of organisation codes");
-            return YJ_EINVAL;
-        }
         out->has_orgs = true;
         out->org_ids = g_new0(int64_t, json_array_size(orgs) + 1);
         size_t i;

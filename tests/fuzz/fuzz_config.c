@@ -26,6 +26,7 @@ static const char *const keys[][2] = {
     {"auth", "pbkdf2_iterations"},
     {"auth", "secure_cookie"},
     {"auth", "member_token_max_days"},
+    {"auth", "purge_seconds"},
     {"media", "port_min"},
     {"meetings", "attendance"},
     {"meetings", "grace_seconds"},

@@ -205,6 +205,24 @@ test('sign-in rehashes to the configured cost and purges expired rows', async ()
   assert.equal((await signIn({ username: 'district', password: 'demo-pass-2026' })).status, 201);
 });
 
+test('expired rows are purged periodically, without any sign-in', async () => {
+  const e = await startDaemon({ ini: '[auth]\npbkdf2_iterations=1000\npurge_seconds=1\n' });
+  try {
+    sql(e, `INSERT INTO sessions(token_hash, kind, admin_id, created_at, expires_at) SELECT 'expired-tick', 'session', id, 0, 1 FROM admins WHERE username='district'`);
+    sql(e, `INSERT INTO sessions(token_hash, kind, admin_id, created_at, expires_at) SELECT 'live-tick', 'session', id, 0, 4102444800 FROM admins WHERE username='district'`);
+    const count = (h) => sql(e, `SELECT count(*) FROM sessions WHERE token_hash='${h}'`)[0][0];
+    assert.equal(count('expired-tick'), '1');
+    // Wait on the condition (bounded): the timer fires every second.
+    const until = Date.now() + 20000;
+    while (count('expired-tick') !== '0' && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.equal(count('expired-tick'), '0');
+    assert.equal(count('live-tick'), '1');
+  } finally {
+    await e.stop();
+  }
+});
+
 test('failed sign-ins from one address do not lock the owner out elsewhere', async () => {
   // The attacker at 127.0.0.2 fails many times for the 'lvshui' account.
   let last;

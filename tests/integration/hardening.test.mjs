@@ -59,6 +59,8 @@ test('a meeting\'s start lies between 2000 and 2100', async () => {
 
 test('bidi overrides and control characters are refused in names and titles', async () => {
   const bad = ['\u202e反转', 'a\u2066b', '名\u0085字', 'x\u001by'];
+  const course = await d.api('/api/v1/courses', { method: 'POST', token: district, body: { title: '加固课程' } });
+  assert.equal(course.status, 201, course.text);
   for (const s of bad) {
     let r = await d.api('/api/v1/members', { method: 'POST', token: admin,
       body: { id_number: idNumber('330101', '19700101', 801), name: s, org_code: '33010101', status: 'full' } });
@@ -70,6 +72,12 @@ test('bidi overrides and control characters are refused in names and titles', as
     r = await d.api('/api/v1/courses', { method: 'POST', token: district, body: { title: s } });
     assert.equal(r.status, 400, r.text);
     assert.equal(r.json.error.field, 'title');
+    // A PATCH too: optional fields used to pass when their check failed.
+    for (const field of ['title', 'category']) {
+      r = await d.api(`/api/v1/courses/${course.json.id}`, { method: 'PATCH', token: district, body: { [field]: s } });
+      assert.equal(r.status, 400, `${field}: ${r.text}`);
+      assert.equal(r.json.error.field, field);
+    }
     r = await d.api('/api/v1/meetings', { method: 'POST', token: admin, body: { title: s, org_code: '33010101', duration_minutes: 30 } });
     assert.equal(r.status, 400, r.text);
     assert.equal(r.json.error.field, 'title');
