@@ -40,7 +40,7 @@ before(async () => {
   // Protection on: the defaults (nothing in the config). Off: both bounds 0.
   const ini = '[media]\ninterfaces=127.0.0.1\nworkers=1\n' +
     (PROTECT ? '' : 'max_load_percent=0\nmax_handshakes=0\n');
-  d = await startDaemon({ ini });
+  d = await startDaemon({ ini, admission: true });
   token = await d.login('district');
 });
 

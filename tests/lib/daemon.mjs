@@ -18,10 +18,16 @@ export const SRC = process.env.YJ_SOURCE_DIR || process.cwd();
 // playout: put IPTV channels on the air. Off by default: the channels the
 // tests create carry multicast addresses, and only a test inside its own
 // network namespace may send to those.
-export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null, playout = false } = {}) {
+// admission: keep the daemon's load-based admission of newcomers
+// ([media] max_load_percent). Off by default: it judges the worker busy
+// while it waits for a CPU, which a test suite running beside fuzzers
+// and browsers makes it do, and a refused member fails tests of other
+// things. The admission tests turn it on or set their own threshold.
+export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null, playout = false, admission = false } = {}) {
   const dir = dataDir || mkdtempSync(join(tmpdir(), 'yj-test-'));
   const conf = join(dir, 'test.conf');
-  writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n[iptv]\nplayout=${playout}\n${ini}\n`);
+  const media = admission ? '' : '[media]\nmax_load_percent=0\n';
+  writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n[iptv]\nplayout=${playout}\n${media}${ini}\n`);
   const argv = ['--config', conf, '--data-dir', dir, '--http-port', '0', ...args];
   if (demo) argv.push('--demo');
   const d = { dir, conf, stderr: '', stdout: '', exited: null };
