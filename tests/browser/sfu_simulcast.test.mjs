@@ -58,7 +58,7 @@ async function simulcast(room, videoCodecs) {
   const back = await until(async () => {
     const s = await view();
     return { ok: s.height > 120 && s.video > lowLater.s.video + 10, s };
-  }, 'back to a higher layer', 20000);
+  }, 'back to a higher layer', 45000);
   console.log('low', JSON.stringify(lowLater.s), 'back', JSON.stringify(back.s));
   return { pid, pub, close: async () => { await c1.close(); await c2.close(); } };
 }
