@@ -31,13 +31,19 @@ static void on_closed(yj_rec_writer_t *w, yj_rec_track_t *t, void *ud)
 
 static const yj_rec_writer_callbacks_t cbs = {.on_closed = on_closed};
 
-static void rtp(uint8_t *p, uint16_t seq, size_t len)
+/* The RTP sequence number wraps at 65536, so the packet's index in the
+ * run is also written after the header (bytes 12–15) for the checks. */
+static void rtp(uint8_t *p, uint32_t idx, size_t len)
 {
     memset(p, 0, len);
     p[0] = 0x80;
     p[1] = 96;
-    p[2] = (uint8_t)(seq >> 8);
-    p[3] = (uint8_t)seq;
+    p[2] = (uint8_t)(idx >> 8);
+    p[3] = (uint8_t)idx;
+    p[12] = (uint8_t)(idx >> 24);
+    p[13] = (uint8_t)(idx >> 16);
+    p[14] = (uint8_t)(idx >> 8);
+    p[15] = (uint8_t)idx;
 }
 
 typedef struct {
@@ -52,7 +58,7 @@ static gpointer producer(gpointer d)
     prod_t *p = d;
     for (int i = 0; i < p->n; i++) {
         uint8_t pkt[1200];
-        rtp(pkt, (uint16_t)i, 200 + (size_t)(i % 900));
+        rtp(pkt, (uint32_t)i, 200 + (size_t)(i % 900));
         if (yj_rec_track_push(p->t, pkt, 200 + (size_t)(i % 900), 1700000000000000LL + i * 1000,
                               false))
             p->sent++;
@@ -65,10 +71,13 @@ static gpointer producer(gpointer d)
 static int seq_next;
 static int check_order(const yj_pcap_record_t *r, void *ud)
 {
-    int seq = r->payload[2] << 8 | r->payload[3];
-    if (seq < seq_next || r->len != 200 + (size_t)(seq % 900))
+    if (r->len < 16)
         return 1;
-    seq_next = seq + 1;
+    int idx = (int)((uint32_t)r->payload[12] << 24 | (uint32_t)r->payload[13] << 16 |
+                    (uint32_t)r->payload[14] << 8 | r->payload[15]);
+    if (idx < seq_next || r->len != 200 + (size_t)(idx % 900))
+        return 1;
+    seq_next = idx + 1;
     return 0;
 }
 
