@@ -67,6 +67,10 @@ struct yj_http {
     GHashTable *conns; /* conn_track_t* set */
     GThread *sweeper;
     gint sweeper_stop;
+    /* YJ_ROUTE_BACKGROUND handlers run here (see dispatch). */
+    GThreadPool *background;
+    gint background_waiting; /* atomic: queued or running */
+    yj_counter_t *m_background_refused;
 };
 
 typedef struct {
@@ -97,6 +101,11 @@ struct yj_req {
     GPtrArray *headers; /* name, value, name, value … (arena strings) */
     json_t *json;
     char peer[64];
+    /* Set while the handler runs on a background thread: a reply is kept
+     * here and queued by the HTTP thread when the connection resumes
+     * (MHD queues responses only from its own callback). */
+    bool background;
+    struct MHD_Response *pending;
 };
 
 struct yj_upgraded {
@@ -166,6 +175,9 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
     g_mutex_init(&h->conns_lock);
     h->conns = g_hash_table_new(g_direct_hash, g_direct_equal);
     h->unmatched.latency = latency_histogram("unmatched");
+    h->m_background_refused = yj_metrics_counter(
+        "yj_http_background_refused_total",
+        "Requests for background routes (exports) refused with 503: too many waiting");
     return h;
 }
 
@@ -497,6 +509,10 @@ static int queue(yj_req_t *req, unsigned status, struct MHD_Response *resp, cons
     req->replied = true;
     req->status = status;
     req->bytes = bytes;
+    if (req->background) {
+        req->pending = resp; /* queued by access_cb after the resume */
+        return 0;
+    }
     enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
     MHD_destroy_response(resp);
     return r == MHD_YES ? 0 : YJ_EIO;
@@ -736,6 +752,17 @@ static bool wants_credentials(yj_req_t *req)
     return yj_req_cookie(req, "yj_session") || yj_req_header(req, "Authorization");
 }
 
+static void run_handler(yj_req_t *req)
+{
+    route_t *r = req->route;
+    int rc = r->fn(req, r->ud);
+    if (!req->replied) {
+        if (rc == 0)
+            yj_error("http", "handler for %s %s sent no reply", r->method, r->pattern);
+        yj_req_reply_errno(req, rc ? rc : YJ_ESTATE, NULL);
+    }
+}
+
 static void dispatch(yj_req_t *req)
 {
     route_t *r = req->route;
@@ -769,12 +796,32 @@ static void dispatch(yj_req_t *req)
         yj_req_reply_error(req, 403, "forbidden", NULL, "members only");
         return;
     }
-    int rc = r->fn(req, r->ud);
-    if (!req->replied) {
-        if (rc == 0)
-            yj_error("http", "handler for %s %s sent no reply", r->method, r->pattern);
-        yj_req_reply_errno(req, rc ? rc : YJ_ESTATE, NULL);
+    if ((r->flags & YJ_ROUTE_BACKGROUND) && req->http->background) {
+        if (g_atomic_int_add(&req->http->background_waiting, 1) >= YJ_HTTP_BACKGROUND_QUEUE) {
+            g_atomic_int_add(&req->http->background_waiting, -1);
+            yj_counter_add(req->http->m_background_refused, 1);
+            yj_req_add_header(req, "Retry-After", "5");
+            yj_req_reply_error(req, 503, "busy", NULL,
+                               "too many exports at once; try again in a few seconds");
+            return;
+        }
+        req->background = true;
+        MHD_suspend_connection(req->conn);
+        g_thread_pool_push(req->http->background, req, NULL);
+        return;
     }
+    run_handler(req);
+}
+
+/* A background thread: runs the handler of a suspended request, then
+ * wakes the connection so its HTTP thread queues the kept reply. */
+static void background_main(gpointer data, gpointer user)
+{
+    yj_req_t *req = data;
+    yj_http_t *http = user;
+    run_handler(req);
+    g_atomic_int_add(&http->background_waiting, -1);
+    MHD_resume_connection(req->conn);
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char *url,
@@ -838,6 +885,18 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         *upload_size = 0;
         return MHD_YES;
     }
+    if (req->background) {
+        /* Called again after a background handler resumed the connection
+         * (or spuriously while it runs: then there is nothing yet). */
+        if (!req->pending)
+            return MHD_YES;
+        struct MHD_Response *resp = req->pending;
+        req->pending = NULL;
+        req->background = false;
+        enum MHD_Result r = MHD_queue_response(c, req->status, resp);
+        MHD_destroy_response(resp);
+        return r;
+    }
     if (!req->replied)
         dispatch(req);
     return MHD_YES;
@@ -865,6 +924,8 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     else
         count_request(&http->unmatched, route, "*", req->status, secs);
     clear_params(req);
+    if (req->pending)
+        MHD_destroy_response(req->pending);
     if (req->body)
         g_byte_array_free(req->body, TRUE);
     if (req->json)
@@ -963,8 +1024,8 @@ int yj_http_start(yj_http_t *http, char **err)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
+                     MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, http->address, &s4->sin_addr) == 1) {
@@ -999,7 +1060,14 @@ int yj_http_start(yj_http_t *http, char **err)
     http->port = di ? di->port : http->opt.port;
     g_atomic_int_set(&http->sweeper_stop, 0);
     http->sweeper = g_thread_new("http-deadline", sweeper_main, http);
+    http->background =
+        g_thread_pool_new(background_main, http, YJ_HTTP_BACKGROUND_THREADS, FALSE, NULL);
     return 0;
+}
+
+int yj_http_background_waiting(const yj_http_t *http)
+{
+    return g_atomic_int_get(&((yj_http_t *)http)->background_waiting);
 }
 
 int yj_http_port(const yj_http_t *http)
@@ -1016,6 +1084,12 @@ void yj_http_stop(yj_http_t *http)
     MHD_socket ls = MHD_quiesce_daemon(http->d);
     for (int i = 0; i < 1000 && g_atomic_int_get(&http->inflight) > 0; i++)
         g_usleep(10000);
+    /* Every background handler finishes and resumes its connection before
+     * MHD stops (a connection must not be suspended at MHD_stop_daemon). */
+    if (http->background) {
+        g_thread_pool_free(http->background, FALSE, TRUE);
+        http->background = NULL;
+    }
     MHD_stop_daemon(http->d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);

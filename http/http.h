@@ -37,13 +37,22 @@ typedef struct yj_req yj_req_t;
 
 /* Route flags. */
 enum {
-    YJ_ROUTE_PUBLIC = 0,       /* no sign-in needed */
-    YJ_ROUTE_AUTH = 1 << 0,    /* any signed-in principal */
-    YJ_ROUTE_ADMIN = 1 << 1,   /* administrators only (403 for members) */
-    YJ_ROUTE_MEMBER = 1 << 2,  /* members only (403 for admins) */
-    YJ_ROUTE_UNDOC = 1 << 8,   /* not an API route: exempt from OpenAPI */
-    YJ_ROUTE_QUIET = 1 << 9,   /* no access-log line (e.g. /healthz) */
+    YJ_ROUTE_PUBLIC = 0,      /* no sign-in needed */
+    YJ_ROUTE_AUTH = 1 << 0,   /* any signed-in principal */
+    YJ_ROUTE_ADMIN = 1 << 1,  /* administrators only (403 for members) */
+    YJ_ROUTE_MEMBER = 1 << 2, /* members only (403 for admins) */
+    YJ_ROUTE_UNDOC = 1 << 8,  /* not an API route: exempt from OpenAPI */
+    YJ_ROUTE_QUIET = 1 << 9,  /* no access-log line (e.g. /healthz) */
+    /* The handler runs on the server's background threads, not on an
+     * HTTP thread: for slow work (exports, large reports), so it can never
+     * hold every HTTP thread. The connection is suspended meanwhile; at
+     * most YJ_HTTP_BACKGROUND_QUEUE such requests wait, later ones get 503
+     * with Retry-After. The handler has the usual shape. */
+    YJ_ROUTE_BACKGROUND = 1 << 10,
 };
+
+#define YJ_HTTP_BACKGROUND_THREADS 2
+#define YJ_HTTP_BACKGROUND_QUEUE 32
 
 typedef int (*yj_handler_fn)(yj_req_t *req, void *ud);
 
@@ -84,6 +93,8 @@ int yj_http_start(yj_http_t *http, char **err);
 int yj_http_port(const yj_http_t *http);
 /* Stops accepting, waits for in-flight requests, joins the pool. */
 void yj_http_stop(yj_http_t *http);
+/* YJ_ROUTE_BACKGROUND requests queued or running now (tests, metrics). */
+int yj_http_background_waiting(const yj_http_t *http);
 
 /* Iterates registered routes (for the OpenAPI check and /metrics). */
 typedef void (*yj_route_visit_fn)(const char *method, const char *pattern, unsigned flags,

@@ -116,9 +116,9 @@ int yj_vod_reports_register(yj_vod_t *v, yj_http_t *http)
 {
     int rc = 0;
     rc |= yj_http_route(http, "GET", "/api/v1/me/learning", YJ_ROUTE_MEMBER, 0, me_learning, v);
-    rc |= yj_http_route(http, "GET", "/api/v1/orgs/{code}/learning", YJ_ROUTE_ADMIN, 0,
-                        org_learning, v);
-    rc |= yj_http_route(http, "GET", "/api/v1/orgs/{code}/learning/ranking", YJ_ROUTE_ADMIN, 0,
-                        org_ranking, v);
+    rc |= yj_http_route(http, "GET", "/api/v1/orgs/{code}/learning",
+                        YJ_ROUTE_ADMIN | YJ_ROUTE_BACKGROUND, 0, org_learning, v);
+    rc |= yj_http_route(http, "GET", "/api/v1/orgs/{code}/learning/ranking",
+                        YJ_ROUTE_ADMIN | YJ_ROUTE_BACKGROUND, 0, org_ranking, v);
     return rc ? YJ_EINVAL : 0;
 }

@@ -197,8 +197,8 @@ static int member_xapi(yj_req_t *req, void *ud)
 
 int yj_vod_xapi_register(yj_vod_t *v, yj_http_t *http)
 {
-    return yj_http_route(http, "GET", "/api/v1/members/{id_number}/xapi", YJ_ROUTE_AUTH, 0,
-                         member_xapi, v)
+    return yj_http_route(http, "GET", "/api/v1/members/{id_number}/xapi",
+                         YJ_ROUTE_AUTH | YJ_ROUTE_BACKGROUND, 0, member_xapi, v)
                ? YJ_EINVAL
                : 0;
 }
