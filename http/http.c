@@ -11,7 +11,6 @@
  */
 #include "http.h"
 #include "range.h"
-#include "filecache.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/yj.h"
@@ -72,7 +71,6 @@ struct yj_http {
     GThreadPool *background;
     gint background_waiting; /* atomic: queued or running */
     yj_counter_t *m_background_refused;
-    yj_filecache_t *files; /* mappings for yj_req_reply_immutable_file */
 };
 
 typedef struct {
@@ -177,9 +175,6 @@ yj_http_t *yj_http_new(const yj_http_options_t *opt)
     g_mutex_init(&h->conns_lock);
     h->conns = g_hash_table_new(g_direct_hash, g_direct_equal);
     h->unmatched.latency = latency_histogram("unmatched");
-    /* 256 MiB of segments at most, each from 64 KiB to 16 MiB: smaller
-     * ones gain nothing over sendfile, larger ones are not segments. */
-    h->files = yj_filecache_new((size_t)256 << 20, (size_t)64 << 10, (size_t)16 << 20);
     h->m_background_refused = yj_metrics_counter(
         "yj_http_background_refused_total",
         "Requests for background routes (exports) refused with 503: too many waiting");
@@ -195,7 +190,6 @@ void yj_http_free(yj_http_t *http)
     g_ptr_array_free(http->default_headers, TRUE);
     g_hash_table_destroy(http->conns);
     g_mutex_clear(&http->conns_lock);
-    yj_filecache_free(http->files);
     g_free(http->address);
     g_free(http);
 }
@@ -604,45 +598,8 @@ static void http_date(time_t t, char *out, size_t n)
     strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-static void mapped_release(void *cls)
-{
-    yj_mapped_unref(cls);
-}
-
-/* Sends [offset, offset+len) of the file open on fd: from the shared
- * mapping when the file is immutable and fits the cache (header and body
- * then leave in one write), else with sendfile. Takes fd. */
-static int reply_body(yj_req_t *req, unsigned status, const char *content_type, int fd,
-                      const struct stat *st, uint64_t offset, uint64_t len, bool immutable)
-{
-    yj_mapped_t *m = immutable ? yj_filecache_get(req->http->files, fd, st) : NULL;
-    if (!m)
-        return yj_req_reply_fd(req, status, content_type, fd, offset, len);
-    close(fd);
-    struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(
-        (size_t)len, (void *)(yj_mapped_data(m) + offset), mapped_release, m);
-    if (!r)
-        yj_mapped_unref(m);
-    return queue(req, status, r, content_type, len);
-}
-
-static int reply_file(yj_req_t *req, const char *path, const char *content_type,
-                      const char *cache_control, bool immutable);
-
 int yj_req_reply_file(yj_req_t *req, const char *path, const char *content_type,
                       const char *cache_control)
-{
-    return reply_file(req, path, content_type, cache_control, false);
-}
-
-int yj_req_reply_immutable_file(yj_req_t *req, const char *path, const char *content_type,
-                                const char *cache_control)
-{
-    return reply_file(req, path, content_type, cache_control, true);
-}
-
-static int reply_file(yj_req_t *req, const char *path, const char *content_type,
-                      const char *cache_control, bool immutable)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -690,9 +647,9 @@ static int reply_file(yj_req_t *req, const char *path, const char *content_type,
         g_snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)from,
                    (unsigned long long)to, (unsigned long long)size);
         yj_req_add_header(req, "Content-Range", cr);
-        return reply_body(req, 206, content_type, fd, &st, from, to - from + 1, immutable);
+        return yj_req_reply_fd(req, 206, content_type, fd, from, to - from + 1);
     }
-    return reply_body(req, 200, content_type, fd, &st, 0, size, immutable);
+    return yj_req_reply_fd(req, 200, content_type, fd, 0, size);
 }
 
 static void upgrade_cb(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,

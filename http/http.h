@@ -157,13 +157,6 @@ int yj_req_reply_fd(yj_req_t *req, unsigned status, const char *content_type, in
  * or a non-regular one gets 404. */
 int yj_req_reply_file(yj_req_t *req, const char *path, const char *content_type,
                       const char *cache_control);
-/* The same for a file that is never modified in place or truncated (it
- * is written under another name and renamed, later deleted): HLS
- * segments. Such files from 64 KiB to 16 MiB are kept mapped in memory
- * (256 MiB at most, least recently used first out; http/filecache.h) and
- * sent with their header in one write. */
-int yj_req_reply_immutable_file(yj_req_t *req, const char *path, const char *content_type,
-                                const char *cache_control);
 
 /* Upgrade (WebSocket): replies 101 with the headers added so far and, once
  * the connection is handed over, calls fn with the socket; fn then owns the

@@ -180,7 +180,7 @@ static int hls(yj_req_t *req, void *ud)
     g_autofree char *dir = yj_iptv_hls_dir(v, c.id);
     g_autofree char *path = g_build_filename(dir, file, NULL);
     if (!g_str_has_suffix(file, ".m3u8"))
-        return yj_req_reply_immutable_file(req, path, yj_mime_type(path), SEGMENT_CC);
+        return yj_req_reply_file(req, path, yj_mime_type(path), SEGMENT_CC);
     gchar *data = NULL;
     gsize len = 0;
     if (!g_file_get_contents(path, &data, &len, NULL) || len > MAX_PLAYLIST) {

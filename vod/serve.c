@@ -206,7 +206,7 @@ static int hls_get(yj_req_t *req, void *ud)
         return reply_playlist(v, req, lesson, file,
                               g_ascii_strtoll(yj_req_param(req, "exp"), NULL, 10), now);
     g_autofree char *path = g_build_filename(v->lessons_dir, lesson, file, NULL);
-    return yj_req_reply_immutable_file(req, path, NULL, IMMUTABLE);
+    return yj_req_reply_file(req, path, NULL, IMMUTABLE);
 }
 
 int yj_vod_serve_register(yj_vod_t *v, yj_http_t *http)
