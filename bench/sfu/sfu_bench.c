@@ -527,7 +527,8 @@ static void send_rtp(bool video, bool marker, const uint8_t *payload, size_t ple
 /* 25 frames/s of 4 packets x 1150 bytes (~0.95 Mbit/s) + 50 audio/s. A
  * frame's packets leave 4 ms apart, as a browser's pacer spreads them (it
  * sends at about 2.5 times the media rate); --burst sends them at once. */
-static bool opt_burst;
+static gboolean opt_burst; /* gboolean: G_OPTION_ARG_NONE writes an int */
+static gboolean opt_sleep; /* --sleep: epoll_wait up to 1 ms (tool shares the server's cores) */
 static int frame_pkt; /* next packet of the current frame */
 
 static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
@@ -666,7 +667,7 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
          * asleep spares the server the wake-up (an inter-processor
          * interrupt, costly in a VM) that loopback charges to the sender;
          * over a real NIC the server never pays for its receivers. */
-        int n = epoll_wait(epfd, evs, 256, 0);
+        int n = epoll_wait(epfd, evs, 256, opt_sleep ? 1 : 0);
         now = now_us();
         for (int e = 0; e < n; e++) {
             int fd = evs[e].data.fd;
@@ -713,6 +714,10 @@ int main(int argc, char **argv)
         {"seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "measured seconds per step", "S"},
         {"sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "decrypt every Kth packet", "K"},
         {"burst", 0, 0, G_OPTION_ARG_NONE, &opt_burst, "send a frame's packets at once", NULL},
+        {"sleep", 0, 0, G_OPTION_ARG_NONE, &opt_sleep,
+         "wait in epoll (1 ms at most) instead of busy-polling: for runs where the tool "
+         "shares its cores with the server",
+         NULL},
         {"viewers-only", 0, 0, G_OPTION_ARG_NONE, &opt_viewers_only,
          "no publisher: only add viewers to ROOM (someone else publishes)", NULL},
         {"watch", 0, 0, G_OPTION_ARG_INT, &opt_watch, "then print per-second counts for S s", "S"},

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# bench/sfu/scale.sh — one track, every core (issue 11 §1): in one run,
+# the largest number of WHEP subscribers of one ~1 Mbit/s stream served
+# with < 0.5 % loss by the daemon with 1 media worker, then with 2, and the
+# ratio of the two (target ≥ 1.8×). Each configuration gets a fresh daemon
+# (bench/sfu/run.sh) under the same conditions: the daemon may use
+# DAEMON_CPUS (all CPUs), the load tool TOOL_CPUS (all CPUs) and waits in
+# epoll (SLEEP=1) rather than busy-polling, since on a small machine it
+# shares the daemon's cores. Admission is off (ADMISSION=off) so that the
+# figure is the forwarding's, not the admission threshold's.
+#   SUBS=300,600,900 SECONDS_PER_STEP=10 BUILD=build bash bench/sfu/scale.sh
+# Prints each run's table, then "workers=1 N=…", "workers=2 N=…" and
+# "ratio 2/1: …".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+all="0-$(($(nproc) - 1))"
+export DAEMON_CPUS=${DAEMON_CPUS:-$all} TOOL_CPUS=${TOOL_CPUS:-$all} SLEEP=${SLEEP:-1}
+export ADMISSION=${ADMISSION:-off}
+export SUBS=${SUBS:-300,600,900,1200,1500,1800,2100,2400}
+declare -A best
+for w in ${WORKER_COUNTS:-1 2}; do
+  echo "== $w media worker(s); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  out=$(WORKERS=$w bash bench/sfu/run.sh | tee /dev/stderr)
+  best[$w]=$(sed -n 's/^largest N with < 0.5% loss: \([0-9]*\)$/\1/p' <<<"$out" | tail -1)
+  best[$w]=${best[$w]:-0}
+done
+for w in ${WORKER_COUNTS:-1 2}; do
+  echo "workers=$w N=${best[$w]}"
+done
+if [ "${best[1]:-0}" -gt 0 ] && [ -n "${best[2]:-}" ]; then
+  awk -v a="${best[1]}" -v b="${best[2]}" 'BEGIN { printf "ratio 2/1: %.2f\n", b / a }'
+fi
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
