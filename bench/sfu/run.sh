@@ -13,7 +13,8 @@
 # WORKERS=N sets [media] workers (1); DAEMON_CPUS and TOOL_CPUS the taskset
 # CPU lists of the daemon (0) and of the load tool (1); SLEEP=1 makes the
 # tool wait in epoll instead of busy-polling (for runs where it shares
-# cores with the daemon). bench/sfu/scale.sh runs 1 and 2 workers.
+# cores with the daemon); STOP_ON_LOSS=1 ends after the first step with
+# >= 0.5 % loss. bench/sfu/scale.sh runs 1 and 2 workers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -53,4 +54,4 @@ token=$(curl -s -X POST -H 'Content-Type: application/json' \
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 echo "daemon pid $pid at $url (CPUs ${DAEMON_CPUS:-0}, ${WORKERS:-1} media worker(s)); load tool on CPUs ${TOOL_CPUS:-1}$([ -n "${SLEEP:-}" ] && echo ', sleeping in epoll'); $(nproc) CPUs"
 taskset -c "${TOOL_CPUS:-1}" "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
-  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst} ${SLEEP:+--sleep}
+  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst} ${SLEEP:+--sleep} ${STOP_ON_LOSS:+--stop-on-loss}

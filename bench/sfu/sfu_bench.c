@@ -529,7 +529,8 @@ static void send_rtp(bool video, bool marker, const uint8_t *payload, size_t ple
  * sends at about 2.5 times the media rate); --burst sends them at once. */
 static gboolean opt_burst; /* gboolean: G_OPTION_ARG_NONE writes an int */
 static gboolean opt_sleep; /* --sleep: epoll_wait up to 1 ms (tool shares the server's cores) */
-static int frame_pkt; /* next packet of the current frame */
+static gboolean opt_stop_on_loss; /* --stop-on-loss: end after the first step that failed */
+static int frame_pkt;             /* next packet of the current frame */
 
 static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
 {
@@ -714,6 +715,8 @@ int main(int argc, char **argv)
         {"seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "measured seconds per step", "S"},
         {"sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "decrypt every Kth packet", "K"},
         {"burst", 0, 0, G_OPTION_ARG_NONE, &opt_burst, "send a frame's packets at once", NULL},
+        {"stop-on-loss", 0, 0, G_OPTION_ARG_NONE, &opt_stop_on_loss,
+         "stop after the first step with >= 0.5 % loss or not all connected", NULL},
         {"sleep", 0, 0, G_OPTION_ARG_NONE, &opt_sleep,
          "wait in epoll (1 ms at most) instead of busy-polling: for runs where the tool "
          "shares its cores with the server",
@@ -840,6 +843,8 @@ int main(int argc, char **argv)
         fflush(stdout);
         if (loss < 0.5 && connected == want)
             best_n = connected;
+        else if (opt_stop_on_loss)
+            break; /* past saturation: later steps only take longer to connect */
     }
     g_strfreev(steps);
     printf("largest N with < 0.5%% loss: %d\n", best_n);
