@@ -9,7 +9,8 @@
 # (BURST=1: the publisher sends each frame's packets at once instead of
 # pacing them 4 ms apart as browsers do. ADMISSION=off: max_load_percent=0
 # and max_handshakes=0, else the defaults; MAX_LOAD_PERCENT=N sets that.) The daemon's log is left in
-# ${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log.
+# ${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log. The demo IPTV channel is kept
+# off the air ([iptv] playout=false): its playout would share the cores.
 # WORKERS=N sets [media] workers (1); DAEMON_CPUS and TOOL_CPUS the taskset
 # CPU lists of the daemon (0) and of the load tool (1); SLEEP=1 makes the
 # tool wait in epoll instead of busy-polling (for runs where it shares
@@ -26,6 +27,8 @@ dir=$(mktemp -d /tmp/yj-sfu-bench-XXXXXX)
 cat > "$dir/bench.conf" <<CONF
 [auth]
 pbkdf2_iterations=1000
+[iptv]
+playout=false
 [media]
 workers=${WORKERS:-1}
 interfaces=127.0.0.1

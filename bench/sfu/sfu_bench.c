@@ -809,6 +809,7 @@ int main(int argc, char **argv)
         g_array_set_size(lat, 0);
         long tk1, rss1, tk2, rss2;
         double f1 = metric("yj_media_packets_forwarded_total");
+        double hd1 = metric("yj_media_handoff_dropped_total");
         proc_cpu(&tk1, &rss1);
         int64_t t1 = now_us();
         uint64_t pub_rtcp0 = pub->rtcp_in;
@@ -816,6 +817,7 @@ int main(int argc, char **argv)
         int64_t t2 = now_us();
         proc_cpu(&tk2, &rss2);
         double f2 = metric("yj_media_packets_forwarded_total");
+        double hd2 = metric("yj_media_handoff_dropped_total");
         uint64_t rec = 0, lost = 0;
         for (guint i = 1; i < clients->len; i++) {
             client_t *c = clients->pdata[i];
@@ -836,10 +838,13 @@ int main(int argc, char **argv)
         double kib = connected > prev_n ? (double)(rss2 - rss0) / (connected - prev_n) : 0;
         rss0 = rss2;
         prev_n = connected;
-        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s\n", connected, fwd,
+        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s", connected, fwd,
                100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib, refused,
                (double)(pub->rtcp_in - pub_rtcp0) / secs,
                connected < want ? "  (not all connected)" : "");
+        if (hd2 > hd1) /* copies a full worker queue refused (several workers) */
+            printf("  (%.0f hand-offs dropped)", hd2 - hd1);
+        printf("\n");
         fflush(stdout);
         if (loss < 0.5 && connected == want)
             best_n = connected;
