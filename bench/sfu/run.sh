@@ -58,3 +58,12 @@ token=$(curl -s -X POST -H 'Content-Type: application/json' \
 echo "daemon pid $pid at $url (CPUs ${DAEMON_CPUS:-0}, ${WORKERS:-1} media worker(s)); load tool on CPUs ${TOOL_CPUS:-1}$([ -n "${SLEEP:-}" ] && echo ', sleeping in epoll'); $(nproc) CPUs"
 taskset -c "${TOOL_CPUS:-1}" "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
   --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst} ${SLEEP:+--sleep} ${STOP_ON_LOSS:+--stop-on-loss}
+# How the forwarding was shared: CPU time of each media worker thread over
+# the whole run (handshakes included).
+hz=$(getconf CLK_TCK)
+for t in /proc/"$pid"/task/*; do
+  n=$(cat "$t/comm" 2>/dev/null) || continue
+  case $n in
+  yj-media-*) awk -v n="$n" -v hz="$hz" '{ printf "thread %s: %.1f s CPU\n", n, ($14 + $15) / hz }' "$t/stat" ;;
+  esac
+done
