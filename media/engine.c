@@ -218,8 +218,12 @@ void yj_media_free(yj_media_t *m)
         g_ptr_array_free(peers, TRUE);
     }
     if (m->workers) {
+        /* every thread first: a running worker may hand packets to a
+         * stopped one, whose queue must still be there */
         for (int i = 0; i < m->n_workers; i++)
             yj_m_worker_stop(&m->workers[i]);
+        for (int i = 0; i < m->n_workers; i++)
+            yj_m_worker_free(&m->workers[i]);
         g_free(m->workers);
     }
     m->running = false;

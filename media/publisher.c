@@ -244,7 +244,7 @@ void yj_m_publisher_on_rtp(yj_media_peer_t *p, uint8_t *buf, size_t len, const y
     if (!t->muted) {
         if (t->taps && fresh) /* the whole cost of taps when none is attached */
             yj_m_tap_deliver_rtp(t, li, buf, len);
-        yj_m_router_forward(t, li, &pkt, now);
+        yj_m_router_forward(t, li, buf, len, &pkt, now);
     }
     g_mutex_unlock(&t->lock);
     if (speaker_eval)

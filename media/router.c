@@ -7,7 +7,15 @@
  * SSRC/sequence/timestamp (rtp.c's rewriter), rebuilds the header with the
  * subscriber's payload type and extension ids (mid, audio level,
  * abs-send-time), SRTP-protects and sends. Also binds/unbinds slots.
- * Runs on the publisher's worker with track->lock held; allocates nothing.
+ *
+ * A track's slots are kept in one list per worker (the subscriber's). The
+ * publisher's worker (track->lock held) hands one copy of each packet to
+ * every other worker whose list is not empty (worker.c's hand-off queue,
+ * holding a track reference until it ran) and forwards to its own list;
+ * a worker handed a packet forwards to its list under that list's lock
+ * only. So one track's fan-out uses every core, each subscriber is sent
+ * to by its own worker, and per subscriber the packets keep their order
+ * (one producer, one FIFO queue). Allocates nothing.
  */
 #include "router.h"
 #include "core/log.h"
@@ -25,10 +33,38 @@ static bool is_keyframe(const yj_track_t *t, const yj_rtp_t *pkt)
     return false;
 }
 
-int yj_m_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,
-                      bool rtx, uint8_t *out, size_t cap, int64_t now_us)
+/* What forwarding needs of the track, read by the publisher's worker
+ * under track->lock and carried with a packet handed to another worker
+ * (which must not read the track's negotiated fields without that lock). */
+typedef struct {
+    int codec;     /* yj_codec_t of the packet's payload type */
+    int ext_level; /* the publisher's audio-level extension id */
+    int clock;
+    bool video, key;
+    int li;
+} fwd_t;
+
+static uint64_t fwd_pack(const fwd_t *f)
 {
-    int codec = t->pt_codec[pkt->pt];
+    return (uint64_t)(f->li & 0xff) | (uint64_t)(f->codec & 0xff) << 8 |
+           (uint64_t)(f->ext_level & 0xff) << 16 | (uint64_t)f->video << 24 |
+           (uint64_t)f->key << 25 | (uint64_t)(uint32_t)f->clock << 32;
+}
+
+static fwd_t fwd_unpack(uint64_t a)
+{
+    fwd_t f = {.li = (int)(a & 0xff),
+               .codec = (int)(int8_t)(a >> 8 & 0xff),
+               .ext_level = (int)(a >> 16 & 0xff),
+               .video = (a >> 24 & 1) != 0,
+               .key = (a >> 25 & 1) != 0,
+               .clock = (int)(uint32_t)(a >> 32)};
+    return f;
+}
+
+static int build(yj_slot_t *s, int codec, int ext_level, const yj_rtp_t *pkt, uint16_t seq,
+                 uint32_t ts, bool rtx, uint8_t *out, size_t cap, int64_t now_us)
+{
     if (codec <= YJ_CODEC_NONE || codec >= YJ_CODEC_RTX)
         return -1;
     int pt = rtx ? s->rtx_pt_for[codec] : s->pt_for[codec];
@@ -43,9 +79,9 @@ int yj_m_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t
         memcpy(ext[n].data, s->mid, midlen);
         n++;
     }
-    if (s->ext_level && t->ext_level) {
+    if (s->ext_level && ext_level) {
         const uint8_t *d;
-        if (yj_rtp_ext_find(pkt, t->ext_level, &d) >= 1) {
+        if (yj_rtp_ext_find(pkt, ext_level, &d) >= 1) {
             ext[n].id = (uint8_t)s->ext_level;
             ext[n].len = 1;
             ext[n].data[0] = d[0];
@@ -77,23 +113,30 @@ int yj_m_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t
     return (int)need;
 }
 
-void yj_m_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_us)
+int yj_m_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,
+                      bool rtx, uint8_t *out, size_t cap, int64_t now_us)
 {
-    bool video = t->kind == YJ_MEDIA_VIDEO;
-    bool key = video && is_keyframe(t, pkt);
+    return build(s, t->pt_codec[pkt->pt], t->ext_level, pkt, seq, ts, rtx, out, cap, now_us);
+}
+
+/* Forwards one packet to the slots of one worker's fan-out list (its
+ * lock held). Returns whether a slot waits for a keyframe. */
+static bool forward_fan(yj_fan_t *fan, const fwd_t *f, const yj_rtp_t *pkt, int64_t now_us)
+{
     bool want_key = false;
+    int li = f->li;
     uint8_t buf[YJ_RTP_MAX + YJ_SRTP_OVERHEAD];
     int64_t forwarded = 0;
-    for (guint i = 0; i < t->sinks->len; i++) {
-        yj_slot_t *s = t->sinks->pdata[i];
+    for (guint i = 0; i < fan->sinks->len; i++) {
+        yj_slot_t *s = fan->sinks->pdata[i];
         yj_media_peer_t *sub = s->sub;
         g_mutex_lock(&sub->out_lock);
         if (!s->active || !sub->srtp_out) {
             g_mutex_unlock(&sub->out_lock);
             continue;
         }
-        if (video && s->layer != li) {
-            if (li != s->target_layer || !key) {
+        if (f->video && s->layer != li) {
+            if (li != s->target_layer || !f->key) {
                 /* Not our layer, or not yet a keyframe to start/switch on. */
                 want_key |= li == s->target_layer || s->layer < 0;
                 g_mutex_unlock(&sub->out_lock);
@@ -101,18 +144,18 @@ void yj_m_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now
             }
             s->layer = li;
             yj_rewriter_switch(&s->rw);
-        } else if (!video && s->layer != li) {
+        } else if (!f->video && s->layer != li) {
             s->layer = li;
             yj_rewriter_switch(&s->rw);
         }
         uint16_t seq;
         uint32_t ts;
-        if (!yj_rewriter_map(&s->rw, pkt->ssrc, pkt->seq, pkt->ts, (uint32_t)t->clock, now_us, &seq,
+        if (!yj_rewriter_map(&s->rw, pkt->ssrc, pkt->seq, pkt->ts, (uint32_t)f->clock, now_us, &seq,
                              &ts)) {
             g_mutex_unlock(&sub->out_lock);
             continue;
         }
-        int len = yj_m_router_build(s, t, pkt, seq, ts, false, buf, YJ_RTP_MAX, now_us);
+        int len = build(s, f->codec, f->ext_level, pkt, seq, ts, false, buf, YJ_RTP_MAX, now_us);
         if (len > 0 && yj_m_transport_send_rtp_locked(sub, buf, len) == 0) {
             s->packets++;
             s->octets += pkt->payload_len;
@@ -122,7 +165,75 @@ void yj_m_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now
         }
         g_mutex_unlock(&sub->out_lock);
     }
-    yj_counter_add(yj_m_forwarded, forwarded); /* one shared-line update a packet */
+    if (forwarded)
+        yj_counter_add(yj_m_forwarded, forwarded); /* one shared-line update a packet */
+    return want_key;
+}
+
+/* On a worker that was handed a packet: forward it to the track's slots
+ * on this worker. Holds only this worker's fan lock (never track->lock
+ * while forwarding), so the workers forward one track in parallel. */
+static void forward_handed(yj_worker_t *w, void *obj, uint64_t arg, const uint8_t *data, size_t len)
+{
+    yj_track_t *t = obj;
+    if (w->index >= t->n_fan)
+        return;
+    yj_rtp_t pkt;
+    if (yj_rtp_parse(data, len, &pkt) != 0)
+        return;
+    fwd_t f = fwd_unpack(arg);
+    yj_fan_t *fan = &t->fan[w->index];
+    int64_t now = yj_m_now_us();
+    g_mutex_lock(&fan->lock);
+    bool want_key = forward_fan(fan, &f, &pkt, now);
+    g_mutex_unlock(&fan->lock);
+    /* throttled; the unlocked check keeps a worker waiting for a keyframe
+     * from taking the publisher's track lock on every packet */
+    if (want_key && yj_m_track_keyframe_due(t, now))
+        yj_m_track_request_keyframe(t, false);
+}
+
+static void release_track(void *obj)
+{
+    yj_m_track_unref(obj);
+}
+
+static int fan_index(const yj_track_t *t, const yj_media_peer_t *p)
+{
+    int i = p && p->w ? p->w->index : 0;
+    return i < t->n_fan ? i : 0;
+}
+
+void yj_m_router_forward(yj_track_t *t, int li, const uint8_t *buf, size_t len, const yj_rtp_t *pkt,
+                         int64_t now_us)
+{
+    fwd_t f = {.li = li,
+               .codec = t->pt_codec[pkt->pt],
+               .ext_level = t->ext_level,
+               .clock = t->clock,
+               .video = t->kind == YJ_MEDIA_VIDEO};
+    f.key = f.video && is_keyframe(t, pkt);
+    yj_media_peer_t *pub = t->pub;
+    int own = fan_index(t, pub);
+    /* One copy to every other worker with subscribers of the track first,
+     * so they work while this one serves its own. */
+    if (t->n_fan > 1 && pub && pub->m && pub->m->workers) {
+        uint64_t arg = fwd_pack(&f);
+        for (int i = 0; i < t->n_fan; i++) {
+            if (i == own || g_atomic_int_get(&t->fan[i].n) == 0)
+                continue;
+            if (yj_m_worker_hand_off(&pub->m->workers[i], forward_handed, release_track,
+                                     yj_m_track_ref(t), arg, buf, len) == 0)
+                yj_counter_add(yj_m_handed_off, 1);
+        }
+    }
+    yj_fan_t *fan = &t->fan[own];
+    bool want_key = false;
+    if (g_atomic_int_get(&fan->n) > 0) {
+        g_mutex_lock(&fan->lock);
+        want_key = forward_fan(fan, &f, pkt, now_us);
+        g_mutex_unlock(&fan->lock);
+    }
     if (want_key)
         yj_m_track_request_keyframe_locked(t, false);
 }
@@ -191,13 +302,20 @@ void yj_m_router_bind_locked(yj_slot_t *s, yj_track_t *t)
     s->layer = -1;
     s->bound_us = yj_m_now_us();
     int target = choose_layer(s, t, 0, 0, s->bound_us);
-    g_ptr_array_add(t->sinks, s);
     g_mutex_lock(&sub->out_lock);
     s->track = yj_m_track_ref(t);
     s->layer = -1;
     s->target_layer = target;
     yj_rewriter_switch(&s->rw);
     g_mutex_unlock(&sub->out_lock);
+    /* into the list of the subscriber's worker, which forwards to it */
+    yj_fan_t *fan = &t->fan[fan_index(t, sub)];
+    g_mutex_lock(&fan->lock);
+    g_ptr_array_add(fan->sinks, s);
+    g_atomic_int_set(&fan->n, (gint)fan->sinks->len);
+    g_mutex_unlock(&fan->lock);
+    if (sub->w)
+        g_atomic_int_inc(&sub->w->sinks);
     if (t->kind == YJ_MEDIA_VIDEO)
         yj_m_track_request_keyframe_locked(t, true);
     g_mutex_unlock(&t->lock);
@@ -210,7 +328,14 @@ void yj_m_router_unbind_locked(yj_slot_t *s)
     if (!t)
         return;
     g_mutex_lock(&t->lock);
-    g_ptr_array_remove_fast(t->sinks, s);
+    /* once out of the list (under its lock) no worker touches the slot */
+    yj_fan_t *fan = &t->fan[fan_index(t, s->sub)];
+    g_mutex_lock(&fan->lock);
+    bool had = g_ptr_array_remove_fast(fan->sinks, s);
+    g_atomic_int_set(&fan->n, (gint)fan->sinks->len);
+    g_mutex_unlock(&fan->lock);
+    if (had && s->sub->w)
+        g_atomic_int_add(&s->sub->w->sinks, -1);
     g_mutex_lock(&s->sub->out_lock);
     s->track = NULL;
     s->layer = -1;

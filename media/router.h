@@ -8,9 +8,12 @@
 
 #include "track.h"
 
-/* Forwards a packet of layer li of track t to every sink; the caller holds
- * t->lock. */
-void yj_m_router_forward(yj_track_t *t, int li, const yj_rtp_t *pkt, int64_t now_us);
+/* Forwards a packet of layer li of track t (buf/len, parsed as pkt) to
+ * every slot bound to t: those on the calling (the publisher's) worker at
+ * once, the others' through one hand-off to each of their workers. The
+ * caller holds t->lock. */
+void yj_m_router_forward(yj_track_t *t, int li, const uint8_t *buf, size_t len, const yj_rtp_t *pkt,
+                         int64_t now_us);
 /* Builds the subscriber-side packet for slot s (out_lock held) into out;
  * returns its length or -1. rtx: wrap as RTX with the original seq. */
 int yj_m_router_build(yj_slot_t *s, yj_track_t *t, const yj_rtp_t *pkt, uint16_t seq, uint32_t ts,

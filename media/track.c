@@ -21,7 +21,14 @@ yj_track_t *yj_m_track_new(yj_media_peer_t *pub, const char *id, yj_media_kind_t
     t->pub = pub;
     g_strlcpy(t->id, id, sizeof t->id);
     t->kind = kind;
-    t->sinks = g_ptr_array_new();
+    /* one fan-out list per worker (one when the publisher has no engine:
+     * tests' in-process peers) */
+    t->n_fan = pub && pub->m && pub->m->n_workers > 0 ? pub->m->n_workers : 1;
+    t->fan = g_new0(yj_fan_t, t->n_fan);
+    for (int i = 0; i < t->n_fan; i++) {
+        g_mutex_init(&t->fan[i].lock);
+        t->fan[i].sinks = g_ptr_array_new();
+    }
     memset(t->rtx_apt, -1, sizeof t->rtx_apt);
     return t;
 }
@@ -38,7 +45,11 @@ void yj_m_track_unref(yj_track_t *t)
         return;
     for (int i = 0; i < YJ_MAX_LAYERS; i++)
         yj_nack_cache_clear(&t->layers[i].cache);
-    g_ptr_array_free(t->sinks, TRUE);
+    for (int i = 0; i < t->n_fan; i++) {
+        g_ptr_array_free(t->fan[i].sinks, TRUE);
+        g_mutex_clear(&t->fan[i].lock);
+    }
+    g_free(t->fan);
     g_mutex_clear(&t->lock);
     g_free(t);
 }
@@ -50,7 +61,8 @@ void yj_m_track_request_keyframe_locked(yj_track_t *t, bool force)
         return;
     if (now - t->last_pli_us < (force ? PLI_MIN_INTERVAL_US / 3 : PLI_MIN_INTERVAL_US))
         return;
-    t->last_pli_us = now;
+    /* atomic: other workers read it without the lock (yj_m_track_keyframe_due) */
+    __atomic_store_n(&t->last_pli_us, now, __ATOMIC_RELAXED);
     yj_media_peer_t *pub = t->pub;
     uint8_t buf[12 * YJ_MAX_LAYERS + YJ_SRTP_OVERHEAD];
     int off = 0;
@@ -64,6 +76,11 @@ void yj_m_track_request_keyframe_locked(yj_track_t *t, bool force)
         YJ_STAT_ADD(pub, st_plis_out, 1);
         yj_counter_add(yj_m_plis_out, 1);
     }
+}
+
+bool yj_m_track_keyframe_due(yj_track_t *t, int64_t now_us)
+{
+    return now_us - __atomic_load_n(&t->last_pli_us, __ATOMIC_RELAXED) >= PLI_MIN_INTERVAL_US;
 }
 
 void yj_m_track_request_keyframe(yj_track_t *t, bool force)

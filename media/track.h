@@ -15,5 +15,8 @@ void yj_m_track_unref(yj_track_t *t);
  * _locked form is for callers holding t->lock (and no out_lock). */
 void yj_m_track_request_keyframe(yj_track_t *t, bool force);
 void yj_m_track_request_keyframe_locked(yj_track_t *t, bool force);
+/* Whether an unforced request could pass the throttle now; read without
+ * t->lock, so a worker that only forwards the track can skip taking it. */
+bool yj_m_track_keyframe_due(yj_track_t *t, int64_t now_us);
 
 #endif

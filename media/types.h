@@ -19,15 +19,22 @@
  *   engine->lock   rooms table, peer list
  *   room->lock     room membership, its tracks, every peer's slot list and
  *                  the binding of slots to tracks
- *   track->lock    a published track's sinks (slots fed by it), its layers'
- *                  NACK caches and receive statistics
+ *   track->lock    a published track's layers' NACK caches and receive
+ *                  statistics, its taps, and changes to its fan-out lists
+ *   fan->lock      one worker's part of a track's fan-out (track->fan[i]):
+ *                  the slots fed by the track whose subscriber lives on
+ *                  worker i, and forwarding to them
  *   peer->out_lock a peer's outbound SRTP context, its slots' rewriters and
  *                  negotiated send parameters, and sending on its ICE
  *   room->cb_lock  (recursive) held while room watchers run
  * A peer's negotiation state (xcvrs, remote description) is touched only on
- * its worker thread. Forwarding runs on the publisher's worker and holds
- * track->lock, then each subscriber's out_lock in turn; taps' callbacks
- * run there too, under track->lock (tap.c).
+ * its worker thread. A packet is received on the publisher's worker, which
+ * (under track->lock) runs the taps' callbacks (tap.c), forwards to the
+ * subscribers on its own worker (under that fan->lock) and hands one copy
+ * to every other worker with subscribers of the track (worker.c's
+ * hand-off queue); each of those forwards to its own subscribers under
+ * its fan->lock only, so one track's fan-out runs on every core. Each
+ * subscriber is sent to under its out_lock.
  */
 #ifndef YJ_MEDIA_TYPES_H
 #define YJ_MEDIA_TYPES_H
@@ -49,6 +56,13 @@
 
 typedef struct yj_track yj_track_t;
 typedef struct yj_slot yj_slot_t;
+
+/* One worker's part of a track's fan-out (router.c). */
+typedef struct {
+    GMutex lock;      /* sinks, and forwarding to them */
+    GPtrArray *sinks; /* yj_slot_t* whose subscriber is on this worker */
+    gint n;           /* sinks->len, read without the lock (atomic) */
+} yj_fan_t;
 
 /* The calls a lower layer makes upward, set by peer.c on every peer (one
  * table shared by all peers). Each is one predictable indirect call. */
@@ -73,7 +87,36 @@ typedef struct {
 #define YJ_TICK_MS 20    /* tick.c: one periodic timer per worker */
 #define YJ_TICK_SLOTS 50 /* RTCP once a second: 50 slots of 20 ms */
 
+/* worker.c: the hand-off queue, packets other workers give this worker to
+ * forward to its own subscribers. Bounded, many producers, one consumer
+ * (the worker), lock-free (D. Vyukov's bounded queue): a cell is free for
+ * the producer that claimed position pos when its seq == pos, holds a
+ * packet for the consumer when seq == pos + 1. */
+#define YJ_HANDOFF_CAP 512 /* packets waiting per worker (a power of two) */
+#define YJ_HANDOFF_DATA 1500
+typedef struct yj_worker yj_worker_t;
+typedef void (*yj_handoff_fn)(yj_worker_t *w, void *obj, uint64_t arg, const uint8_t *data,
+                              size_t len);
 typedef struct {
+    gsize seq;
+    yj_handoff_fn fn;
+    void (*release)(void *obj);
+    void *obj;
+    uint64_t arg;
+    size_t len;
+    uint8_t data[YJ_HANDOFF_DATA];
+} yj_handoff_cell_t;
+typedef struct {
+    yj_handoff_cell_t *cells; /* YJ_HANDOFF_CAP */
+    _Alignas(64) gsize head;  /* next position to fill (producers, atomic) */
+    _Alignas(64) gsize tail;  /* next position to take (the worker only) */
+    gint64 ran;               /* packets run (atomic; tests) */
+    _Alignas(64) gint wake;   /* 1: the worker is awake or being woken (atomic) */
+    gint64 dropped, handed;   /* statistics (atomic) */
+    GSource *src;             /* the worker's source that drains it */
+} yj_handoff_t;
+
+struct yj_worker {
     GMainContext *ctx;
     GMainLoop *loop;
     GThread *thread;
@@ -98,7 +141,12 @@ typedef struct {
     /* peers whose ICE/DTLS handshake is under way (atomic; transport.c),
      * bounded by admission (engine.c, max_handshakes) */
     gint handshakes;
-} yj_worker_t;
+    /* worker.c: packets from other workers to forward to this one's
+     * subscribers */
+    yj_handoff_t ho;
+    /* slots bound to a track on this worker (atomic; placement) */
+    gint sinks;
+};
 
 struct yj_media {
     yj_media_config_t cfg; /* strings below are owned copies */
@@ -183,7 +231,11 @@ struct yj_track {
     int8_t rtx_apt[128];  /* rtx pt -> associated pt */
     int n_layers;
     yj_layer_t layers[YJ_MAX_LAYERS];
-    GPtrArray *sinks; /* yj_slot_t* fed by this track (not refs) */
+    /* the slots fed by this track (not refs), one list per worker: the
+     * publisher's worker forwards to its own list and hands each packet
+     * once to every other worker whose list is not empty (router.c) */
+    yj_fan_t *fan;
+    int n_fan;
     /* audio level: smoothed energy (0 silent … 127 loud), for speakers */
     double level;     /* fast attack, slow release: "is speaking" */
     double level_avg; /* ~2 s average: "who is louder" */

@@ -14,7 +14,7 @@
 
 yj_counter_t *yj_m_nacks_in, *yj_m_nacks_out, *yj_m_retransmits, *yj_m_plis_in, *yj_m_plis_out,
     *yj_m_forwarded, *yj_m_received, *yj_m_peers, *yj_m_rooms, *yj_m_ice_restarts_client,
-    *yj_m_ice_restarts_server;
+    *yj_m_ice_restarts_server, *yj_m_handed_off, *yj_m_handoff_dropped;
 static yj_counter_t *drop_counters[YJ_DROP_COUNT];
 
 void yj_m_worker_metrics_init(void)
@@ -49,6 +49,12 @@ void yj_m_worker_metrics_init(void)
                                                   "ICE restarts (new ICE credentials)");
     yj_m_ice_restarts_server = yj_metrics_counter("yj_media_ice_restarts_total{by=\"server\"}",
                                                   "ICE restarts (new ICE credentials)");
+    yj_m_handed_off = yj_metrics_counter("yj_media_handoffs_total",
+                                         "Packets a publisher's worker handed to another media "
+                                         "worker to forward to its subscribers");
+    yj_m_handoff_dropped =
+        yj_metrics_counter("yj_media_handoff_dropped_total",
+                           "Packets not handed to another media worker because its queue was full");
     g_once_init_leave(&once, 1);
 }
 
@@ -75,12 +81,157 @@ void yj_m_worker_unref(yj_media_peer_t *p)
         p->up->free(p);
 }
 
+/* ------------------------------------------------------------------ */
+/* hand-off: packets from other workers (see types.h)                  */
+/* ------------------------------------------------------------------ */
+
+#define HO_MASK (YJ_HANDOFF_CAP - 1)
+G_STATIC_ASSERT((YJ_HANDOFF_CAP & HO_MASK) == 0);
+
+typedef struct {
+    GSource base;
+    yj_worker_t *w;
+} ho_source_t;
+
+static bool ho_ready(yj_handoff_t *q)
+{
+    yj_handoff_cell_t *c = &q->cells[q->tail & HO_MASK];
+    return __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) == q->tail + 1;
+}
+
+/* Before the worker may sleep: from now on the next producer wakes it.
+ * The fence pairs with the producer's (a producer either sees wake == 0
+ * and wakes the context, or its packet is seen here). */
+static gboolean ho_prepare(GSource *s, gint *timeout)
+{
+    yj_worker_t *w = ((ho_source_t *)s)->w;
+    *timeout = -1;
+    __atomic_store_n(&w->ho.wake, 0, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return ho_ready(&w->ho);
+}
+
+static gboolean ho_check(GSource *s)
+{
+    return ho_ready(&((ho_source_t *)s)->w->ho);
+}
+
+/* Runs at most one queue's worth, so other sources of the worker (its
+ * own publishers' sockets, the tick) get their turn. */
+static gboolean ho_dispatch(GSource *s, GSourceFunc cb, gpointer ud)
+{
+    (void)cb;
+    (void)ud;
+    yj_worker_t *w = ((ho_source_t *)s)->w;
+    yj_handoff_t *q = &w->ho;
+    for (int n = 0; n < YJ_HANDOFF_CAP; n++) {
+        yj_handoff_cell_t *c = &q->cells[q->tail & HO_MASK];
+        if (__atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) != q->tail + 1)
+            break;
+        c->fn(w, c->obj, c->arg, c->data, c->len);
+        __atomic_add_fetch(&q->ran, 1, __ATOMIC_RELEASE);
+        if (c->release)
+            c->release(c->obj);
+        c->obj = NULL;
+        __atomic_store_n(&c->seq, q->tail + YJ_HANDOFF_CAP, __ATOMIC_RELEASE);
+        q->tail++;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs ho_funcs = {.prepare = ho_prepare, .check = ho_check, .dispatch = ho_dispatch};
+
+int yj_m_worker_hand_off(yj_worker_t *w, yj_handoff_fn fn, void (*release)(void *), void *obj,
+                         uint64_t arg, const uint8_t *data, size_t len)
+{
+    yj_handoff_t *q = &w->ho;
+    yj_handoff_cell_t *c = NULL;
+    if (q->cells && len <= YJ_HANDOFF_DATA) {
+        gsize pos = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+        for (;;) {
+            yj_handoff_cell_t *cell = &q->cells[pos & HO_MASK];
+            gsize seq = __atomic_load_n(&cell->seq, __ATOMIC_ACQUIRE);
+            gssize dif = (gssize)(seq - pos);
+            if (dif == 0) {
+                if (__atomic_compare_exchange_n(&q->head, &pos, pos + 1, true, __ATOMIC_RELAXED,
+                                                __ATOMIC_RELAXED)) {
+                    c = cell;
+                    break;
+                }
+            } else if (dif < 0) {
+                break; /* full: the worker is that far behind */
+            } else {
+                pos = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+            }
+        }
+        if (c) {
+            c->fn = fn;
+            c->release = release;
+            c->obj = obj;
+            c->arg = arg;
+            c->len = len;
+            if (len)
+                memcpy(c->data, data, len);
+            __atomic_store_n(&c->seq, pos + 1, __ATOMIC_RELEASE);
+        }
+    }
+    if (!c) {
+        __atomic_add_fetch(&q->dropped, 1, __ATOMIC_RELAXED);
+        if (yj_m_handoff_dropped)
+            yj_counter_add(yj_m_handoff_dropped, 1);
+        if (release)
+            release(obj);
+        return YJ_EBUSY;
+    }
+    __atomic_add_fetch(&q->handed, 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!__atomic_exchange_n(&q->wake, 1, __ATOMIC_SEQ_CST))
+        g_main_context_wakeup(w->ctx); /* it may be asleep in poll */
+    return 0;
+}
+
+/* After the thread ended: what was still queued is not run, only
+ * released. */
+static void ho_clear(yj_worker_t *w)
+{
+    yj_handoff_t *q = &w->ho;
+    if (!q->cells)
+        return;
+    for (;;) {
+        yj_handoff_cell_t *c = &q->cells[q->tail & HO_MASK];
+        if (__atomic_load_n(&c->seq, __ATOMIC_ACQUIRE) != q->tail + 1)
+            break;
+        if (c->release)
+            c->release(c->obj);
+        __atomic_store_n(&c->seq, q->tail + YJ_HANDOFF_CAP, __ATOMIC_RELEASE);
+        q->tail++;
+    }
+    if (q->src) {
+        g_source_destroy(q->src);
+        g_source_unref(q->src);
+        q->src = NULL;
+    }
+    g_free(q->cells);
+    q->cells = NULL;
+}
+
 void yj_m_worker_init(yj_worker_t *w, int index)
 {
     w->index = index;
     w->ctx = g_main_context_new();
     w->loop = g_main_loop_new(w->ctx, FALSE);
     yj_m_tick_init(w);
+    w->ho.cells = g_new(yj_handoff_cell_t, YJ_HANDOFF_CAP);
+    for (gsize i = 0; i < YJ_HANDOFF_CAP; i++) {
+        w->ho.cells[i].seq = i;
+        w->ho.cells[i].obj = NULL;
+    }
+    w->ho.head = w->ho.tail = 0;
+    GSource *s = g_source_new(&ho_funcs, sizeof(ho_source_t));
+    ((ho_source_t *)s)->w = w;
+    g_source_set_priority(s, G_PRIORITY_DEFAULT);
+    g_source_attach(s, w->ctx);
+    w->ho.src = s;
 }
 
 static gpointer worker_main(gpointer data)
@@ -114,6 +265,12 @@ void yj_m_worker_stop(yj_worker_t *w)
         g_thread_join(w->thread);
         w->thread = NULL;
     }
+}
+
+void yj_m_worker_free(yj_worker_t *w)
+{
+    yj_m_worker_stop(w);
+    ho_clear(w);
     yj_m_tick_clear(w);
     if (w->loop)
         g_main_loop_unref(w->loop);
@@ -121,14 +278,24 @@ void yj_m_worker_stop(yj_worker_t *w)
         g_main_context_unref(w->ctx);
 }
 
+/* A worker's load for placement: its peers, plus the slots it forwards
+ * to (a subscriber of many tracks costs more than one of a single track,
+ * and the forwarding of a popular track is spread by its subscribers). */
+static int placement_load(yj_worker_t *w)
+{
+    return g_atomic_int_get(&w->peers) + g_atomic_int_get(&w->sinks);
+}
+
 yj_worker_t *yj_m_worker_pick(yj_media_t *m)
 {
     /* The least loaded worker; ties go round-robin. */
     yj_worker_t *best = NULL;
-    int start = m->next_worker++ % m->n_workers;
+    int start = g_atomic_int_add(&m->next_worker, 1) % m->n_workers;
+    if (start < 0)
+        start += m->n_workers;
     for (int k = 0; k < m->n_workers; k++) {
         yj_worker_t *w = &m->workers[(start + k) % m->n_workers];
-        if (!best || g_atomic_int_get(&w->peers) < g_atomic_int_get(&best->peers))
+        if (!best || placement_load(w) < placement_load(best))
             best = w;
     }
     g_atomic_int_inc(&best->peers);

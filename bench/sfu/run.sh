@@ -9,7 +9,13 @@
 # (BURST=1: the publisher sends each frame's packets at once instead of
 # pacing them 4 ms apart as browsers do. ADMISSION=off: max_load_percent=0
 # and max_handshakes=0, else the defaults; MAX_LOAD_PERCENT=N sets that.) The daemon's log is left in
-# ${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log.
+# ${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log. The demo IPTV channel is kept
+# off the air ([iptv] playout=false): its playout would share the cores.
+# WORKERS=N sets [media] workers (1); DAEMON_CPUS and TOOL_CPUS the taskset
+# CPU lists of the daemon (0) and of the load tool (1); SLEEP=1 makes the
+# tool wait in epoll instead of busy-polling (for runs where it shares
+# cores with the daemon); STOP_ON_LOSS=1 ends after the first step with
+# >= 0.5 % loss. bench/sfu/scale.sh runs 1 and 2 workers.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
@@ -21,13 +27,15 @@ dir=$(mktemp -d /tmp/yj-sfu-bench-XXXXXX)
 cat > "$dir/bench.conf" <<CONF
 [auth]
 pbkdf2_iterations=1000
+[iptv]
+playout=false
 [media]
 workers=${WORKERS:-1}
 interfaces=127.0.0.1
 $([ "${ADMISSION:-on}" = off ] && printf 'max_load_percent=0\nmax_handshakes=0\n')
 $([ -n "${MAX_LOAD_PERCENT:-}" ] && printf 'max_load_percent=%s\n' "$MAX_LOAD_PERCENT")
 CONF
-taskset -c 0 "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
+taskset -c "${DAEMON_CPUS:-0}" "$BUILD/yuanjiao" --config "$dir/bench.conf" --data-dir "$dir" --http-port 0 --demo \
   --log-level "${LOG_LEVEL:-info}" >"$dir/out.txt" 2>"$dir/err.txt" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; cp "$dir/err.txt" "${TMPDIR:-/tmp}/yj-sfu-bench-daemon.log" 2>/dev/null; rm -rf "$dir"' EXIT
@@ -47,6 +55,15 @@ done
 token=$(curl -s -X POST -H 'Content-Type: application/json' \
   -d '{"username":"district","password":"demo-pass-2026"}' "$url/api/v1/session" |
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-echo "daemon pid $pid at $url (CPU 0, ${WORKERS:-1} media worker(s)); load tool on CPU 1; $(nproc) CPUs"
-taskset -c 1 "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
-  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst}
+echo "daemon pid $pid at $url (CPUs ${DAEMON_CPUS:-0}, ${WORKERS:-1} media worker(s)); load tool on CPUs ${TOOL_CPUS:-1}$([ -n "${SLEEP:-}" ] && echo ', sleeping in epoll'); $(nproc) CPUs"
+taskset -c "${TOOL_CPUS:-1}" "$BUILD/bench/bench_sfu_sfu_bench" --url "$url" --token "$token" --pid "$pid" \
+  --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst} ${SLEEP:+--sleep} ${STOP_ON_LOSS:+--stop-on-loss}
+# How the forwarding was shared: CPU time of each media worker thread over
+# the whole run (handshakes included).
+hz=$(getconf CLK_TCK)
+for t in /proc/"$pid"/task/*; do
+  n=$(cat "$t/comm" 2>/dev/null) || continue
+  case $n in
+  yj-media-*) awk -v n="$n" -v hz="$hz" '{ printf "thread %s: %.1f s CPU\n", n, ($14 + $15) / hz }' "$t/stat" ;;
+  esac
+done

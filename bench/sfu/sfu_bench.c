@@ -527,8 +527,10 @@ static void send_rtp(bool video, bool marker, const uint8_t *payload, size_t ple
 /* 25 frames/s of 4 packets x 1150 bytes (~0.95 Mbit/s) + 50 audio/s. A
  * frame's packets leave 4 ms apart, as a browser's pacer spreads them (it
  * sends at about 2.5 times the media rate); --burst sends them at once. */
-static bool opt_burst;
-static int frame_pkt; /* next packet of the current frame */
+static gboolean opt_burst; /* gboolean: G_OPTION_ARG_NONE writes an int */
+static gboolean opt_sleep; /* --sleep: epoll_wait up to 1 ms (tool shares the server's cores) */
+static gboolean opt_stop_on_loss; /* --stop-on-loss: end after the first step that failed */
+static int frame_pkt;             /* next packet of the current frame */
 
 static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
 {
@@ -666,7 +668,7 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
          * asleep spares the server the wake-up (an inter-processor
          * interrupt, costly in a VM) that loopback charges to the sender;
          * over a real NIC the server never pays for its receivers. */
-        int n = epoll_wait(epfd, evs, 256, 0);
+        int n = epoll_wait(epfd, evs, 256, opt_sleep ? 1 : 0);
         now = now_us();
         for (int e = 0; e < n; e++) {
             int fd = evs[e].data.fd;
@@ -713,6 +715,12 @@ int main(int argc, char **argv)
         {"seconds", 0, 0, G_OPTION_ARG_INT, &opt_seconds, "measured seconds per step", "S"},
         {"sample", 0, 0, G_OPTION_ARG_INT, &opt_sample, "decrypt every Kth packet", "K"},
         {"burst", 0, 0, G_OPTION_ARG_NONE, &opt_burst, "send a frame's packets at once", NULL},
+        {"stop-on-loss", 0, 0, G_OPTION_ARG_NONE, &opt_stop_on_loss,
+         "stop after the first step with >= 0.5 % loss or not all connected", NULL},
+        {"sleep", 0, 0, G_OPTION_ARG_NONE, &opt_sleep,
+         "wait in epoll (1 ms at most) instead of busy-polling: for runs where the tool "
+         "shares its cores with the server",
+         NULL},
         {"viewers-only", 0, 0, G_OPTION_ARG_NONE, &opt_viewers_only,
          "no publisher: only add viewers to ROOM (someone else publishes)", NULL},
         {"watch", 0, 0, G_OPTION_ARG_INT, &opt_watch, "then print per-second counts for S s", "S"},
@@ -801,6 +809,7 @@ int main(int argc, char **argv)
         g_array_set_size(lat, 0);
         long tk1, rss1, tk2, rss2;
         double f1 = metric("yj_media_packets_forwarded_total");
+        double hd1 = metric("yj_media_handoff_dropped_total");
         proc_cpu(&tk1, &rss1);
         int64_t t1 = now_us();
         uint64_t pub_rtcp0 = pub->rtcp_in;
@@ -808,6 +817,7 @@ int main(int argc, char **argv)
         int64_t t2 = now_us();
         proc_cpu(&tk2, &rss2);
         double f2 = metric("yj_media_packets_forwarded_total");
+        double hd2 = metric("yj_media_handoff_dropped_total");
         uint64_t rec = 0, lost = 0;
         for (guint i = 1; i < clients->len; i++) {
             client_t *c = clients->pdata[i];
@@ -828,13 +838,18 @@ int main(int argc, char **argv)
         double kib = connected > prev_n ? (double)(rss2 - rss0) / (connected - prev_n) : 0;
         rss0 = rss2;
         prev_n = connected;
-        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s\n", connected, fwd,
+        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s", connected, fwd,
                100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib, refused,
                (double)(pub->rtcp_in - pub_rtcp0) / secs,
                connected < want ? "  (not all connected)" : "");
+        if (hd2 > hd1) /* copies a full worker queue refused (several workers) */
+            printf("  (%.0f hand-offs dropped)", hd2 - hd1);
+        printf("\n");
         fflush(stdout);
         if (loss < 0.5 && connected == want)
             best_n = connected;
+        else if (opt_stop_on_loss)
+            break; /* past saturation: later steps only take longer to connect */
     }
     g_strfreev(steps);
     printf("largest N with < 0.5%% loss: %d\n", best_n);

@@ -56,6 +56,9 @@ test('Chromium publishes over WHIP and another Chromium watches over WHEP', asyn
 
     const m = await (await fetch(d.url + '/metrics')).text();
     assert.match(m, /yj_media_packets_forwarded_total [1-9]/);
+    // Two media workers (rtcIni): the viewer is placed on the worker the
+    // publisher is not on, so its packets went through the hand-off.
+    assert.match(m, /yj_media_handoffs_total [1-9]/);
 
     // ICE restart through PATCH: new client credentials → 200 with the
     // server's new ones and its candidates (RFC 9725 §4.4)
