@@ -490,7 +490,15 @@ static void attach(live_t *l, const yj_media_track_info_t *t, size_t n, const ch
         gst_app_sink_set_callbacks(GST_APP_SINK(as), &scb, &a->actx, NULL);
         gst_object_unref(as);
     }
+    /* our own base time on the system clock: running time = now − base
+     * from the start, whether or not PLAYING completes at once */
+    GstClock *clk = gst_system_clock_obtain();
+    gst_pipeline_use_clock(GST_PIPELINE(a->pipe), clk);
+    gst_element_set_start_time(a->pipe, GST_CLOCK_TIME_NONE);
+    GstClockTime base = gst_clock_get_time(clk);
+    gst_element_set_base_time(a->pipe, base);
     if (gst_element_set_state(a->pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        gst_object_unref(clk);
         yj_warn("iptv", "channel %s: live lecture: the pipeline does not start", l->label);
         g_mutex_lock(&l->mu);
         l->gen = 0;
@@ -498,15 +506,9 @@ static void attach(live_t *l, const yj_media_track_info_t *t, size_t n, const ch
         att_free(l, a);
         return;
     }
-    /* the base time is set once PLAYING is reached */
-    gst_element_get_state(a->pipe, NULL, NULL, 2 * GST_SECOND);
-    GstClock *clk = gst_element_get_clock(a->pipe);
-    int64_t run = 0;
-    if (clk) {
-        run = (int64_t)(gst_clock_get_time(clk) - gst_element_get_base_time(a->pipe));
-        gst_object_unref(clk);
-    }
+    int64_t run = (int64_t)(gst_clock_get_time(clk) - base);
     a->offset_ns = run - g_get_real_time() * 1000;
+    gst_object_unref(clk);
     a->since_us = a->last_pli_us = g_get_monotonic_time();
     a->layer = vi.layer;
     a->layers = vi.layers;
