@@ -21,7 +21,7 @@
  * 2 Mbit/s channel: VP8 RTP → jitter buffer → vp8dec → 1280×720 25 fps →
  * openh264enc; Opus RTP → opusdec → voaacenc) fed in real time with a
  * 1280×720 VP8 + Opus RTP clip encoded beforehand (10 s of videotestsrc
- * "ball", replayed in a loop with its sequence numbers and timestamps
+ * SMPTE bars scrolling 6 px a frame, so every macroblock changes, replayed in a loop with its sequence numbers and timestamps
  * carried on, so the publisher's encoding is not counted, as a browser
  * does it). Prints the encoded frames per second against the 25 put in,
  * and how long a frame took from its packets' arrival to its H.264
@@ -198,7 +198,7 @@ static live_bench_t *live_start(void)
     gst_init(NULL, NULL);
     GError *ge = NULL;
     GstElement *rec = gst_parse_launch(
-        "videotestsrc pattern=ball num-buffers=250 ! "
+        "videotestsrc pattern=smpte horizontal-speed=6 num-buffers=250 ! "
         "video/x-raw,width=1280,height=720,framerate=25/1 ! "
         "vp8enc deadline=1 cpu-used=8 target-bitrate=1500000 keyframe-max-dist=50 ! "
         "rtpvp8pay pt=96 mtu=1200 ! appsink name=v sync=false "
