@@ -216,8 +216,8 @@ static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_
         yj_iptv_slate_t *sl = slate_for(p, text);
         char *err = NULL, label[16];
         g_snprintf(label, sizeof label, "%d", p->number);
-        yj_iptv_src_t *s = yj_iptv_src_live_open(p->live, p->live_ud, prog->meeting_id,
-                                                 p->bitrate, sl, label, &err);
+        yj_iptv_src_t *s = yj_iptv_src_live_open(p->live, p->live_ud, prog->meeting_id, p->bitrate,
+                                                 sl, label, &err);
         yj_iptv_slate_unref(sl);
         if (s)
             return s;

@@ -87,7 +87,8 @@ typedef struct {
     int bitrate;           /* constant mux bitrate, bit/s */
     const char *hls_dir;   /* live HLS window written here; NULL: none */
     const char *slate_font; /* font file for the slate text (Noto CJK) */
-    const yj_iptv_live_ops_t *live; /* live lectures (borrowed for the playout's life); NULL: slate */
+    /* live lectures (borrowed for the playout's life); NULL: the slate */
+    const yj_iptv_live_ops_t *live;
     void *live_ud;
 } yj_iptv_channel_cfg_t;
 

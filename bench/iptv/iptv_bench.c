@@ -21,11 +21,10 @@
  * 2 Mbit/s channel: VP8 RTP → jitter buffer → vp8dec → 1280×720 25 fps →
  * openh264enc; Opus RTP → opusdec → voaacenc) fed in real time with a
  * 1280×720 VP8 + Opus RTP clip encoded beforehand (10 s of videotestsrc
- * SMPTE bars scrolling 6 px a frame, so every macroblock changes, replayed in a loop with its sequence numbers and timestamps
- * carried on, so the publisher's encoding is not counted, as a browser
- * does it). Prints the encoded frames per second against the 25 put in,
- * and how long a frame took from its packets' arrival to its H.264
- * access unit (median, worst).
+ * SMPTE bars scrolling 6 px a frame, so every macroblock changes, replayed in a loop with its
+ * sequence numbers and timestamps carried on, so the publisher's encoding is not counted, as a
+ * browser does it). Prints the encoded frames per second against the 25 put in, and how long a
+ * frame took from its packets' arrival to its H.264 access unit (median, worst).
  */
 #define _GNU_SOURCE
 #include "core/metrics.h"
