@@ -36,9 +36,10 @@
  * first keyframe lands right after what was already sent, not late); a
  * speaker comes on at a fresh keyframe (one that waited more than
  * FRESH_US is dropped and a new one forced), re-based to follow what was
- * yielded before. When the speaker leaves, stops publishing or another
- * speaker takes over, the slate goes on again from its first frame. DTS
- * rises strictly per stream throughout.
+ * yielded before. When the speaker leaves, stops publishing, another
+ * speaker takes over, or nothing has come for 1 s while on air (a frozen
+ * publisher), the slate goes on again from its first frame. DTS rises
+ * strictly per stream throughout.
  */
 #include "core/log.h"
 #include "core/metrics.h"
@@ -64,6 +65,7 @@
 #define RETRY_US 1000000 /* look for a speaker again */
 #define PLI_US 2000000   /* ask the publisher for a keyframe while none decodes */
 #define JITTER_MS 150
+#define STALL_US 1000000 /* on air but nothing for this long: the slate, as a stopped feed */
 #define LAYER_US 6000000 /* no picture this long: the simulcast layer below */
 
 typedef struct {
@@ -145,6 +147,7 @@ struct live {
     yj_iptv_src_t *slate_src;
     int64_t slate_base;
     oau_t *cur;
+    int64_t last_au_us; /* monotonic µs of the last access unit read while on */
 
     yj_counter_t *m_drop, *m_on;
 };
@@ -695,12 +698,23 @@ static int live_read(void *impl, yj_iptv_au_t *au)
     for (int guard = 0; guard < 64; guard++) {
         oau_t *o = NULL;
         g_mutex_lock(&l->mu);
-        if (l->on && l->gen != l->on_gen) { /* the speaker went or changed */
+        bool stalled = l->on && l->gen == l->on_gen && !l->out.length &&
+                       g_get_monotonic_time() - l->last_au_us > STALL_US;
+        if (l->on && (l->gen != l->on_gen || stalled)) { /* the speaker went, changed or froze */
             l->on = false;
             l->waiting = true;
             trim_to_key(l);
+            if (stalled) { /* back on at a fresh keyframe when media flows again */
+                l->want_key = true;
+                g_cond_signal(&l->cond);
+            }
             g_mutex_unlock(&l->mu);
-            yj_warn("iptv", "channel %s: live lecture: no speaker; showing the slate", l->label);
+            if (stalled)
+                yj_warn("iptv", "channel %s: live lecture: no media for 1 s; showing the slate",
+                        l->label);
+            else
+                yj_warn("iptv", "channel %s: live lecture: no speaker; showing the slate",
+                        l->label);
             restart_slate(l);
             g_mutex_lock(&l->mu);
         }
@@ -719,6 +733,7 @@ static int live_read(void *impl, yj_iptv_au_t *au)
                     /* the keyframe follows what was yielded, one frame on */
                     int64_t after = l->out_end > l->last[0] ? l->out_end : l->last[0] + 1;
                     l->off = after - h->dts;
+                    l->last_au_us = g_get_monotonic_time();
                     yj_counter_add(l->m_on, 1);
                     yj_info("iptv", "channel %s: live lecture on air", l->label);
                 }
@@ -731,6 +746,7 @@ static int live_read(void *impl, yj_iptv_au_t *au)
         if (on) {
             if (!o)
                 return 2;
+            l->last_au_us = g_get_monotonic_time();
             g_free(l->cur);
             l->cur = o;
             if (yield(l, au, o->st, o->data, o->len, o->pts + l->off, o->dts + l->off, o->dur,
