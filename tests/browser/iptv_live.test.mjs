@@ -12,6 +12,8 @@
 //  - ffprobe finds H.264 and AAC; ffmpeg decodes the capture, and the
 //    video frames after the speaker came on air differ from each other
 //    (a moving picture, not the slate);
+//  - yj-tscheck over the whole LIVE programme (every speaker change in
+//    it): no continuity error, no timestamp going back;
 //  - the grey levels come through in order, and for each level change the
 //    delay from the page drawing it to the datagram carrying that frame is
 //    printed (the issue's target is < 5 s; it is a figure for
@@ -37,6 +39,7 @@ import { idNumber, ensureMember, memberToken } from '../lib/members.mjs';
 if (!/fast_unwind_on_malloc/.test(process.env.ASAN_OPTIONS || ''))
   process.env.ASAN_OPTIONS = [process.env.ASAN_OPTIONS, 'fast_unwind_on_malloc=0'].filter(Boolean).join(':');
 
+const CHECK = join(process.env.YJ_BUILD_DIR || 'build', 'yj-tscheck');
 const PORT = 20000 + (process.pid % 20000);
 const BITRATE = 800000;
 const LEVELS = 8;
@@ -139,6 +142,10 @@ test('a meeting host is broadcast live into a channel', async () => {
       kind: 'live', meeting_id: meeting, title: '直播：党课', start: iso8(t0 - 10e3), end: iso8(t0 + 600e3) } });
     assert.equal(r.status, 201, r.text);
     await until(() => ({ ok: grams.length > 200, n: grams.length }), 'the channel sends (the slate)', 30000);
+    // from the hand-over to the LIVE programme on, every switch inside it
+    // (slate → member → slate → host → slate → member → slate) is judged
+    await until(() => ({ ok: /channel 77: on air: 直播：党课/.test(d.stderr) }), 'the LIVE programme on', 30000, 200);
+    const progStart = grams.length;
 
     // log lines: who the source tapped, and each time a picture came on air
     const count = (re) => (d.stderr.match(new RegExp(re.source, 'g')) || []).length;
@@ -175,6 +182,22 @@ test('a meeting host is broadcast live into a channel', async () => {
     await until(() => ({ ok: count(SLATE) > slates }), 'the slate after everyone left', 60000, 500);
     const after = grams.length;
     await until(() => ({ ok: grams.length > after + 200 }), 'the channel still sends', 30000);
+
+    // the whole programme through our TS analyzer: no continuity error, no
+    // timestamp going back across the speaker changes
+    const whole = join(dir, 'whole.ts');
+    writeFileSync(whole, Buffer.concat(grams.slice(progStart).map((g) => g.b)));
+    const tc = run(CHECK, ['--bitrate', String(BITRATE), whole]);
+    assert.equal(tc.status, 0, 'yj-tscheck: ' + tc.stderr);
+    const rep = JSON.parse(tc.stdout);
+    console.log(d.stderr.split('\n').filter((l) => /channel 77|meetings: meeting \d+: p\d+/.test(l)).join('\n'));
+    console.log(`the programme (${grams.length - progStart} datagrams): cc_errors=${rep.cc_errors} ` +
+      `dts_backwards=${rep.dts_backwards} pts_max_ms=${rep.pts_max_ms} pcr_max_ms=${rep.pcr_max_ms}`);
+    assert.equal(rep.sync_errors, 0, 'TS sync');
+    assert.equal(rep.cc_errors, 0, 'continuity errors');
+    assert.equal(rep.dts_backwards, 0, 'timestamps never go back across the speaker changes');
+    assert.equal(rep.video_type, 0x1b, 'H.264 in the PMT');
+    assert.equal(rep.audio_type, 0x0f, 'AAC in the PMT');
 
     // analysis of what was captured while the speaker was on
     const cap = grams.slice(from, want);
