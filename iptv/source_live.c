@@ -58,7 +58,7 @@
 
 #define IN_MAX 4000     /* RTP packets between the taps and the pipeline */
 #define OUT_MAX 2000    /* encoded access units waiting for the playout */
-#define FRESH_US 700000 /* a keyframe older than this is not where a speaker comes on */
+#define FRESH_US 300000 /* a keyframe older than this is not where a speaker comes on */
 #define FPS 25
 #define GOP (2 * FPS) /* an IDR every 2 s */
 #define AUDIO_BITRATE 64000
@@ -134,8 +134,7 @@ struct live {
     int watch;
     att_t *att;
     uint64_t next_gen;
-    char low_peer[64]; /* a peer whose higher layers sent no picture */
-    int low_layer;
+    GHashTable *low; /* peer id → the simulcast layer that gave a picture when the top did not */
 
     /* the reader (the playout's producer thread) */
     bool on;
@@ -459,7 +458,8 @@ static void attach(live_t *l, const yj_media_track_info_t *t, size_t n, const ch
      * and the meeting page's camera (640×360 ideal) makes its top layer
      * the one that fits a 360p channel. A publisher whose top layer sends
      * nothing (its bandwidth estimate is low) gets the next one down. */
-    int layer = !strcmp(l->low_peer, peer) && l->low_layer >= 0 ? l->low_layer : -1;
+    gpointer lv = NULL;
+    int layer = g_hash_table_lookup_extended(l->low, peer, NULL, &lv) ? GPOINTER_TO_INT(lv) : -1;
     yj_media_tap_callbacks_t cb = {.on_rtp = tap_rtp, .on_sr = tap_sr, .on_end = tap_end};
     yj_media_tap_info_t vi = {0}, ai = {0};
     /* gen is published before the taps deliver */
@@ -633,8 +633,7 @@ static gpointer live_main(gpointer arg)
             if (a->layer > 0) { /* try the layer below */
                 char peer[64];
                 g_strlcpy(peer, a->peer, sizeof peer);
-                g_strlcpy(l->low_peer, peer, sizeof l->low_peer);
-                l->low_layer = a->layer - 1;
+                g_hash_table_replace(l->low, g_strdup(peer), GINT_TO_POINTER(a->layer - 1));
                 detach(l, "no picture on this layer");
                 yj_media_track_info_t *t = NULL;
                 size_t n = 0;
@@ -781,6 +780,7 @@ static void live_free(void *impl)
     while ((x = g_queue_pop_head(&l->out)))
         g_free(x);
     g_free(l->cur);
+    g_hash_table_destroy(l->low);
     yj_iptv_src_free(l->slate_src);
     yj_iptv_slate_unref(l->slate);
     g_mutex_clear(&l->mu);
@@ -827,7 +827,7 @@ yj_iptv_src_t *yj_iptv_src_live_open(const yj_iptv_live_ops_t *ops, void *ud, in
     g_queue_init(&l->in);
     g_queue_init(&l->out);
     l->waiting = true;
-    l->low_layer = -1;
+    l->low = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     l->last[0] = l->last[1] = INT64_MIN;
     l->slate = yj_iptv_slate_ref(slate);
     restart_slate(l);
