@@ -357,6 +357,7 @@ char *yj_iptv_live_pipeline_desc(const char *video_codec, int video_pt, int audi
     g_string_append_printf(
         d,
         "appsrc name=vsrc is-live=true format=time do-timestamp=false max-bytes=8000000 "
+        "leaky-type=downstream "
         "caps=\"application/x-rtp,media=video,clock-rate=90000,encoding-name=%s,payload=%d\" ! "
         "rtpjitterbuffer latency=%d drop-on-latency=true ! %s ! "
         "videoconvert ! videoscale add-borders=true ! videorate ! "
@@ -371,6 +372,7 @@ char *yj_iptv_live_pipeline_desc(const char *video_codec, int video_pt, int audi
         g_string_append_printf(
             d,
             " appsrc name=asrc is-live=true format=time do-timestamp=false max-bytes=2000000 "
+            "leaky-type=downstream "
             "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=OPUS,"
             "payload=%d\" ! rtpjitterbuffer latency=%d drop-on-latency=true ! rtpopusdepay ! "
             "opusdec ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! "
@@ -540,20 +542,29 @@ static void force_key(att_t *a)
     gst_element_send_event(a->vsink, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, st));
 }
 
+/* Drains the pipeline's bus (every message, so none piles up over a
+ * long lecture); an error detaches the speaker (tried again later). */
 static void check_bus(live_t *l)
 {
     if (!l->att)
         return;
     GstBus *bus = gst_element_get_bus(l->att->pipe);
-    GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    GstMessage *m;
+    char *error = NULL;
+    while ((m = gst_bus_pop(bus))) {
+        if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR && !error) {
+            GError *ge = NULL;
+            gst_message_parse_error(m, &ge, NULL);
+            error = g_strdup(ge ? ge->message : "pipeline error");
+            g_clear_error(&ge);
+        }
+        gst_message_unref(m);
+    }
     gst_object_unref(bus);
-    if (!m)
+    if (!error)
         return;
-    GError *ge = NULL;
-    gst_message_parse_error(m, &ge, NULL);
-    yj_warn("iptv", "channel %s: live lecture: %s", l->label, ge ? ge->message : "pipeline error");
-    g_clear_error(&ge);
-    gst_message_unref(m);
+    yj_warn("iptv", "channel %s: live lecture: %s", l->label, error);
+    g_free(error);
     detach(l, "pipeline error");
 }
 
