@@ -164,13 +164,44 @@ static void wire_recordings(void)
     yj_recordings_set_announcer(sub.recordings, announce_recording, rooms);
 }
 
+/* Live lectures (iptv/source_live.c): the media room of a meeting and its
+ * host's media peer, from signaling's naming and rooms. */
+static yj_media_room_t *live_room(int64_t meeting, void *ud)
+{
+    (void)ud;
+    yj_media_t *m = yj_rtc_engine(sub.rtc);
+    if (!m)
+        return NULL;
+    char name[48];
+    yj_meeting_rooms_media_name(meeting, name, sizeof name);
+    return yj_media_room_get(m, name);
+}
+
+static bool live_host(int64_t meeting, char *buf, size_t n, void *ud)
+{
+    (void)ud;
+    return yj_meeting_rooms_host_peer(yj_meetings_rooms(sub.meetings), meeting, buf, n);
+}
+
+static void wire_live_lectures(void)
+{
+    static const yj_iptv_live_ops_t ops = {.room = live_room, .host_peer = live_host};
+    yj_iptv_set_live(sub.iptv, &ops, NULL);
+}
+
 /* LeakSanitizer (ASan builds only; the sanitizer runtime alone reads it):
  * libx264 keeps a lookahead buffer of a finished encode (about 3.3 MB)
- * that the transcoder cannot free; it is not ours. */
+ * that the transcoder cannot free; fontconfig keeps its font cache for the
+ * process's life (the IPTV slate's textoverlay loads it); GLib's first
+ * quark block, allocated by its library constructor (_dl_init), is dropped
+ * by GLib itself when GStreamer's plugins grow the table past 2048 quarks
+ * (the live lecture's pipeline does). None of them is ours. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-    return "leak:libx264.so\n";
+    return "leak:libx264.so\n"
+           "leak:libfontconfig.so\n"
+           "leak:_dl_init\n";
 }
 
 static int init_failed(const char *name, char *err)
@@ -211,6 +242,7 @@ static int init_all(void)
               yj_recordings_new(&app, http, yj_rtc_engine(sub.rtc), sub.vod, &err)))
         return init_failed("recordings", err);
     wire_recordings();
+    wire_live_lectures();
     if (yj_portal_static(&app, http))
         return fail("cannot register the web pages");
     return 0;

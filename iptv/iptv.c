@@ -51,6 +51,8 @@ static void playout_start(yj_iptv_t *v, const yj_iptv_channel_t *c)
         .bitrate = c->bitrate,
         .hls_dir = hls,
         .slate_font = v->slate_font,
+        .live = v->live_ops.room ? &v->live_ops : NULL,
+        .live_ud = v->live_ud,
     };
     char *err = NULL;
     yj_iptv_playout_t *p = v->pops->create(&cfg, &yj_iptv_schedule_ops, v, &err);
@@ -195,6 +197,17 @@ int yj_iptv_start(yj_iptv_t *v)
     g_mutex_unlock(&v->lock);
     g_array_free(all, TRUE);
     return rc;
+}
+
+void yj_iptv_set_live(yj_iptv_t *v, const yj_iptv_live_ops_t *ops, void *ud)
+{
+    if (!v)
+        return;
+    if (ops)
+        v->live_ops = *ops;
+    else
+        memset(&v->live_ops, 0, sizeof v->live_ops);
+    v->live_ud = ud;
 }
 
 void yj_iptv_stop(yj_iptv_t *v)

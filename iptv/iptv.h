@@ -37,6 +37,10 @@ typedef struct {
  * (g_free) on failure. */
 yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops_t *ops,
                        char **err);
+/* How live lectures reach the meetings (the daemon wires signaling's
+ * rooms and the media engine; ops copied, ud borrowed for the instance's
+ * life). Without it a LIVE programme shows the slate. [before start] */
+void yj_iptv_set_live(yj_iptv_t *v, const yj_iptv_live_ops_t *ops, void *ud);
 /* The demo channel (with --demo) and one playout per channel. */
 int yj_iptv_start(yj_iptv_t *v);
 /* Takes every channel off the air. NULL: no-op. */

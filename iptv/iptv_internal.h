@@ -31,6 +31,8 @@ struct yj_iptv {
     bool playout; /* [iptv] playout: put channels on the air */
 
     const yj_iptv_playout_ops_t *pops; /* how playouts are made */
+    yj_iptv_live_ops_t live_ops;       /* live lectures (yj_iptv_set_live; room NULL: none) */
+    void *live_ud;
 
     GMutex lock;          /* guards playouts and started */
     GHashTable *playouts; /* channel id (int64) -> yj_iptv_playout_t* */

@@ -19,7 +19,10 @@
  * HLS window (hls_live.c).
  * A missing or corrupt lesson never stops the channel: the slate goes on,
  * a line is logged and yj_iptv_source_errors_total{channel} counts it.
- * LIVE programmes (live lectures) are not built yet: they show the slate.
+ * A LIVE programme (a live lecture) opens source_live.c: the meeting's
+ * speaker, tapped and re-encoded on the source's own thread, with the slate
+ * until the speaker's first keyframe and whenever nobody publishes video.
+ * Without cfg->live (no meetings wired) it shows the slate.
  */
 #include "iptv/playout.h"
 #include "core/log.h"
@@ -98,6 +101,8 @@ struct yj_iptv_playout {
     int bitrate;
     yj_iptv_schedule_ops_t ops;
     void *ud;
+    const yj_iptv_live_ops_t *live; /* live lectures; NULL: the slate */
+    void *live_ud;
     yj_iptv_sender_t *snd;
     yj_ts_mux_t *mux;   /* producer thread only */
     yj_iptv_hls_t *hls; /* producer thread only; NULL: no live HLS */
@@ -207,10 +212,19 @@ static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_
         g_free(err);
         yj_counter_add(p->m_errors, 1);
     } else if (prog->kind == YJ_IPTV_LIVE) {
-        yj_warn("iptv",
-                "channel %d: programme %" G_GINT64_FORMAT
-                ": live lectures are not built yet; showing the slate",
-                p->number, prog->id);
+        g_autofree char *text = slate_text(p, next);
+        yj_iptv_slate_t *sl = slate_for(p, text);
+        char *err = NULL, label[16];
+        g_snprintf(label, sizeof label, "%d", p->number);
+        yj_iptv_src_t *s = yj_iptv_src_live_open(p->live, p->live_ud, prog->meeting_id, p->bitrate,
+                                                 sl, label, &err);
+        yj_iptv_slate_unref(sl);
+        if (s)
+            return s;
+        yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT ": %s; showing the slate",
+                p->number, prog->id, err);
+        g_free(err);
+        yj_counter_add(p->m_errors, 1);
     }
     /* the slate names the programme after this one */
     g_autofree char *text = slate_text(p, next);
@@ -540,6 +554,8 @@ yj_iptv_playout_t *yj_iptv_playout_new(const yj_iptv_channel_cfg_t *cfg,
     p->bitrate = cfg->bitrate;
     p->ops = *ops;
     p->ud = ud;
+    p->live = cfg->live;
+    p->live_ud = cfg->live_ud;
     p->snd = snd;
     p->mux = mux;
     g_mutex_init(&p->mu);

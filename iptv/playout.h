@@ -18,6 +18,7 @@
 #define YJ_IPTV_PLAYOUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct yj_iptv_playout yj_iptv_playout_t;
@@ -61,6 +62,18 @@ typedef struct {
                         yj_iptv_programme_t *next, void *ud);
 } yj_iptv_schedule_ops_t;
 
+/* How a live lecture finds its meeting's speaker. iptv/ does not know
+ * signaling's rooms: the daemon gives these (NULL: live lectures show the
+ * slate). Both are called from the live source's own thread. */
+typedef struct {
+    /* The media room of a meeting (a new reference the caller drops with
+     * yj_media_room_unref), or NULL. */
+    struct yj_media_room *(*room)(int64_t meeting, void *ud);
+    /* The media peer id of the meeting's host into buf; false ("") when no
+     * host is in. Non-blocking. May be NULL (no host preference). */
+    bool (*host_peer)(int64_t meeting, char *buf, size_t n, void *ud);
+} yj_iptv_live_ops_t;
+
 typedef struct {
     int64_t id;
     int number;            /* channel number (tvg-chno), also the TS service id */
@@ -74,6 +87,9 @@ typedef struct {
     int bitrate;           /* constant mux bitrate, bit/s */
     const char *hls_dir;   /* live HLS window written here; NULL: none */
     const char *slate_font; /* font file for the slate text (Noto CJK) */
+    /* live lectures (borrowed for the playout's life); NULL: the slate */
+    const yj_iptv_live_ops_t *live;
+    void *live_ud;
 } yj_iptv_channel_cfg_t;
 
 /* Creates and starts a channel's playout (copies cfg). NULL with *err

@@ -12,6 +12,7 @@
 #ifndef YJ_IPTV_SOURCE_H
 #define YJ_IPTV_SOURCE_H
 
+#include "iptv/playout.h"
 #include "iptv/ts_mux.h"
 
 #include <stdbool.h>
@@ -70,6 +71,29 @@ yj_iptv_src_t *yj_iptv_src_feed_open(const char *url, int program, yj_iptv_slate
 /* The feed's demuxer alone over data cut into 1316-byte datagrams (for
  * the fuzz target); returns the access units it found. */
 size_t yj_iptv_feed_demux_run(const uint8_t *data, size_t size, int program);
+
+/* A live lecture: the speaker of meeting (the host while the host
+ * publishes video, else whoever is on, else the active speaker, else the
+ * first publisher with video) tapped from its media room (ops), decoded
+ * and encoded to H.264 + AAC sized for mux_bitrate on the source's own
+ * threads (never a media worker). Shows slate (referenced) until the
+ * first keyframe and whenever no speaker publishes; returns to the
+ * speaker on their next keyframe. DTS strictly rises per stream. label
+ * names the channel in logs and /metrics. NULL with *err when GStreamer
+ * lacks an element. [opened on the lookahead thread, read on the
+ * producer thread] */
+yj_iptv_src_t *yj_iptv_src_live_open(const yj_iptv_live_ops_t *ops, void *ud, int64_t meeting,
+                                     int mux_bitrate, yj_iptv_slate_t *slate, const char *label,
+                                     char **err);
+/* What the live source encodes for a channel of mux_bitrate: frame size
+ * and the video encoder's bit rate (for the bench). */
+void yj_iptv_live_geometry(int mux_bitrate, int *w, int *h, int *video_bitrate);
+/* The GStreamer description the live source runs (g_free): appsrc vsrc
+ * (RTP video_codec "VP8"/"H264" with video_pt) → … → appsink vsink
+ * (H.264 Annex B); with audio_pt ≥ 0 also appsrc asrc (RTP Opus) → … →
+ * appsink asink (AAC ADTS). Shared with bench/iptv. */
+char *yj_iptv_live_pipeline_desc(const char *video_codec, int video_pt, int audio_pt,
+                                 int mux_bitrate);
 
 /* The source vtable, for source_*.c only. */
 typedef struct {

@@ -79,6 +79,7 @@ struct yj_meeting_rooms {
     GHashTable *rooms; /* &meeting → room_t* (ws thread) */
     GMutex counts_lock;
     GHashTable *counts; /* meeting (gint64*) → participants, for the API */
+    GHashTable *hosts;  /* meeting (gint64*) → pid of the first host present (counts_lock) */
     GSource *heartbeat;
     yj_meeting_rooms_hooks_t hooks; /* recordings (daemon-wired); zero: none */
     void *hooks_ud;
@@ -176,6 +177,8 @@ int64_t yj_meeting_rooms_meeting_of(const char *name)
 static void set_count(yj_meeting_rooms_t *rs, int64_t meeting, int n)
 {
     g_mutex_lock(&rs->counts_lock);
+    if (n <= 0)
+        g_hash_table_remove(rs->hosts, &meeting);
     if (n > 0) {
         gint64 *k = g_new(gint64, 1);
         *k = meeting;
@@ -184,6 +187,39 @@ static void set_count(yj_meeting_rooms_t *rs, int64_t meeting, int n)
         g_hash_table_remove(rs->counts, &meeting);
     }
     g_mutex_unlock(&rs->counts_lock);
+}
+
+/* Remembers the first host (in joining order) still in r, for
+ * yj_meeting_rooms_host_peer. [ws thread] */
+static void set_host(yj_meeting_rooms_t *rs, room_t *r)
+{
+    const char *pid = NULL;
+    for (guint i = 0; r->order && i < r->order->len && !pid; i++) {
+        part_t *p = g_ptr_array_index(r->order, i);
+        if (p->host)
+            pid = p->pid;
+    }
+    g_mutex_lock(&rs->counts_lock);
+    if (pid) {
+        gint64 *k = g_new(gint64, 1);
+        *k = r->meeting;
+        g_hash_table_replace(rs->hosts, k, g_strdup(pid));
+    } else {
+        g_hash_table_remove(rs->hosts, &r->meeting);
+    }
+    g_mutex_unlock(&rs->counts_lock);
+}
+
+bool yj_meeting_rooms_host_peer(yj_meeting_rooms_t *rs, int64_t meeting, char *buf, size_t n)
+{
+    g_mutex_lock(&rs->counts_lock);
+    const char *pid = g_hash_table_lookup(rs->hosts, &meeting);
+    if (pid)
+        g_strlcpy(buf, pid, n);
+    g_mutex_unlock(&rs->counts_lock);
+    if (!pid && n)
+        buf[0] = 0;
+    return pid != NULL;
 }
 
 int yj_meeting_rooms_participants(yj_meeting_rooms_t *rs, int64_t meeting)
@@ -402,6 +438,7 @@ static void leave(part_t *p, const char *reason)
         r, NULL,
         json_pack("{s:s,s:s,s:s}", "type", "participant_left", "pid", p->pid, "reason", reason));
     set_count(rs, r->meeting, (int)r->order->len);
+    set_host(rs, r);
     if (r->order->len == 0)
         grace_start(r);
     yj_ws_conn_unref(p->conn); /* the room's reference */
@@ -709,6 +746,7 @@ static void do_join(part_t *p, const yj_protocol_msg_t *m)
     g_hash_table_insert(r->parts, p->pid, p);
     g_ptr_array_add(r->order, p);
     set_count(rs, r->meeting, (int)r->order->len);
+    set_host(rs, r);
     hook_participant(r, p, 0);
 
     if (r->mroom) {
@@ -1023,6 +1061,7 @@ yj_meeting_rooms_t *yj_meeting_rooms_new(yj_app_t *app, const yj_meeting_rooms_o
     rs->rooms = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)room_free);
     g_mutex_init(&rs->counts_lock);
     rs->counts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    rs->hosts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     yj_ws_callbacks_t cb = {.on_open = on_open_set, .on_text = on_text, .on_close = on_close};
     rs->ws = yj_ws_server_new(ws_opt, &cb, rs);
     return rs;
@@ -1165,6 +1204,7 @@ void yj_meeting_rooms_free(yj_meeting_rooms_t *rs)
     yj_ws_server_free(rs->ws); /* closes connections: leave() for each */
     g_hash_table_destroy(rs->rooms);
     g_hash_table_destroy(rs->counts);
+    g_hash_table_destroy(rs->hosts);
     g_mutex_clear(&rs->counts_lock);
     g_free(rs->ice_servers);
     g_free(rs);

@@ -77,6 +77,11 @@ int yj_meeting_rooms_end(yj_meeting_rooms_t *r, int64_t meeting, const char *rea
 /* Participants connected to a meeting now. [any thread] */
 int yj_meeting_rooms_participants(yj_meeting_rooms_t *r, int64_t meeting);
 
+/* The media peer id of the meeting's host (the first in joining order
+ * when several hosts or administrators are in) into buf; false and "" when
+ * no host is in the meeting. For IPTV live lectures. [any thread] */
+bool yj_meeting_rooms_host_peer(yj_meeting_rooms_t *r, int64_t meeting, char *buf, size_t n);
+
 /* The authorizer rule shared with WHIP/WHEP: may p publish or watch in the
  * media room of this meeting? (invited members, the host, admins of the
  * org's subtree; never an ended meeting). */

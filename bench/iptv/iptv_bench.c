@@ -6,6 +6,7 @@
  *
  *   build/bench_iptv_iptv_bench --lesson MASTER [--channels 100]
  *       [--bitrate 2000000] [--seconds 30] [--programme 20] [--port 20000]
+ *       [--live 1]
  *
  * Each channel plays the lesson as back-to-back programmes (a programme
  * change every --programme seconds). One receiver thread drains every
@@ -14,14 +15,28 @@
  * accuracy and interval, worst arrival bitrate per 1-s window, late
  * datagrams and the process CPU % (playout + receiving + analysis; one
  * core = 100 %). Sends only to 127.0.0.1.
+ *
+ * --live 1 adds one live-lecture encode at 720p beside the channels: the
+ * live source's own GStreamer pipeline (yj_iptv_live_pipeline_desc, for a
+ * 2 Mbit/s channel: VP8 RTP → jitter buffer → vp8dec → 1280×720 25 fps →
+ * openh264enc; Opus RTP → opusdec → voaacenc) fed in real time with a
+ * 1280×720 VP8 + Opus RTP clip encoded beforehand (10 s of videotestsrc
+ * SMPTE bars scrolling 6 px a frame, so every macroblock changes, replayed in a loop with its
+ * sequence numbers and timestamps carried on, so the publisher's encoding is not counted, as a
+ * browser does it). Prints the encoded frames per second against the 25 put in, and how long a
+ * frame took from its packets' arrival to its H.264 access unit (median, worst).
  */
 #define _GNU_SOURCE
 #include "core/metrics.h"
 #include "iptv/playout.h"
+#include "iptv/source.h"
 #include "iptv/ts_check.h"
 
 #include <arpa/inet.h>
 #include <glib.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -72,10 +87,206 @@ static double cpu_s(void)
            ru.ru_stime.tv_usec / 1e6;
 }
 
+/* ---- --live: one live-lecture encode ---- */
+
+typedef struct {
+    GstBuffer **pk;
+    int64_t *at_ns; /* offset in the clip */
+    size_t n;
+} clip_t;
+
+static void clip_pull(GstElement *sink, clip_t *c)
+{
+    GPtrArray *b = g_ptr_array_new();
+    GArray *t = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    GstSample *sm;
+    while ((sm = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 60 * GST_SECOND))) {
+        GstBuffer *buf = gst_sample_get_buffer(sm);
+        int64_t ts = GST_BUFFER_PTS_IS_VALID(buf) ? (int64_t)GST_BUFFER_PTS(buf) : 0;
+        g_ptr_array_add(b, gst_buffer_ref(buf));
+        g_array_append_val(t, ts);
+        gst_sample_unref(sm);
+    }
+    c->n = b->len;
+    c->pk = (GstBuffer **)g_ptr_array_free(b, FALSE);
+    c->at_ns = (int64_t *)g_array_free(t, FALSE);
+}
+
+typedef struct {
+    GstElement *pipe, *vsrc, *asrc;
+    clip_t v, a;
+    int64_t loop_ns, base_ns; /* running time of the clip's start */
+    atomic_bool stop;
+    atomic_llong frames; /* encoded video frames in the window */
+    atomic_bool counting;
+    GMutex mu;
+    GArray *lat_ms; /* per frame: arrival (its PTS) to the encoded AU */
+    GThread *thread;
+} live_bench_t;
+
+static int64_t run_ns(GstElement *pipe)
+{
+    GstClock *clk = gst_element_get_clock(pipe);
+    int64_t r = clk ? (int64_t)(gst_clock_get_time(clk) - gst_element_get_base_time(pipe)) : 0;
+    if (clk)
+        gst_object_unref(clk);
+    return r;
+}
+
+static GstFlowReturn live_sample(GstAppSink *sink, gpointer ud)
+{
+    live_bench_t *lb = ud;
+    GstSample *sm = gst_app_sink_pull_sample(sink);
+    if (!sm)
+        return GST_FLOW_OK;
+    GstBuffer *b = gst_sample_get_buffer(sm);
+    if (atomic_load(&lb->counting) && b && GST_BUFFER_PTS_IS_VALID(b)) {
+        atomic_fetch_add(&lb->frames, 1);
+        double ms = (double)(run_ns(lb->pipe) - (int64_t)GST_BUFFER_PTS(b)) / 1e6;
+        g_mutex_lock(&lb->mu);
+        g_array_append_val(lb->lat_ms, ms);
+        g_mutex_unlock(&lb->mu);
+    }
+    gst_sample_unref(sm);
+    return GST_FLOW_OK;
+}
+
+/* Pushes the clip's packets in real time, looping with sequence numbers
+ * and RTP timestamps carried on. */
+static gpointer live_push(gpointer arg)
+{
+    live_bench_t *lb = arg;
+    size_t iv = 0, ia = 0;
+    int64_t loop = 0;
+    while (!atomic_load(&lb->stop)) {
+        bool video = ia >= lb->a.n || (iv < lb->v.n && lb->v.at_ns[iv] <= lb->a.at_ns[ia]);
+        clip_t *c = video ? &lb->v : &lb->a;
+        size_t *i = video ? &iv : &ia;
+        if (iv >= lb->v.n && ia >= lb->a.n) {
+            iv = ia = 0;
+            loop++;
+            continue;
+        }
+        int64_t due = lb->base_ns + loop * lb->loop_ns + c->at_ns[*i];
+        int64_t now = run_ns(lb->pipe);
+        if (due > now)
+            g_usleep((gulong)((due - now) / 1000));
+        GstBuffer *b = gst_buffer_copy_deep(c->pk[*i]);
+        GstMapInfo mi;
+        if (gst_buffer_map(b, &mi, GST_MAP_WRITE)) {
+            uint16_t seq = (uint16_t)((mi.data[2] << 8 | mi.data[3]) + loop * (int64_t)c->n);
+            uint32_t clock = video ? 90000 : 48000;
+            uint32_t ts =
+                (uint32_t)(mi.data[4] << 24 | mi.data[5] << 16 | mi.data[6] << 8 | mi.data[7]) +
+                (uint32_t)(loop * (lb->loop_ns / 1000000) * (clock / 1000));
+            mi.data[2] = (uint8_t)(seq >> 8), mi.data[3] = (uint8_t)seq;
+            mi.data[4] = (uint8_t)(ts >> 24), mi.data[5] = (uint8_t)(ts >> 16);
+            mi.data[6] = (uint8_t)(ts >> 8), mi.data[7] = (uint8_t)ts;
+            gst_buffer_unmap(b, &mi);
+        }
+        GST_BUFFER_PTS(b) = GST_BUFFER_DTS(b) = (GstClockTime)run_ns(lb->pipe);
+        GST_BUFFER_DURATION(b) = GST_CLOCK_TIME_NONE;
+        gst_app_src_push_buffer(GST_APP_SRC(video ? lb->vsrc : lb->asrc), b);
+        (*i)++;
+    }
+    return NULL;
+}
+
+static live_bench_t *live_start(void)
+{
+    gst_init(NULL, NULL);
+    GError *ge = NULL;
+    GstElement *rec = gst_parse_launch(
+        "videotestsrc pattern=smpte horizontal-speed=6 num-buffers=250 ! "
+        "video/x-raw,width=1280,height=720,framerate=25/1 ! "
+        "vp8enc deadline=1 cpu-used=8 target-bitrate=1500000 keyframe-max-dist=50 ! "
+        "rtpvp8pay pt=96 mtu=1200 ! appsink name=v sync=false "
+        "audiotestsrc wave=sine num-buffers=500 samplesperbuffer=960 ! "
+        "audio/x-raw,rate=48000,channels=2 ! opusenc ! rtpopuspay pt=111 ! "
+        "appsink name=a sync=false",
+        &ge);
+    if (!rec) {
+        fprintf(stderr, "live clip: %s\n", ge ? ge->message : "?");
+        return NULL;
+    }
+    live_bench_t *lb = g_new0(live_bench_t, 1);
+    GstElement *v = gst_bin_get_by_name(GST_BIN(rec), "v");
+    GstElement *a = gst_bin_get_by_name(GST_BIN(rec), "a");
+    gst_element_set_state(rec, GST_STATE_PLAYING);
+    /* both sinks have to be drained together: two pullers */
+    clip_pull(v, &lb->v);
+    clip_pull(a, &lb->a);
+    gst_element_set_state(rec, GST_STATE_NULL);
+    gst_object_unref(v);
+    gst_object_unref(a);
+    gst_object_unref(rec);
+    if (lb->v.n == 0 || lb->a.n == 0) {
+        fprintf(stderr, "live clip: nothing encoded\n");
+        return NULL;
+    }
+    lb->loop_ns = 10 * (int64_t)GST_SECOND;
+    char *desc = yj_iptv_live_pipeline_desc("VP8", 96, 111, 2000000);
+    lb->pipe = gst_parse_launch(desc, &ge);
+    g_free(desc);
+    if (!lb->pipe) {
+        fprintf(stderr, "live pipeline: %s\n", ge ? ge->message : "?");
+        return NULL;
+    }
+    lb->vsrc = gst_bin_get_by_name(GST_BIN(lb->pipe), "vsrc");
+    lb->asrc = gst_bin_get_by_name(GST_BIN(lb->pipe), "asrc");
+    GstElement *vs = gst_bin_get_by_name(GST_BIN(lb->pipe), "vsink");
+    GstElement *as = gst_bin_get_by_name(GST_BIN(lb->pipe), "asink");
+    GstAppSinkCallbacks cb = {.new_sample = live_sample};
+    gst_app_sink_set_callbacks(GST_APP_SINK(vs), &cb, lb, NULL);
+    g_object_set(as, "drop", TRUE, "max-buffers", 1, NULL);
+    gst_object_unref(vs);
+    gst_object_unref(as);
+    g_mutex_init(&lb->mu);
+    lb->lat_ms = g_array_new(FALSE, FALSE, sizeof(double));
+    GstClock *clk = gst_system_clock_obtain(); /* as source_live.c: our own base time */
+    gst_pipeline_use_clock(GST_PIPELINE(lb->pipe), clk);
+    gst_element_set_start_time(lb->pipe, GST_CLOCK_TIME_NONE);
+    gst_element_set_base_time(lb->pipe, gst_clock_get_time(clk));
+    gst_object_unref(clk);
+    gst_element_set_state(lb->pipe, GST_STATE_PLAYING);
+    lb->base_ns = run_ns(lb->pipe) + 50000000;
+    lb->thread = g_thread_new("live-push", live_push, lb);
+    return lb;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void live_stop(live_bench_t *lb, double wall)
+{
+    atomic_store(&lb->counting, false);
+    atomic_store(&lb->stop, true);
+    g_thread_join(lb->thread);
+    long long fr = atomic_load(&lb->frames);
+    double fps = (double)fr / wall, med = 0, worst = 0;
+    g_mutex_lock(&lb->mu);
+    if (lb->lat_ms->len) {
+        g_array_sort(lb->lat_ms, cmp_d);
+        med = g_array_index(lb->lat_ms, double, lb->lat_ms->len / 2);
+        worst = g_array_index(lb->lat_ms, double, lb->lat_ms->len - 1);
+    }
+    g_mutex_unlock(&lb->mu);
+    printf("live_720p: frames_in_per_s=25.0 frames_out_per_s=%.2f realtime=%s "
+           "arrival_to_h264_ms median=%.0f worst=%.0f\n",
+           fps, fps >= 25 * 0.98 ? "yes" : "NO", med, worst);
+    gst_element_set_state(lb->pipe, GST_STATE_NULL);
+    gst_object_unref(lb->vsrc);
+    gst_object_unref(lb->asrc);
+    gst_object_unref(lb->pipe);
+}
+
 int main(int argc, char **argv)
 {
     const char *lesson = NULL;
-    int channels = 100, bitrate = 2000000, seconds = 30, port = 20000;
+    int channels = 100, bitrate = 2000000, seconds = 30, port = 20000, live = 0;
     double prog = 20;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--lesson"))
@@ -88,10 +299,12 @@ int main(int argc, char **argv)
             seconds = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--programme"))
             prog = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--live"))
+            live = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--port"))
             port = atoi(argv[i + 1]);
     }
-    if (!lesson || channels < 1 || channels > 2000 || seconds < 2) {
+    if (!lesson || channels < 0 || channels > 2000 || seconds < 2) {
         fprintf(stderr, "usage: %s --lesson MASTER [--channels N] [--seconds S]\n", argv[0]);
         return 1;
     }
@@ -137,6 +350,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    live_bench_t *lb = live ? live_start() : NULL;
+    if (live && !lb)
+        return 2;
     /* skip the first 2 s (start-up), then measure */
     double cpu0 = 0;
     int64_t start = mono_ns(), measure = start + 2000000000LL,
@@ -155,6 +371,8 @@ int main(int argc, char **argv)
             measuring = true;
             cpu0 = cpu_s();
             measure = now;
+            if (lb)
+                atomic_store(&lb->counting, true);
             /* fresh analyzers: judge only the measured window */
             for (int k = 0; k < channels; k++) {
                 yj_ts_check_free(chk[k]);
@@ -196,6 +414,8 @@ int main(int argc, char **argv)
     }
     double wall = (double)(mono_ns() - measure) / 1e9;
     double cpu = (cpu_s() - cpu0) / wall * 100.0;
+    if (lb)
+        live_stop(lb, wall);
     uint64_t cc = 0, bad = 0, sync = 0;
     double acc = 0, pcr_ms = 0, arr_dev = 0, pat = 0;
     int broken = 0;
