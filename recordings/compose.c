@@ -28,6 +28,7 @@
  * the recording's folder; runs on a media worker.
  */
 #include "recordings/compose.h"
+#include "core/jobs.h"
 
 #include "recordings/pcap.h"
 #include "core/log.h"
@@ -814,6 +815,15 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
             g_strlcpy(err, "stopped", errlen);
             rc = YJ_ESTATE;
             break;
+        }
+        /* Live meetings first: the streaming threads stop in PAUSED while
+         * the job waits (at most 2 s at a time, then at least one poll of
+         * work, so a long busy spell slows the composition down rather
+         * than stopping it). */
+        if (o->job && yj_job_busy(o->job)) {
+            gst_element_set_state(pipe, GST_STATE_PAUSED);
+            yj_job_yield(o->job, 2000);
+            gst_element_set_state(pipe, GST_STATE_PLAYING);
         }
         gint64 pos = 0;
         if (progress && gst_element_query_position(pipe, GST_FORMAT_TIME, &pos) && pos > 0) {

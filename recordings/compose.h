@@ -88,10 +88,16 @@ size_t yj_rec_layout(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_til
 #define YJ_REC_FRAME 4
 bool yj_rec_speaker_frame(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_tile_t *frame);
 
+typedef struct yj_job yj_job_t; /* core/jobs.h */
+
 typedef struct {
     const char *font;       /* "Noto Sans CJK SC" */
     const char *title;      /* shown when nobody had video; may be NULL */
     int width, height, fps; /* 1280, 720, 25 */
+    /* The pool job it runs in (may be NULL): while the pool's busy
+     * predicate holds (yj_job_busy), the pipeline is paused and the job
+     * yields (yj_job_yield), so live meetings get the CPU. */
+    yj_job_t *job;
 } yj_compose_options_t;
 
 typedef void (*yj_compose_progress_fn)(int percent, void *ud);

@@ -39,9 +39,9 @@ struct yj_recordings {
     yj_vod_t *vod; /* where composed meetings become lessons */
     char *root;
     int64_t quota;
-    int retention_days, jobs_n;
+    int retention_days;
     yj_recorder_t *rec;
-    yj_jobs_t *jobs;
+    yj_jobs_t *jobs; /* app->jobs from _start to _stop; compositions run there */
     yj_recordings_announce_fn announce;
     void *announce_ud;
     bool stopping; /* finished recordings wait for the next start */
@@ -136,8 +136,12 @@ static void compose_job(yj_job_t *job, void *data)
     }
     char *out = g_build_filename(R->root, json_string_value(json_object_get(man, "dir")),
                                  "composed.mp4", NULL);
-    yj_compose_options_t o = {
-        .font = "Noto Sans CJK SC", .title = mt.title, .width = 1280, .height = 720, .fps = 25};
+    yj_compose_options_t o = {.font = "Noto Sans CJK SC",
+                              .title = mt.title,
+                              .width = 1280,
+                              .height = 720,
+                              .fps = 25,
+                              .job = job};
     prog_t prog = {.R = R, .id = j->id, .last = -1};
     int64_t ms = 0;
     int64_t t0 = g_get_monotonic_time();
@@ -178,8 +182,8 @@ static void compose_job(yj_job_t *job, void *data)
     int64_t lesson = 0;
     int minutes = (int)((ms + 59999) / 60000);
     for (int tries = 0; rc == 0; tries++) {
-        rc = yj_vod_import_file(R->vod, out, true, course, title, minutes > 0 ? minutes : 1, mt.orgs,
-                                mt.n_orgs, &lesson, err, sizeof err);
+        rc = yj_vod_import_file(R->vod, out, true, course, title, minutes > 0 ? minutes : 1,
+                                mt.orgs, mt.n_orgs, &lesson, err, sizeof err);
         /* the course library starts after us: wait for it a while */
         if (rc != YJ_ESTATE || tries >= 120 || yj_job_stopping(job))
             break;
@@ -471,7 +475,8 @@ static void retention_sweep(yj_recordings_t *R)
 {
     if (R->retention_days <= 0)
         return;
-    GArray *ids = yj_rec_store_expired(R->app->store, yj_now() - (int64_t)R->retention_days * 86400);
+    GArray *ids =
+        yj_rec_store_expired(R->app->store, yj_now() - (int64_t)R->retention_days * 86400);
     for (guint i = 0; ids && i < ids->len; i++) {
         int64_t id = g_array_index(ids, gint64, i);
         json_t *man = yj_rec_store_manifest(R->app->store, id);
@@ -492,8 +497,8 @@ static void retention_sweep(yj_recordings_t *R)
 
 /* ---- subsystem ---- */
 
-yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media,
-                                   yj_vod_t *vod, char **err)
+yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media, yj_vod_t *vod,
+                                   char **err)
 {
     yj_recordings_t *R = g_new0(yj_recordings_t, 1);
     g_mutex_init(&R->mu);
@@ -504,15 +509,13 @@ yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *m
     R->root = *dir ? g_strdup(dir) : g_build_filename(app->data_dir, "recordings", NULL);
     long quota = yj_config_int(app->cfg, "recordings", "quota_mb", 0);
     long keep = yj_config_int(app->cfg, "recordings", "retention_days", 30);
-    long jobs = yj_config_int(app->cfg, "recordings", "jobs", 1);
-    if (quota < 0 || keep < 0 || jobs < 1 || jobs > 16) {
-        *err = g_strdup("[recordings] needs quota_mb >= 0, retention_days >= 0, jobs 1..16");
+    if (quota < 0 || keep < 0) {
+        *err = g_strdup("[recordings] needs quota_mb >= 0, retention_days >= 0");
         yj_recordings_free(R);
         return NULL;
     }
     R->quota = (int64_t)quota << 20;
     R->retention_days = (int)keep;
-    R->jobs_n = (int)jobs;
     int rc = 0;
     rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}/recordings", YJ_ROUTE_AUTH, 0,
                         recordings_list, R);
@@ -533,14 +536,15 @@ yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *m
 int yj_recordings_start(yj_recordings_t *R)
 {
     R->stopping = false;
-    R->jobs = yj_jobs_new("recordings", R->jobs_n);
-    if (!R->jobs)
-        return YJ_ENOMEM;
+    if (!R->app->jobs) {
+        yj_error("recordings", "no background job pool: the daemon must create it first");
+        return YJ_ESTATE;
+    }
+    R->jobs = R->app->jobs;
     yj_recorder_options_t o = {.root = R->root, .quota_bytes = R->quota};
     yj_recorder_callbacks_t cb = {.announce = on_announce, .finished = on_finished};
     yj_recorder_t *rec = yj_recorder_new(R->app->store, R->media, &o, &cb, R);
     if (!rec) {
-        yj_jobs_free(R->jobs);
         R->jobs = NULL;
         return YJ_EIO;
     }
@@ -572,7 +576,9 @@ void yj_recordings_stop(yj_recordings_t *R)
     R->stopping = true;
     g_mutex_unlock(&R->mu);
     yj_recorder_free(rec); /* what it stops is composed after the next start */
-    yj_jobs_free(R->jobs);
+    /* The shared pool is the daemon's: it stopped it before us (a running
+     * composition was cancelled and is composed again at the next start);
+     * pushes from here on are refused. */
     R->jobs = NULL;
 }
 

@@ -11,7 +11,14 @@
  *                            a recording reaching it stops, with a notice
  *   retention_days  30       raw files are deleted this long after their
  *                            lesson exists (0: kept)
- *   jobs            1        compositions at once
+ *   retention_check_minutes 60   how often that is checked (also at start)
+ *
+ * Compositions run on the daemon's shared background pool (app->jobs,
+ * [jobs] threads), beside vod's transcodes; a composition pauses its
+ * pipeline while the pool's busy predicate (live meetings need the CPU)
+ * holds. The daemon stops that pool (yj_jobs_stop) before
+ * yj_recordings_stop: a running composition is cancelled and composed
+ * again after the next start.
  *
  * The daemon owns the instance and wires it to the meetings (signaling)
  * with the hook functions below, whose signatures match

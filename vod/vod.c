@@ -212,7 +212,6 @@ yj_vod_t *yj_vod_new(yj_app_t *app, yj_http_t *http, char **err)
     v->lessons_dir = g_build_filename(v->root, "lessons", NULL);
     v->uploads_dir = g_build_filename(v->root, "uploads", NULL);
     yj_config_t *cfg = app->cfg;
-    v->jobs = (int)CLAMP(yj_config_int(cfg, "vod", "jobs", 1), 1, 64);
     v->url_ttl = CLAMP(yj_config_int(cfg, "vod", "url_ttl", 6 * 3600), 60, 30 * 86400);
     v->url_bucket = MIN(v->url_ttl / 4, 3600);
     v->segment_seconds = (int)CLAMP(yj_config_int(cfg, "vod", "segment_seconds", 6), 2, 20);

@@ -6,9 +6,11 @@
  * resume on any device, learning-hour credit, reports and xAPI export.
  *
  * yj_vod_new registers routes (user data: the instance) and allocates
- * state (no threads); yj_vod_start starts the job pool, resumes jobs a
- * crash interrupted and adds the demo lesson; yj_vod_stop stops the jobs;
- * yj_vod_free undoes everything. docs/vod.md is the guide.
+ * state (no threads); yj_vod_start queues on the daemon's shared job pool
+ * (app->jobs) the jobs a crash interrupted and adds the demo lesson;
+ * yj_vod_stop stops queueing; yj_vod_free undoes everything. The daemon
+ * stops the shared pool (yj_jobs_stop: running transcodes cancelled and
+ * waited for) before yj_vod_stop. docs/vod.md is the guide.
  */
 #ifndef YJ_VOD_H
 #define YJ_VOD_H
@@ -26,7 +28,7 @@ typedef struct yj_vod yj_vod_t;
  * (g_free) when the playback key cannot be read or a route registered. */
 yj_vod_t *yj_vod_new(yj_app_t *app, yj_http_t *http, char **err);
 int yj_vod_start(yj_vod_t *vod);
-/* Cancels running jobs and waits for them; NULL: no-op. */
+/* Stops queueing jobs (the daemon stopped the pool before); NULL: no-op. */
 void yj_vod_stop(yj_vod_t *vod);
 /* Stops and frees. NULL: no-op. */
 void yj_vod_free(yj_vod_t *vod);
