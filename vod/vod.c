@@ -373,7 +373,7 @@ int yj_vod_import_file(yj_vod_t *v, const char *path, bool take_ownership, int64
         return YJ_ESTATE;
     }
     yj_vod_import_probe_t p;
-    int rc = yj_vod_import_probe(path, &p, err, errlen);
+    int rc = yj_vod_import_probe_media(path, &p, err, errlen); /* audio lessons too */
     if (rc)
         return rc;
     yj_vod_lesson_new_t in = {
@@ -394,4 +394,15 @@ int yj_vod_import_file(yj_vod_t *v, const char *path, bool take_ownership, int64
     }
     yj_vod_jobs_push(v, job);
     return 0;
+}
+
+int yj_vod_set_chapters(yj_vod_t *v, int64_t lesson_id, const yj_vod_chapter_t *ch, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *t = ch[i].title;
+        if (ch[i].start_ms < 0 || (i > 0 && ch[i].start_ms <= ch[i - 1].start_ms) || !t ||
+            !g_utf8_validate(t, -1, NULL) || g_utf8_strlen(t, -1) < 1 || g_utf8_strlen(t, -1) > 200)
+            return YJ_EINVAL;
+    }
+    return yj_store_vod_chapters_set(v->store, lesson_id, ch, n);
 }
