@@ -9,6 +9,7 @@
 #define YJ_APP_H
 
 #include "config.h"
+#include "jobs.h"
 #include "store.h"
 
 #include <stdbool.h>
@@ -21,6 +22,11 @@ typedef struct {
     const char *npm_dir;      /* node_modules: hls.js and other page libraries */
     const char *public_url;   /* how browsers reach us; set once HTTP listens
                                  (after _start): read it at request time */
+    yj_jobs_t *jobs;          /* the one background job pool (jobs.h): vod's
+                                 transcodes, recordings' compositions; the
+                                 daemon creates it before the subsystems,
+                                 stops it (yj_jobs_stop) before any of them
+                                 stops and frees it after all are freed */
     bool demo;                /* --demo: subsystems may add their demo content
                                  (only into an empty store) in _start */
 } yj_app_t;

@@ -21,8 +21,10 @@
 struct yj_jobs {
     char *name;
     GThreadPool *pool;
-    int stopping; /* atomic */
-    int pending;  /* atomic: queued + running */
+    GMutex mu;    /* orders pushes against stop */
+    GCond idle;   /* pending reached 0 */
+    int stopping; /* atomic; set under mu */
+    int pending;  /* atomic: queued + running; changed under mu */
     bool (*busy)(void *ud);
     void *busy_ud;
     yj_counter_t *done, *yielded_ms;
@@ -55,18 +57,25 @@ static void pool_fn(gpointer data, gpointer user)
         j->fn(j, j->data);
     job_free(j);
     yj_counter_add(jobs->done, 1);
-    g_atomic_int_add(&jobs->pending, -1);
+    g_mutex_lock(&jobs->mu);
+    if (g_atomic_int_dec_and_test(&jobs->pending))
+        g_cond_broadcast(&jobs->idle);
+    g_mutex_unlock(&jobs->mu);
 }
 
 yj_jobs_t *yj_jobs_new(const char *name, int threads)
 {
     yj_jobs_t *jobs = g_new0(yj_jobs_t, 1);
     jobs->name = g_strdup(name);
+    g_mutex_init(&jobs->mu);
+    g_cond_init(&jobs->idle);
     GError *e = NULL;
     jobs->pool = g_thread_pool_new(pool_fn, jobs, threads > 0 ? threads : 1, FALSE, &e);
     if (!jobs->pool) {
         yj_error("jobs", "%s: cannot start the job pool: %s", name, e->message);
         g_error_free(e);
+        g_mutex_clear(&jobs->mu);
+        g_cond_clear(&jobs->idle);
         g_free(jobs->name);
         g_free(jobs);
         return NULL;
@@ -85,12 +94,15 @@ int yj_jobs_push(yj_jobs_t *jobs, yj_job_fn fn, void *data, void (*free_data)(vo
     j->fn = fn;
     j->data = data;
     j->free_data = free_data;
+    g_mutex_lock(&jobs->mu);
     if (g_atomic_int_get(&jobs->stopping)) {
-        job_free(j);
+        g_mutex_unlock(&jobs->mu);
+        job_free(j); /* outside the lock: free_data may take its owner's locks */
         return YJ_ESTATE;
     }
     g_atomic_int_add(&jobs->pending, 1);
     g_thread_pool_push(jobs->pool, j, NULL);
+    g_mutex_unlock(&jobs->mu);
     return 0;
 }
 
@@ -105,14 +117,27 @@ int yj_jobs_pending(yj_jobs_t *jobs)
     return g_atomic_int_get(&jobs->pending);
 }
 
+void yj_jobs_stop(yj_jobs_t *jobs)
+{
+    if (!jobs)
+        return;
+    /* Queued jobs are handed to pool_fn one by one and skipped there (it
+     * frees their data); running ones see the flag and return. */
+    g_mutex_lock(&jobs->mu);
+    g_atomic_int_set(&jobs->stopping, 1);
+    while (g_atomic_int_get(&jobs->pending) > 0)
+        g_cond_wait(&jobs->idle, &jobs->mu);
+    g_mutex_unlock(&jobs->mu);
+}
+
 void yj_jobs_free(yj_jobs_t *jobs)
 {
     if (!jobs)
         return;
-    g_atomic_int_set(&jobs->stopping, 1);
-    /* Queued jobs are handed to pool_fn one by one and skipped there (it
-     * frees their data); running ones see the flag and return. */
+    yj_jobs_stop(jobs);
     g_thread_pool_free(jobs->pool, FALSE, TRUE);
+    g_mutex_clear(&jobs->mu);
+    g_cond_clear(&jobs->idle);
     g_free(jobs->name);
     g_free(jobs);
 }
@@ -125,6 +150,12 @@ bool yj_job_stopping(const yj_job_t *job)
 const int *yj_job_cancel_flag(const yj_job_t *job)
 {
     return &job->jobs->stopping;
+}
+
+bool yj_job_busy(const yj_job_t *job)
+{
+    yj_jobs_t *jobs = job->jobs;
+    return jobs->busy && jobs->busy(jobs->busy_ud);
 }
 
 int yj_job_yield(yj_job_t *job, int max_ms)

@@ -11,6 +11,12 @@
  * the machine is needed elsewhere, so a long job slows down instead of
  * taking CPU from forwarding.
  *
+ * The daemon makes one pool ([jobs] threads) and gives it to every
+ * subsystem with background work (app.h: yj_app_t.jobs): vod's transcodes
+ * and recordings' compositions share its threads and its busy predicate
+ * (the media workers' load, daemon/main.c), so the machine never runs more
+ * heavy jobs than the pool has threads.
+ *
  * The pool knows nothing of what a job does; persistence of jobs across
  * restarts belongs to the subsystem that owns them (vod's job table,
  * recordings' manifest).
@@ -43,8 +49,14 @@ void yj_jobs_set_busy(yj_jobs_t *jobs, bool (*busy)(void *ud), void *ud);
 /* Jobs queued or running (for progress pages and tests). */
 int yj_jobs_pending(yj_jobs_t *jobs);
 
-/* Stops: queued jobs are dropped (their data freed), running ones see
- * yj_job_stopping() true and are waited for; then frees. NULL: no-op. */
+/* Stops without freeing: queued jobs are dropped (their data freed), running
+ * ones see yj_job_stopping() true and are waited for. Afterwards every push
+ * is refused (YJ_ESTATE, data freed at once), so subsystems that still hold
+ * the pool may push safely until it is freed. Idempotent. NULL: no-op.
+ * [any thread but a pool thread] */
+void yj_jobs_stop(yj_jobs_t *jobs);
+
+/* Stops (as yj_jobs_stop) and frees. NULL: no-op. */
 void yj_jobs_free(yj_jobs_t *jobs);
 
 /* Inside a job: true once the pool is stopping; a job should return soon. */
@@ -52,6 +64,10 @@ bool yj_job_stopping(const yj_job_t *job);
 /* The pool's stop flag as a plain int, for loops that poll an int
  * (libav* interrupt callbacks, vod's transcoder). */
 const int *yj_job_cancel_flag(const yj_job_t *job);
+/* Inside a job: true when the busy predicate holds now (a job whose work
+ * runs on other threads, e.g. a GStreamer pipeline, pauses it before it
+ * calls yj_job_yield). */
+bool yj_job_busy(const yj_job_t *job);
 /* Inside a job: waits (in 50 ms steps, at most max_ms in total) while the
  * pool's busy predicate holds and the pool is not stopping. Returns the
  * milliseconds waited. Call it between units of work (a frame, a file). */

@@ -19,6 +19,9 @@
  *   rtc       owns the media engine; meetings gets yj_rtc_engine(rtc)
  *   meetings  is rtc's authorizer (who may WHIP/WHEP into a meeting room)
  *   meetings  "meeting ended" hooks (yj_meetings_on_ended): recordings
+ *   app.jobs  one background pool ([jobs] threads) for vod and recordings,
+ *             yielding while a media worker's demand reaches
+ *             [jobs] yield_load_percent; stopped before any subsystem stops
  */
 #include "core/app.h"
 #include "core/crypto.h"
@@ -29,6 +32,7 @@
 #include "daemon/migrations.h"
 #include "http/http.h"
 #include "iptv/iptv.h"
+#include "media/media.h"
 #include "portal/portal.h"
 #include "recordings/recordings.h"
 #include "signaling/meetings.h"
@@ -116,10 +120,20 @@ static bool authorize_media(const char *room, const yj_principal_t *who, yj_rtc_
     return yj_meetings_may_use_room(ud, room, who);
 }
 
+/* The background pool's busy predicate: live meetings need the CPU. */
+static int yield_load_percent;
+static bool media_busy(void *engine)
+{
+    return yield_load_percent > 0 && yj_media_demand_percent(engine) >= yield_load_percent;
+}
+
 static void stop_all(void)
 {
     yj_http_free(http);
     http = NULL;
+    /* Background jobs first: running ones are cancelled and waited for
+     * while everything they use is still there; later pushes are refused. */
+    yj_jobs_stop(app.jobs);
     yj_iptv_stop(sub.iptv);
     yj_iptv_free(sub.iptv);
     sub.iptv = NULL;
@@ -139,6 +153,8 @@ static void stop_all(void)
     sub.rtc = NULL;
     yj_portal_free(sub.portal);
     sub.portal = NULL;
+    yj_jobs_free(app.jobs);
+    app.jobs = NULL;
     yj_store_close(app.store);
     app.store = NULL;
 }
@@ -234,12 +250,17 @@ static int init_all(void)
     if (!(sub.meetings = yj_meetings_new(&app, http, yj_rtc_engine(sub.rtc), &err)))
         return init_failed("meetings", err);
     yj_rtc_set_authorizer(sub.rtc, authorize_media, sub.meetings);
+    yield_load_percent =
+        (int)CLAMP(yj_config_int(app.cfg, "jobs", "yield_load_percent", 60), 0, 100);
+    if (!(app.jobs = yj_jobs_new("background",
+                                 (int)CLAMP(yj_config_int(app.cfg, "jobs", "threads", 1), 1, 16))))
+        return fail("cannot create the background job pool");
+    yj_jobs_set_busy(app.jobs, media_busy, yj_rtc_engine(sub.rtc));
     if (!(sub.vod = yj_vod_new(&app, http, &err)))
         return init_failed("vod", err);
     if (!(sub.iptv = yj_iptv_new(&app, http, NULL, &err)))
         return init_failed("iptv", err);
-    if (!(sub.recordings =
-              yj_recordings_new(&app, http, yj_rtc_engine(sub.rtc), sub.vod, &err)))
+    if (!(sub.recordings = yj_recordings_new(&app, http, yj_rtc_engine(sub.rtc), sub.vod, &err)))
         return init_failed("recordings", err);
     wire_recordings();
     wire_live_lectures();

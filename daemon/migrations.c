@@ -29,6 +29,7 @@ const yj_migration_t *const yj_daemon_migrations[] = {
     &yj_vod_migrations[1],       /* 6: crediting budget per member and lesson */
     &yj_records_migrations[2],   /* 7: session details, token parents */
     &yj_recordings_migrations[0], /* 8: recordings, tracks, events, settings */
+    &yj_vod_migrations[2],        /* 9: chapters per lesson */
 };
 const size_t yj_daemon_migrations_count = YJ_ARRAY_LEN(yj_daemon_migrations);
 

@@ -259,6 +259,16 @@ int yj_media_load_percent(yj_media_t *m)
     return least / 10;
 }
 
+int yj_media_demand_percent(yj_media_t *m)
+{
+    if (!m || !m->workers)
+        return 0;
+    int most = 0;
+    for (int i = 0; i < m->n_workers; i++)
+        most = MAX(most, g_atomic_int_get(&m->workers[i].demand_pm));
+    return most / 10;
+}
+
 #define YJ_FULL_HOLD_US (5 * G_USEC_PER_SEC)
 
 yj_media_admission_t yj_media_admit(yj_media_t *m, const char *who, int *load)

@@ -138,6 +138,14 @@ const char *yj_media_fingerprint(const yj_media_t *m);
  * are all near 100 % cannot take another subscriber without making every
  * subscriber lose packets. [any thread] */
 int yj_media_load_percent(yj_media_t *m);
+/* How much the busiest worker needed a CPU over the last seconds, in
+ * percent: the highest of the last three one-second readings of its
+ * runnable share (on a CPU or waiting in the run queue), the measure
+ * admission uses (yj_media_admit) but for the busiest worker rather than
+ * the least busy. The daemon's background jobs yield while it is high: a
+ * worker that waits for a CPU delays a meeting's packets. 0 before start.
+ * [any thread, non-blocking] */
+int yj_media_demand_percent(yj_media_t *m);
 
 typedef enum {
     YJ_MEDIA_ADMIT = 0,       /* come in */

@@ -28,6 +28,7 @@
  * the recording's folder; runs on a media worker.
  */
 #include "recordings/compose.h"
+#include "core/jobs.h"
 
 #include "recordings/pcap.h"
 #include "core/log.h"
@@ -198,6 +199,135 @@ int yj_rec_plan_from_json(const json_t *m, const char *root, yj_rec_plan_t *out,
 }
 
 static bool screen_on(const yj_rec_plan_t *p, const char *peer, int64_t t);
+
+/* ---- chapters ---- */
+
+typedef struct {
+    int64_t start, end;
+    GHashTable *talk; /* peer -> µs spoken (boxed int64) */
+} chap_t;
+
+static void chap_add(chap_t *c, const char *peer, int64_t us)
+{
+    if (us <= 0)
+        return;
+    int64_t *v = g_hash_table_lookup(c->talk, peer);
+    if (!v) {
+        v = g_new0(int64_t, 1);
+        g_hash_table_insert(c->talk, g_strdup(peer), v);
+    }
+    *v += us;
+}
+
+/* Who spoke most in c (ties: the smaller peer id, so it is stable). */
+static const char *chap_top(const chap_t *c)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    const char *best = NULL;
+    int64_t most = -1;
+    g_hash_table_iter_init(&it, c->talk);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        if (*(int64_t *)v > most || (*(int64_t *)v == most && strcmp(k, best) < 0)) {
+            most = *(int64_t *)v;
+            best = k;
+        }
+    return best;
+}
+
+static void chap_merge(chap_t *into, chap_t *from)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, from->talk);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        chap_add(into, k, *(int64_t *)v);
+    into->end = from->end;
+    g_hash_table_destroy(from->talk);
+    from->talk = NULL;
+}
+
+static const char *peer_name(const yj_rec_plan_t *p, const char *peer)
+{
+    for (size_t i = 0; i < p->n_tracks; i++)
+        if (strcmp(p->tracks[i].peer, peer) == 0 && p->tracks[i].name && *p->tracks[i].name)
+            return p->tracks[i].name;
+    return NULL;
+}
+
+void yj_rec_chapters_free(yj_rec_chapter_t *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++)
+        g_free(c[i].title);
+    g_free(c);
+}
+
+size_t yj_rec_chapters(const yj_rec_plan_t *p, int64_t min_us, yj_rec_chapter_t **out)
+{
+    *out = NULL;
+    GArray *cs = g_array_new(FALSE, TRUE, sizeof(chap_t));
+    chap_t cur = {0};
+    const char *cur_top = NULL;
+    for (size_t i = 0; i < p->n_speakers; i++) {
+        const yj_rec_plan_speaker_t *sp = &p->speakers[i];
+        if (!*sp->peer)
+            continue; /* silence: part of whichever chapter it falls in */
+        int64_t at = CLAMP(sp->at_us, 0, p->dur_us);
+        int64_t until = p->dur_us;
+        for (size_t k = i + 1; k < p->n_speakers; k++)
+            if (p->speakers[k].at_us > sp->at_us) {
+                until = CLAMP(p->speakers[k].at_us, at, p->dur_us);
+                break;
+            }
+        if (!cur.talk) {
+            cur.talk = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+            cur.start = 0;
+        } else if (at - cur.start >= min_us && cur_top && strcmp(cur_top, sp->peer) != 0) {
+            cur.end = at;
+            g_array_append_val(cs, cur);
+            cur = (chap_t){.start = at};
+            cur.talk = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        }
+        chap_add(&cur, sp->peer, until - at);
+        cur_top = chap_top(&cur);
+    }
+    if (!cur.talk) {
+        g_array_free(cs, TRUE);
+        return 0;
+    }
+    cur.end = p->dur_us;
+    g_array_append_val(cs, cur);
+    /* a short last chapter joins the one before */
+    if (cs->len > 1) {
+        chap_t *last = &g_array_index(cs, chap_t, cs->len - 1);
+        if (last->end - last->start < min_us) {
+            chap_merge(&g_array_index(cs, chap_t, cs->len - 2), last);
+            g_array_set_size(cs, cs->len - 1);
+        }
+    }
+    /* titles; neighbours with the same speaker become one chapter */
+    GArray *res = g_array_new(FALSE, TRUE, sizeof(yj_rec_chapter_t));
+    const char *prev = NULL;
+    for (guint i = 0; i < cs->len; i++) {
+        chap_t *c = &g_array_index(cs, chap_t, i);
+        const char *top = chap_top(c);
+        if (top && (!prev || strcmp(prev, top) != 0)) {
+            const char *name = peer_name(p, top);
+            yj_rec_chapter_t ch = {.start_us = res->len ? c->start : 0,
+                                   .title = g_strdup_printf("发言：%s", name ? name : "未署名")};
+            g_array_append_val(res, ch);
+        }
+        prev = top;
+    }
+    /* prev points into the tables: free them only now */
+    for (guint i = 0; i < cs->len; i++)
+        if (g_array_index(cs, chap_t, i).talk)
+            g_hash_table_destroy(g_array_index(cs, chap_t, i).talk);
+    g_array_free(cs, TRUE);
+    size_t n = res->len;
+    *out = (yj_rec_chapter_t *)g_array_free(res, FALSE);
+    return n;
+}
 
 bool yj_rec_speaker_frame(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_tile_t *frame)
 {
@@ -667,27 +797,32 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
             srcs[i].shift = srcs[i].t->video ? 500000 / fps : -(6500 + 1024 * 1000000LL / 48000);
     int64_t frames = plan->dur_us * fps / 1000000;
     int64_t abufs = plan->dur_us / 20000;
+    /* Nobody had video: an audio lesson (AAC in MP4, no picture). */
+    bool audio_only = plan->n_video == 0;
     GString *d = g_string_new(NULL);
-    g_string_append_printf(
-        d,
-        "compositor name=comp background=black ! video/x-raw,format=I420,width=%d,"
-        "height=%d,framerate=%d/1 ! "
-        "openh264enc bitrate=2500000 complexity=low gop-size=%d ! h264parse ! "
-        "queue max-size-time=0 max-size-buffers=0 max-size-bytes=67108864 ! "
-        "mp4mux name=mux ! filesink name=out "
-        "audiomixer name=mix ! audioconvert ! audio/x-raw,rate=48000,channels=2 "
-        "! avenc_aac bitrate=128000 ! queue max-size-time=0 max-size-buffers=0 "
-        "max-size-bytes=67108864 ! mux. ",
-        W, H, fps, fps * 4);
-    char *title = quote(plan->n_video == 0 && o->title ? o->title : "");
-    g_string_append_printf(
-        d,
-        "videotestsrc pattern=solid-color foreground-color=0xff202428 num-buffers=%" G_GINT64_FORMAT
-        " ! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
-        "textoverlay text=%s font-desc=\"%s 36\" valignment=center "
-        "halignment=center ! video/x-raw,format=I420 ! comp.sink_0 ",
-        frames > 0 ? frames : 1, W, H, fps, title, font);
-    g_free(title);
+    if (audio_only)
+        g_string_append(d, "audiomixer name=mix ! audioconvert ! audio/x-raw,rate=48000,channels=2 "
+                           "! avenc_aac bitrate=128000 ! queue max-size-time=0 max-size-buffers=0 "
+                           "max-size-bytes=67108864 ! mp4mux name=mux ! filesink name=out ");
+    else
+        g_string_append_printf(
+            d,
+            "compositor name=comp background=black ! video/x-raw,format=I420,width=%d,"
+            "height=%d,framerate=%d/1 ! "
+            "openh264enc bitrate=2500000 complexity=low gop-size=%d ! h264parse ! "
+            "queue max-size-time=0 max-size-buffers=0 max-size-bytes=67108864 ! "
+            "mp4mux name=mux ! filesink name=out "
+            "audiomixer name=mix ! audioconvert ! audio/x-raw,rate=48000,channels=2 "
+            "! avenc_aac bitrate=128000 ! queue max-size-time=0 max-size-buffers=0 "
+            "max-size-bytes=67108864 ! mux. ",
+            W, H, fps, fps * 4);
+    if (!audio_only) /* the canvas under the tiles (dark grey) */
+        g_string_append_printf(
+            d,
+            "videotestsrc pattern=solid-color foreground-color=0xff202428 "
+            "num-buffers=%" G_GINT64_FORMAT
+            " ! video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! comp.sink_0 ",
+            frames > 0 ? frames : 1, W, H, fps);
     g_string_append_printf(
         d,
         "audiotestsrc wave=silence samplesperbuffer=960 num-buffers=%" G_GINT64_FORMAT
@@ -783,8 +918,10 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
     }
     if (rc == 0) {
         GstElement *comp = gst_bin_get_by_name(GST_BIN(pipe), "comp");
-        set_layout_controls(comp, plan, pad_of, W, H, frame_pad);
-        gst_object_unref(comp);
+        if (comp) { /* none in an audio lesson */
+            set_layout_controls(comp, plan, pad_of, W, H, frame_pad);
+            gst_object_unref(comp);
+        }
         if (gst_element_set_state(pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
             g_strlcpy(err, "the composition pipeline does not start", errlen);
             rc = YJ_EMEDIA;
@@ -814,6 +951,15 @@ int yj_rec_compose(const yj_rec_plan_t *plan, const yj_compose_options_t *o, con
             g_strlcpy(err, "stopped", errlen);
             rc = YJ_ESTATE;
             break;
+        }
+        /* Live meetings first: the streaming threads stop in PAUSED while
+         * the job waits (at most 2 s at a time, then at least one poll of
+         * work, so a long busy spell slows the composition down rather
+         * than stopping it). */
+        if (o->job && yj_job_busy(o->job)) {
+            gst_element_set_state(pipe, GST_STATE_PAUSED);
+            yj_job_yield(o->job, 2000);
+            gst_element_set_state(pipe, GST_STATE_PLAYING);
         }
         gint64 pos = 0;
         if (progress && gst_element_query_position(pipe, GST_FORMAT_TIME, &pos) && pos > 0) {

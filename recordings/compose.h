@@ -17,7 +17,8 @@
  * positions follow the layout over time (GstController); audio is mixed
  * (audiomixer); a black picture and silence of the recording's length
  * carry the timeline, so gaps stay gaps. Output: MP4, H.264 (openh264)
- * 1280×720 25 fps, AAC. Runs on a job-pool thread; never on a media
+ * 1280×720 25 fps, AAC; when nobody had video (plan n_video 0), AAC alone
+ * in MP4 — an audio lesson. Runs on a job-pool thread; never on a media
  * worker.
  */
 #ifndef YJ_RECORDINGS_COMPOSE_H
@@ -88,10 +89,29 @@ size_t yj_rec_layout(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_til
 #define YJ_REC_FRAME 4
 bool yj_rec_speaker_frame(const yj_rec_plan_t *p, int64_t t, int w, int h, yj_rec_tile_t *frame);
 
+/* Chapters for the player, from the speaker changes: each is at least
+ * min_us long (the last may be shorter only when it is the only one),
+ * titled "发言：<name>" after who spoke most in it; neighbours with the same
+ * title are one chapter. The first starts at 0; silence belongs to the
+ * chapter it falls in. No speaker change: no chapters. */
+typedef struct {
+    int64_t start_us; /* relative to t0 */
+    char *title;
+} yj_rec_chapter_t;
+/* Returns how many were stored in *out (g_free with yj_rec_chapters_free). */
+size_t yj_rec_chapters(const yj_rec_plan_t *p, int64_t min_us, yj_rec_chapter_t **out);
+void yj_rec_chapters_free(yj_rec_chapter_t *c, size_t n);
+
+typedef struct yj_job yj_job_t; /* core/jobs.h */
+
 typedef struct {
     const char *font;       /* "Noto Sans CJK SC" */
-    const char *title;      /* shown when nobody had video; may be NULL */
+    const char *title;      /* the meeting's title (may be NULL; not drawn) */
     int width, height, fps; /* 1280, 720, 25 */
+    /* The pool job it runs in (may be NULL): while the pool's busy
+     * predicate holds (yj_job_busy), the pipeline is paused and the job
+     * yields (yj_job_yield), so live meetings get the CPU. */
+    yj_job_t *job;
 } yj_compose_options_t;
 
 typedef void (*yj_compose_progress_fn)(int percent, void *ud);

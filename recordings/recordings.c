@@ -39,9 +39,15 @@ struct yj_recordings {
     yj_vod_t *vod; /* where composed meetings become lessons */
     char *root;
     int64_t quota;
-    int retention_days, jobs_n;
+    int64_t retention_s;   /* raw files kept this long after the lesson (0: for ever) */
+    int retention_check_s; /* how often the sweeper looks */
+    int chapter_min_s;
+    GThread *sweeper; /* retention, every retention_check_s; joined at stop */
+    GMutex sweep_mu;  /* guards sweep_stop */
+    GCond sweep_cond;
+    bool sweep_stop;
     yj_recorder_t *rec;
-    yj_jobs_t *jobs;
+    yj_jobs_t *jobs; /* app->jobs from _start to _stop; compositions run there */
     yj_recordings_announce_fn announce;
     void *announce_ud;
     bool stopping; /* finished recordings wait for the next start */
@@ -136,8 +142,12 @@ static void compose_job(yj_job_t *job, void *data)
     }
     char *out = g_build_filename(R->root, json_string_value(json_object_get(man, "dir")),
                                  "composed.mp4", NULL);
-    yj_compose_options_t o = {
-        .font = "Noto Sans CJK SC", .title = mt.title, .width = 1280, .height = 720, .fps = 25};
+    yj_compose_options_t o = {.font = "Noto Sans CJK SC",
+                              .title = mt.title,
+                              .width = 1280,
+                              .height = 720,
+                              .fps = 25,
+                              .job = job};
     prog_t prog = {.R = R, .id = j->id, .last = -1};
     int64_t ms = 0;
     int64_t t0 = g_get_monotonic_time();
@@ -146,15 +156,19 @@ static void compose_job(yj_job_t *job, void *data)
             plan.n_tracks, plan.dur_us / 1e6);
     int rc = yj_rec_compose(&plan, &o, out, on_progress, &prog, yj_job_cancel_flag(job), &ms, err,
                             sizeof err);
+    yj_rec_chapter_t *chapters = NULL;
+    size_t n_chapters = yj_rec_chapters(&plan, (int64_t)R->chapter_min_s * 1000000, &chapters);
     yj_rec_plan_clear(&plan);
     json_decref(man);
     if (rc == YJ_ESTATE) { /* the pool stops: composed again at the next start */
+        yj_rec_chapters_free(chapters, n_chapters);
         g_unlink(out);
         g_free(out);
         yj_rec_meeting_clear(&mt);
         return;
     }
     if (rc) {
+        yj_rec_chapters_free(chapters, n_chapters);
         g_unlink(out);
         fail_job(R, j->id, err);
         g_free(out);
@@ -178,14 +192,29 @@ static void compose_job(yj_job_t *job, void *data)
     int64_t lesson = 0;
     int minutes = (int)((ms + 59999) / 60000);
     for (int tries = 0; rc == 0; tries++) {
-        rc = yj_vod_import_file(R->vod, out, true, course, title, minutes > 0 ? minutes : 1, mt.orgs,
-                                mt.n_orgs, &lesson, err, sizeof err);
+        rc = yj_vod_import_file(R->vod, out, true, course, title, minutes > 0 ? minutes : 1,
+                                mt.orgs, mt.n_orgs, &lesson, err, sizeof err);
         /* the course library starts after us: wait for it a while */
         if (rc != YJ_ESTATE || tries >= 120 || yj_job_stopping(job))
             break;
         rc = 0;
         g_usleep(500 * 1000);
     }
+    if (rc == 0 && n_chapters > 0) {
+        /* the speakers as the player's chapters (a failure costs only them) */
+        yj_vod_chapter_t *vc = g_new0(yj_vod_chapter_t, n_chapters);
+        for (size_t i = 0; i < n_chapters; i++)
+            vc[i] = (yj_vod_chapter_t){.start_ms = chapters[i].start_us / 1000,
+                                       .title = chapters[i].title};
+        int crc = yj_vod_set_chapters(R->vod, lesson, vc, n_chapters);
+        if (crc)
+            yj_warn("recordings",
+                    "recording %" G_GINT64_FORMAT ": lesson %" G_GINT64_FORMAT
+                    " has no chapters: %s",
+                    j->id, lesson, yj_strerror(crc));
+        g_free(vc);
+    }
+    yj_rec_chapters_free(chapters, n_chapters);
     if (rc == 0) {
         yj_rec_store_composed(st, j->id, lesson, ms);
         yj_info("recordings",
@@ -469,9 +498,9 @@ static void rm_tree(const char *dir)
 
 static void retention_sweep(yj_recordings_t *R)
 {
-    if (R->retention_days <= 0)
+    if (R->retention_s <= 0)
         return;
-    GArray *ids = yj_rec_store_expired(R->app->store, yj_now() - (int64_t)R->retention_days * 86400);
+    GArray *ids = yj_rec_store_expired(R->app->store, yj_now() - R->retention_s);
     for (guint i = 0; ids && i < ids->len; i++) {
         int64_t id = g_array_index(ids, gint64, i);
         json_t *man = yj_rec_store_manifest(R->app->store, id);
@@ -490,29 +519,57 @@ static void retention_sweep(yj_recordings_t *R)
         g_array_unref(ids);
 }
 
+/* The sweeper thread: retention every retention_check_s until stop. */
+static gpointer sweeper_main(gpointer data)
+{
+    yj_recordings_t *R = data;
+    g_mutex_lock(&R->sweep_mu);
+    while (!R->sweep_stop) {
+        gint64 until = g_get_monotonic_time() + (gint64)R->retention_check_s * G_USEC_PER_SEC;
+        while (!R->sweep_stop && g_cond_wait_until(&R->sweep_cond, &R->sweep_mu, until))
+            ; /* woken early (spurious or stop): check again */
+        if (R->sweep_stop)
+            break;
+        g_mutex_unlock(&R->sweep_mu);
+        retention_sweep(R);
+        g_mutex_lock(&R->sweep_mu);
+    }
+    g_mutex_unlock(&R->sweep_mu);
+    return NULL;
+}
+
 /* ---- subsystem ---- */
 
-yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media,
-                                   yj_vod_t *vod, char **err)
+yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media, yj_vod_t *vod,
+                                   char **err)
 {
     yj_recordings_t *R = g_new0(yj_recordings_t, 1);
     g_mutex_init(&R->mu);
+    g_mutex_init(&R->sweep_mu);
+    g_cond_init(&R->sweep_cond);
     R->app = app;
     R->media = media;
     R->vod = vod;
     const char *dir = yj_config_string(app->cfg, "recordings", "dir", "");
     R->root = *dir ? g_strdup(dir) : g_build_filename(app->data_dir, "recordings", NULL);
     long quota = yj_config_int(app->cfg, "recordings", "quota_mb", 0);
-    long keep = yj_config_int(app->cfg, "recordings", "retention_days", 30);
-    long jobs = yj_config_int(app->cfg, "recordings", "jobs", 1);
-    if (quota < 0 || keep < 0 || jobs < 1 || jobs > 16) {
-        *err = g_strdup("[recordings] needs quota_mb >= 0, retention_days >= 0, jobs 1..16");
+    /* days, with decimals (0.5: twelve hours) */
+    const char *keep_s = yj_config_string(app->cfg, "recordings", "retention_days", "30");
+    char *end = NULL;
+    double keep = g_ascii_strtod(keep_s, &end);
+    bool keep_ok = end && end != keep_s && !*end && keep >= 0 && keep <= 36500;
+    long every = yj_config_int(app->cfg, "recordings", "retention_check_seconds", 3600);
+    long chap = yj_config_int(app->cfg, "recordings", "chapter_min_seconds", 30);
+    if (quota < 0 || !keep_ok || every < 1 || every > 7 * 86400 || chap < 1 || chap > 3600) {
+        *err = g_strdup("[recordings] needs quota_mb >= 0, retention_days a number >= 0, "
+                        "retention_check_seconds 1..604800, chapter_min_seconds 1..3600");
         yj_recordings_free(R);
         return NULL;
     }
     R->quota = (int64_t)quota << 20;
-    R->retention_days = (int)keep;
-    R->jobs_n = (int)jobs;
+    R->retention_s = (int64_t)(keep * 86400 + 0.5);
+    R->retention_check_s = (int)every;
+    R->chapter_min_s = (int)chap;
     int rc = 0;
     rc |= yj_http_route(http, "GET", "/api/v1/meetings/{id}/recordings", YJ_ROUTE_AUTH, 0,
                         recordings_list, R);
@@ -533,14 +590,15 @@ yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *m
 int yj_recordings_start(yj_recordings_t *R)
 {
     R->stopping = false;
-    R->jobs = yj_jobs_new("recordings", R->jobs_n);
-    if (!R->jobs)
-        return YJ_ENOMEM;
+    if (!R->app->jobs) {
+        yj_error("recordings", "no background job pool: the daemon must create it first");
+        return YJ_ESTATE;
+    }
+    R->jobs = R->app->jobs;
     yj_recorder_options_t o = {.root = R->root, .quota_bytes = R->quota};
     yj_recorder_callbacks_t cb = {.announce = on_announce, .finished = on_finished};
     yj_recorder_t *rec = yj_recorder_new(R->app->store, R->media, &o, &cb, R);
     if (!rec) {
-        yj_jobs_free(R->jobs);
         R->jobs = NULL;
         return YJ_EIO;
     }
@@ -557,8 +615,14 @@ int yj_recordings_start(yj_recordings_t *R)
     if (ids)
         g_array_unref(ids);
     retention_sweep(R);
-    yj_info("recordings", "recordings in %s (quota %s, raw files kept %d days)", R->root,
-            R->quota ? "set" : "none", R->retention_days);
+    g_mutex_lock(&R->sweep_mu);
+    R->sweep_stop = false;
+    g_mutex_unlock(&R->sweep_mu);
+    if (R->retention_s > 0)
+        R->sweeper = g_thread_new("rec-retention", sweeper_main, R);
+    yj_info("recordings",
+            "recordings in %s (quota %s, raw files kept %.2f days, checked every %d s)", R->root,
+            R->quota ? "set" : "none", R->retention_s / 86400.0, R->retention_check_s);
     return 0;
 }
 
@@ -571,8 +635,17 @@ void yj_recordings_stop(yj_recordings_t *R)
     R->rec = NULL;
     R->stopping = true;
     g_mutex_unlock(&R->mu);
+    g_mutex_lock(&R->sweep_mu);
+    R->sweep_stop = true;
+    g_cond_broadcast(&R->sweep_cond);
+    g_mutex_unlock(&R->sweep_mu);
+    if (R->sweeper)
+        g_thread_join(R->sweeper);
+    R->sweeper = NULL;
     yj_recorder_free(rec); /* what it stops is composed after the next start */
-    yj_jobs_free(R->jobs);
+    /* The shared pool is the daemon's: it stopped it before us (a running
+     * composition was cancelled and is composed again at the next start);
+     * pushes from here on are refused. */
     R->jobs = NULL;
 }
 
@@ -582,5 +655,7 @@ void yj_recordings_free(yj_recordings_t *R)
         return;
     g_free(R->root);
     g_mutex_clear(&R->mu);
+    g_mutex_clear(&R->sweep_mu);
+    g_cond_clear(&R->sweep_cond);
     g_free(R);
 }

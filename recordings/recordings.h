@@ -10,8 +10,18 @@
  *   quota_mb        0        raw track files on disk at most (0: no limit);
  *                            a recording reaching it stops, with a notice
  *   retention_days  30       raw files are deleted this long after their
- *                            lesson exists (0: kept)
- *   jobs            1        compositions at once
+ *                            lesson exists (0: kept; decimals allowed)
+ *   retention_check_seconds 3600  how often a thread looks for them (and
+ *                            once at start)
+ *   chapter_min_seconds 30   a lesson's chapters (speaker changes) are at
+ *                            least this long
+ *
+ * Compositions run on the daemon's shared background pool (app->jobs,
+ * [jobs] threads), beside vod's transcodes; a composition pauses its
+ * pipeline while the pool's busy predicate (live meetings need the CPU)
+ * holds. The daemon stops that pool (yj_jobs_stop) before
+ * yj_recordings_stop: a running composition is cancelled and composed
+ * again after the next start.
  *
  * The daemon owns the instance and wires it to the meetings (signaling)
  * with the hook functions below, whose signatures match
@@ -37,8 +47,8 @@ typedef struct yj_recordings yj_recordings_t;
  * tap (borrowed; NULL: nothing is recorded); vod: where composed meetings
  * become lessons (borrowed). NULL with *err (g_free) on a bad
  * configuration. */
-yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media,
-                                   yj_vod_t *vod, char **err);
+yj_recordings_t *yj_recordings_new(yj_app_t *app, yj_http_t *http, yj_media_t *media, yj_vod_t *vod,
+                                   char **err);
 /* The recorder and the composition pool; recovers crashed recordings. */
 int yj_recordings_start(yj_recordings_t *R);
 /* Stops recording and composing (what stops is composed after the next

@@ -47,7 +47,75 @@ void yj_vod_import_safe_options(AVDictionary **opts)
     av_dict_set(opts, "format_whitelist", SAFE_FORMATS, 0);
 }
 
-int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen)
+/* An audio-only file: a decodable audio stream of a sensible length. */
+static int probe_audio(AVFormatContext *ic, yj_vod_import_probe_t *p, char *err, size_t errlen)
+{
+    int aidx = av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
+    if (aidx < 0) {
+        g_snprintf(err, errlen, "the file has neither video nor audio");
+        return YJ_EMEDIA;
+    }
+    AVStream *as = ic->streams[aidx];
+    as->discard = AVDISCARD_DEFAULT;
+    const AVCodec *c = avcodec_find_decoder(as->codecpar->codec_id);
+    if (!c) {
+        g_snprintf(err, errlen, "no decoder for the audio codec %s",
+                   avcodec_get_name(as->codecpar->codec_id));
+        return YJ_EMEDIA;
+    }
+    AVCodecContext *dec = avcodec_alloc_context3(c);
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int rc = YJ_EMEDIA;
+    avcodec_parameters_to_context(dec, as->codecpar);
+    dec->pkt_timebase = as->time_base;
+    int r = avcodec_open2(dec, c, NULL);
+    if (r < 0) {
+        g_snprintf(err, errlen, "cannot open the audio decoder (%s)", av_err2str(r));
+        goto out;
+    }
+    bool got = false;
+    for (int n = 0; n < 2000 && !got; n++) {
+        r = av_read_frame(ic, pkt);
+        if (r < 0) {
+            avcodec_send_packet(dec, NULL);
+        } else if (pkt->stream_index != aidx) {
+            av_packet_unref(pkt);
+            continue;
+        } else {
+            avcodec_send_packet(dec, pkt);
+            av_packet_unref(pkt);
+        }
+        if (avcodec_receive_frame(dec, frame) == 0)
+            got = true;
+        if (r < 0)
+            break;
+    }
+    if (!got) {
+        g_snprintf(err, errlen, "no audio could be decoded: the file is damaged");
+        goto out;
+    }
+    int64_t d = ic->duration;
+    if (d <= 0 && as->duration > 0)
+        d = av_rescale_q(as->duration, as->time_base, AV_TIME_BASE_Q);
+    p->duration_ms = d > 0 ? d / 1000 : 0;
+    if (p->duration_ms < 500 || p->duration_ms > 12LL * 3600 * 1000) {
+        g_snprintf(err, errlen, "the audio is shorter than half a second or longer than 12 hours");
+        goto out;
+    }
+    p->audio_only = p->has_audio = true;
+    g_strlcpy(p->video_codec, "", sizeof p->video_codec);
+    g_strlcpy(p->format, ic->iformat->name, sizeof p->format);
+    rc = 0;
+out:
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&dec);
+    return rc;
+}
+
+static int probe(const char *path, bool allow_audio, yj_vod_import_probe_t *p, char *err,
+                 size_t errlen)
 {
     memset(p, 0, sizeof *p);
     AVFormatContext *ic = NULL;
@@ -75,6 +143,10 @@ int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, s
             vidx = (int)i;
         else
             st->discard = AVDISCARD_ALL;
+    }
+    if (vidx < 0 && allow_audio) {
+        rc = probe_audio(ic, p, err, errlen);
+        goto out;
     }
     if (vidx < 0) {
         g_snprintf(err, errlen, "the file has no video");
@@ -145,6 +217,16 @@ out:
     avcodec_free_context(&dec);
     avformat_close_input(&ic);
     return rc;
+}
+
+int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen)
+{
+    return probe(path, false, p, err, errlen);
+}
+
+int yj_vod_import_probe_media(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen)
+{
+    return probe(path, true, p, err, errlen);
 }
 
 /* ------------------------------------------------------------------ */

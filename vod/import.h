@@ -30,8 +30,9 @@ int yj_vod_import_check_chunk(int64_t off, size_t len, int64_t received, int64_t
 /* A probed media file. */
 typedef struct {
     int64_t duration_ms;
-    int width, height; /* display size of the video */
+    int width, height; /* display size of the video (0, 0: audio only) */
     bool has_audio;
+    bool audio_only; /* no video: only yj_vod_import_probe_media accepts it */
     char video_codec[32];
     char format[64];
 } yj_vod_import_probe_t;
@@ -40,6 +41,11 @@ typedef struct {
  * requires a decodable video stream and decodes its first frame. Returns 0
  * or YJ_EMEDIA with a one-line reason in err. */
 int yj_vod_import_probe(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen);
+/* As yj_vod_import_probe, but a file with no video and a decodable audio
+ * stream is accepted too (audio_only: an audio lesson). For other
+ * subsystems' files (yj_vod_import_file: recorded meetings where nobody
+ * had a camera on); uploads stay video only. */
+int yj_vod_import_probe_media(const char *path, yj_vod_import_probe_t *p, char *err, size_t errlen);
 
 /* libavformat options that keep a hostile file from reaching other files
  * or the network (protocol whitelist, container whitelist). */

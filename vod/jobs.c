@@ -3,8 +3,9 @@
  * jobs.c — transcoding jobs: vod's persistent job table run on core's
  * background pool (core/jobs.h).
  *
- * A pool of [vod] jobs threads (default 1; yj_jobs_*{pool="vod"} in
- * /metrics) runs jobs from the persistent vod_jobs table (vod/store.c),
+ * The daemon's shared background pool (app->jobs, [jobs] threads;
+ * yj_jobs_*{pool="background"} in /metrics), which recordings' compositions
+ * use too, runs jobs from the persistent vod_jobs table (vod/store.c),
  * which stays the truth: the pool only holds job ids. A job transcodes into lessons/<id>.tmp/,
  * renames the folder to lessons/<id>/ and only then, in one transaction,
  * marks the lesson ready and deletes the job row. So after a crash at any
@@ -197,28 +198,32 @@ static void queued_free(void *data)
 void yj_vod_jobs_push(yj_vod_t *v, int64_t job_id)
 {
     g_mutex_lock(&v->lock);
-    bool fresh = v->pool && !g_hash_table_contains(v->queued, &job_id);
+    yj_jobs_t *pool = v->pool;
+    bool fresh = pool && !g_hash_table_contains(v->queued, &job_id);
     if (fresh) {
         int64_t *k = g_new(int64_t, 1);
         *k = job_id;
         g_hash_table_add(v->queued, k);
-        queued_t *q = g_new(queued_t, 1);
-        q->v = v;
-        q->id = job_id;
-        /* Under v->lock, so yj_vod_jobs_stop cannot free the pool
-         * meanwhile; and the push is never refused (which would call
-         * queued_free, taking the lock): the pool only stops after stop
-         * has taken it out of v->pool under this lock. */
-        yj_jobs_push(v->pool, job_fn, q, queued_free);
     }
     g_mutex_unlock(&v->lock);
+    if (!fresh)
+        return;
+    queued_t *q = g_new(queued_t, 1);
+    q->v = v;
+    q->id = job_id;
+    /* Outside v->lock: a pool that is stopping refuses the push and calls
+     * queued_free at once, which takes the lock. The pool itself stays
+     * allocated until the daemon frees it, after every subsystem. */
+    yj_jobs_push(pool, job_fn, q, queued_free);
 }
 
 int yj_vod_jobs_start(yj_vod_t *v)
 {
-    yj_jobs_t *pool = yj_jobs_new("vod", v->jobs);
-    if (!pool)
-        return YJ_ENOMEM;
+    yj_jobs_t *pool = v->app->jobs;
+    if (!pool) {
+        yj_error("vod", "no background job pool: the daemon must create it first");
+        return YJ_ESTATE;
+    }
     g_mutex_lock(&v->lock);
     v->pool = pool;
     g_mutex_unlock(&v->lock);
@@ -240,8 +245,8 @@ void yj_vod_jobs_stop(yj_vod_t *v)
     yj_jobs_t *pool = v->pool;
     v->pool = NULL;
     g_mutex_unlock(&v->lock);
-    /* Drops queued jobs (they stay in the table and rerun at the next
-     * start) and waits for running ones, which see the cancel flag at
-     * their next packet. NULL-safe. */
-    yj_jobs_free(pool);
+    /* The shared pool is the daemon's: it stopped it before (queued jobs
+     * were dropped and stay in the table to rerun at the next start;
+     * running ones saw the cancel flag and returned). */
+    (void)pool;
 }

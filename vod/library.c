@@ -197,6 +197,10 @@ static json_t *lesson_json(yj_vod_t *v, const yj_vod_lesson_t *l, const yj_princ
                           "orgs", l->orgs, "updated_at", (json_int_t)l->updated_at);
     if (l->error)
         json_object_set_new(o, "error", json_string(l->error));
+    json_object_set_new(o, "chapters", yj_store_vod_chapters(v->store, l->id));
+    /* ready without a picture: a recorded meeting where nobody had video */
+    json_object_set_new(o, "audio_only",
+                        json_boolean(l->status == YJ_LESSON_READY && l->width <= 0));
     if (me->kind == YJ_PRINCIPAL_ADMIN) {
         json_t *r = json_loads(l->renditions ? l->renditions : "[]", 0, NULL);
         json_object_set_new(o, "renditions", r ? r : json_array());
@@ -217,7 +221,8 @@ static json_t *lesson_json(yj_vod_t *v, const yj_vod_lesson_t *l, const yj_princ
             g_autofree char *url = g_strconcat(base, path, NULL);
             json_object_set_new(o, "hls_path", json_string(path));
             json_object_set_new(o, "hls_url", json_string(url));
-            json_object_set_new(o, "poster_path", json_string(poster));
+            if (l->width > 0) /* an audio lesson has no picture */
+                json_object_set_new(o, "poster_path", json_string(poster));
         }
     }
     return o;

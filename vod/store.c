@@ -113,9 +113,19 @@ static const char vod_sql[] =
 static const char budget_sql[] = "ALTER TABLE vod_progress ADD COLUMN budget_ms INTEGER;"
                                  "ALTER TABLE vod_progress ADD COLUMN budget_at_ms INTEGER;";
 
+/* Chapters a lesson's player offers (e.g. a recorded meeting's speakers),
+ * in time order. */
+static const char chapters_sql[] =
+    "CREATE TABLE vod_chapters ("
+    "  lesson_id INTEGER NOT NULL REFERENCES vod_lessons(id) ON DELETE CASCADE,"
+    "  start_ms INTEGER NOT NULL CHECK (start_ms >= 0),"
+    "  title TEXT NOT NULL,"
+    "  PRIMARY KEY (lesson_id, start_ms)) WITHOUT ROWID;";
+
 const yj_migration_t yj_vod_migrations[] = {
     {"vod: courses, lessons, jobs, uploads, progress, events", vod_sql},
     {"vod: crediting budget per member and lesson", budget_sql},
+    {"vod: chapters per lesson", chapters_sql},
 };
 const size_t yj_vod_migrations_count = YJ_ARRAY_LEN(yj_vod_migrations);
 
@@ -621,6 +631,54 @@ int yj_store_vod_lesson_update(yj_store_t *st, int64_t id, const yj_vod_lesson_p
 int yj_store_vod_lesson_delete(yj_store_t *st, int64_t id)
 {
     return yj_store_run(st, YJ_ENOENT, "DELETE FROM vod_lessons WHERE id = ?", "I", id);
+}
+
+/* ---- chapters ---- */
+
+typedef struct {
+    int64_t lesson;
+    const yj_vod_chapter_t *ch;
+    size_t n;
+} chapters_set_t;
+
+static int chapters_set_tx(yj_db_t *db, void *ud)
+{
+    chapters_set_t *a = ud;
+    sqlite3_stmt *s = yj_db_query(db, "SELECT 1 FROM vod_lessons WHERE id = ?", "I", a->lesson);
+    if (!s)
+        return YJ_EDB;
+    int found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_reset(s);
+    if (!found)
+        return YJ_ENOENT;
+    int rc = yj_db_run(db, "DELETE FROM vod_chapters WHERE lesson_id = ?", "I", a->lesson);
+    for (size_t i = 0; rc == 0 && i < a->n; i++)
+        rc = yj_db_run(db, "INSERT INTO vod_chapters(lesson_id, start_ms, title) VALUES (?, ?, ?)",
+                       "IIs", a->lesson, a->ch[i].start_ms, a->ch[i].title);
+    return rc;
+}
+
+int yj_store_vod_chapters_set(yj_store_t *st, int64_t lesson, const yj_vod_chapter_t *ch, size_t n)
+{
+    chapters_set_t a = {lesson, ch, n};
+    return yj_store_write(st, chapters_set_tx, &a);
+}
+
+json_t *yj_store_vod_chapters(yj_store_t *st, int64_t lesson)
+{
+    json_t *a = json_array();
+    yj_db_t *db = yj_store_reader(st);
+    sqlite3_stmt *s = yj_db_query(
+        db, "SELECT start_ms, title FROM vod_chapters WHERE lesson_id = ? ORDER BY start_ms", "I",
+        lesson);
+    if (!s)
+        return a;
+    while (sqlite3_step(s) == SQLITE_ROW)
+        json_array_append_new(a, json_pack("{s:f,s:s}", "start",
+                                           (double)sqlite3_column_int64(s, 0) / 1000.0, "title",
+                                           (const char *)sqlite3_column_text(s, 1)));
+    sqlite3_reset(s);
+    return a;
 }
 
 int yj_store_vod_lesson_get(yj_store_t *st, int64_t id, yj_vod_lesson_t *l)

@@ -18,6 +18,7 @@
 #define YJ_STORE_VOD_H
 
 #include "core/store.h"
+#include "vod/vod.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -128,6 +129,14 @@ int yj_store_vod_lesson_get(yj_store_t *st, int64_t id, yj_vod_lesson_t *l);
 bool yj_store_vod_lesson_visible(yj_store_t *st, int64_t id, const char *member_path);
 /* Transcoding progress while processing. */
 int yj_store_vod_lesson_percent(yj_store_t *st, int64_t id, int percent);
+
+/* Replaces the lesson's chapters (validated by the caller: start_ms
+ * ascending, titles non-empty UTF-8) in one transaction. 0, YJ_ENOENT (no
+ * such lesson), YJ_EEXIST (two at one time) or YJ_EDB. */
+int yj_store_vod_chapters_set(yj_store_t *st, int64_t lesson, const yj_vod_chapter_t *ch, size_t n);
+/* [{"start": seconds, "title": …}, …] in time order (empty when none or on
+ * a read error); json_decref. */
+json_t *yj_store_vod_chapters(yj_store_t *st, int64_t lesson);
 
 /* ---- transcoding jobs ---- */
 

@@ -17,7 +17,9 @@
  *
  * Ladder (never upscaled; the short side decides, so portrait phone
  * videos work): 720p at 1.2 Mbps, 360p at 400 kbps, audio at 64 kbps. A
- * source smaller than 360p gets one rendition at its own size.
+ * source smaller than 360p gets one rendition at its own size. A source
+ * with no video (an audio lesson: a recorded meeting where nobody had a
+ * camera on) gets the audio rendition alone and no poster.
  *
  * It must never hang or touch anything but its source and outdir: input
  * is opened with the safe options (local file, known containers only) and
@@ -521,6 +523,16 @@ static int emit_audio(tc_t *t, AVFrame *f)
             t->a_skip = -n;
         }
     }
+    if (t->vidx < 0 && t->o->progress && t->duration > 0 &&
+        f->best_effort_timestamp != AV_NOPTS_VALUE) { /* audio only: its clock is the progress */
+        double ts = (double)f->best_effort_timestamp * av_q2d(t->ic->streams[t->aidx]->time_base) -
+                    t->v_start;
+        int pc = CLAMP((int)(ts * 100 / t->duration), 0, 99);
+        if (pc != t->percent) {
+            t->percent = pc;
+            t->o->progress(pc, t->o->ud);
+        }
+    }
     return push_samples(t, (const uint8_t **)f->extended_data, f->nb_samples);
 }
 
@@ -558,6 +570,14 @@ static int open_decoder(tc_t *t, int idx, AVCodecContext **out)
 /* Picks output frame rate, renditions and poster size. */
 static int plan(tc_t *t)
 {
+    if (t->vidx < 0) { /* audio only: one rendition */
+        t->fps = 25;
+        t->gop = t->o->segment_seconds * t->fps;
+        rend_t *r = &t->r[t->nr++];
+        g_strlcpy(r->name, "audio", sizeof r->name);
+        g_strlcpy(r->codecs, "mp4a.40.2", sizeof r->codecs);
+        return open_output(t, r);
+    }
     AVStream *vs = t->ic->streams[t->vidx];
     AVRational fr = av_guess_frame_rate(t->ic, vs, NULL);
     double f = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 25;
@@ -646,13 +666,15 @@ static int open_input(tc_t *t)
             !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
             t->vidx = (int)i;
     }
-    if (t->vidx < 0)
-        return fail(t, "the source has no video", 0);
     t->aidx = av_find_best_stream(t->ic, AVMEDIA_TYPE_AUDIO, -1, t->vidx, NULL, 0);
-    t->ic->streams[t->vidx]->discard = AVDISCARD_DEFAULT;
-    rc = open_decoder(t, t->vidx, &t->vdec);
-    if (rc)
-        return rc;
+    if (t->vidx < 0 && t->aidx < 0)
+        return fail(t, "the source has neither video nor audio", 0);
+    if (t->vidx >= 0) {
+        t->ic->streams[t->vidx]->discard = AVDISCARD_DEFAULT;
+        rc = open_decoder(t, t->vidx, &t->vdec);
+        if (rc)
+            return rc;
+    }
     if (t->aidx >= 0) {
         if (open_decoder(t, t->aidx, &t->adec) == 0) {
             t->ic->streams[t->aidx]->discard = AVDISCARD_DEFAULT;
@@ -664,7 +686,10 @@ static int open_input(tc_t *t)
             t->aidx = -1;
         }
     }
-    AVStream *vs = t->ic->streams[t->vidx];
+    if (t->vidx < 0 && !t->aenc)
+        return fail(t, "the source's audio cannot be decoded", 0);
+    /* audio only: the audio's start is the timeline's */
+    AVStream *vs = t->ic->streams[t->vidx >= 0 ? t->vidx : t->aidx];
     t->v_start = vs->start_time == AV_NOPTS_VALUE ? 0 : vs->start_time * av_q2d(vs->time_base);
     t->duration = t->ic->duration > 0 ? (double)t->ic->duration / AV_TIME_BASE : 0;
     t->poster_n = 0;
@@ -727,12 +752,14 @@ int yj_vod_transcode(const yj_transcode_opts_t *o, yj_transcode_result_t *res, c
             rc = decode(&t, t.adec, t.pkt, false);
         av_packet_unref(t.pkt);
     }
-    if (rc == 0)
+    if (rc == 0 && t.vdec)
         rc = decode(&t, t.vdec, NULL, true);
     if (rc == 0 && t.adec)
         rc = decode(&t, t.adec, NULL, false);
-    if (rc == 0 && t.next_n == 0)
+    if (rc == 0 && t.vdec && t.next_n == 0)
         rc = fail(&t, "no video frame could be decoded", 0);
+    if (rc == 0 && !t.vdec && !t.swr)
+        rc = fail(&t, "no audio could be decoded", 0);
     if (rc == 0 && !t.poster_done && t.last->data[0])
         write_poster(&t, t.last);
     if (rc == 0 && t.swr) {

@@ -212,7 +212,6 @@ yj_vod_t *yj_vod_new(yj_app_t *app, yj_http_t *http, char **err)
     v->lessons_dir = g_build_filename(v->root, "lessons", NULL);
     v->uploads_dir = g_build_filename(v->root, "uploads", NULL);
     yj_config_t *cfg = app->cfg;
-    v->jobs = (int)CLAMP(yj_config_int(cfg, "vod", "jobs", 1), 1, 64);
     v->url_ttl = CLAMP(yj_config_int(cfg, "vod", "url_ttl", 6 * 3600), 60, 30 * 86400);
     v->url_bucket = MIN(v->url_ttl / 4, 3600);
     v->segment_seconds = (int)CLAMP(yj_config_int(cfg, "vod", "segment_seconds", 6), 2, 20);
@@ -374,7 +373,7 @@ int yj_vod_import_file(yj_vod_t *v, const char *path, bool take_ownership, int64
         return YJ_ESTATE;
     }
     yj_vod_import_probe_t p;
-    int rc = yj_vod_import_probe(path, &p, err, errlen);
+    int rc = yj_vod_import_probe_media(path, &p, err, errlen); /* audio lessons too */
     if (rc)
         return rc;
     yj_vod_lesson_new_t in = {
@@ -395,4 +394,15 @@ int yj_vod_import_file(yj_vod_t *v, const char *path, bool take_ownership, int64
     }
     yj_vod_jobs_push(v, job);
     return 0;
+}
+
+int yj_vod_set_chapters(yj_vod_t *v, int64_t lesson_id, const yj_vod_chapter_t *ch, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *t = ch[i].title;
+        if (ch[i].start_ms < 0 || (i > 0 && ch[i].start_ms <= ch[i - 1].start_ms) || !t ||
+            !g_utf8_validate(t, -1, NULL) || g_utf8_strlen(t, -1) < 1 || g_utf8_strlen(t, -1) > 200)
+            return YJ_EINVAL;
+    }
+    return yj_store_vod_chapters_set(v->store, lesson_id, ch, n);
 }

@@ -41,12 +41,12 @@ struct yj_vod {
     int64_t url_bucket; /* expiry rounding, for cacheable URLs */
     int segment_seconds;
     const char *preset; /* x264 preset */
-    int jobs;           /* job pool size */
     int64_t max_upload; /* bytes */
     size_t chunk_max;   /* bytes per upload PUT */
     bool demo_lesson;
 
-    yj_jobs_t *pool;          /* transcoding jobs on core's pool (started in _start) */
+    yj_jobs_t *pool;          /* app->jobs from _start to _stop (under lock); NULL
+                                 otherwise: transcoding jobs run there */
     GMutex lock;              /* guards busy_uploads and running */
     GHashTable *busy_uploads; /* upload ids with a PUT in flight */
     GHashTable *queued;       /* job ids queued or running (int64 keys) */

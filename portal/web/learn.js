@@ -210,6 +210,35 @@ import '/js/learn_i18n.js';
     else video.addEventListener('loadedmetadata', go, { once: true });
   }
 
+  // ---- chapters (a recorded meeting's speakers): a click seeks ----
+  function showChapters(list) {
+    const ol = $('chapter-list');
+    ol.replaceChildren();
+    $('chapters').hidden = !list || list.length === 0;
+    for (const c of list || []) {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.start = String(c.start);
+      const at = document.createElement('span');
+      at.className = 'at';
+      at.textContent = mmss(c.start);
+      const title = document.createElement('span');
+      title.textContent = c.title;
+      b.append(at, title);
+      b.addEventListener('click', () => { $('resume').hidden = true; seekTo(c.start); });
+      li.append(b);
+      ol.append(li);
+    }
+  }
+  function markChapter() {
+    const bs = [...$('chapter-list').querySelectorAll('button')];
+    let cur = -1;
+    bs.forEach((b, i) => { if (Number(b.dataset.start) <= video.currentTime + 0.25) cur = i; });
+    bs.forEach((b, i) => b.setAttribute('aria-current', i === cur ? 'true' : 'false'));
+  }
+  video.addEventListener('timeupdate', markChapter);
+
   // ---- loading ----
   function attach(src) {
     if (window.Hls && window.Hls.isSupported()) {
@@ -269,6 +298,9 @@ import '/js/learn_i18n.js';
     rule();
     if (lesson.poster_path) video.poster = lesson.poster_path;
     attach(lesson.hls_path);
+    showChapters(lesson.chapters);
+    $('audio-note').hidden = !lesson.audio_only;
+    video.classList.toggle('audio', !!lesson.audio_only);
     if (member) {
       const p = lesson.progress;
       showProgress(p.watched);

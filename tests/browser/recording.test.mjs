@@ -7,7 +7,10 @@
 // only) and replays through GStreamer pcapparse ! rtpjitterbuffer !
 // depayloader with no error. The meeting page and the meeting report list
 // the recording for the administrator (已完成, its lesson link, the raw
-// tracks) at phone and desktop size.
+// tracks) at phone and desktop size. The lesson has chapters from the
+// speaker changes (at least [recordings] chapter_min_seconds apart, here 2,
+// titled 发言：<member>), listed on /learn/{id}; a click on one seeks the
+// player there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -28,7 +31,8 @@ const members = [
 
 before(async () => {
   d = await startDaemon({
-    ini: '[media]\ninterfaces=127.0.0.1\nworkers=2\n[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\n',
+    ini: '[media]\ninterfaces=127.0.0.1\nworkers=2\n[meetings]\ngrace_seconds=2\nheartbeat_seconds=1\n'
+      + '[recordings]\nchapter_min_seconds=2\n',
   });
   admin = await d.login('qingshan');
   district = await d.login('district');
@@ -195,6 +199,48 @@ test('a recorded 党课 becomes a lesson; its tracks replay in GStreamer', async
   console.log(`frame at ${mid} s: YAVG ${yavg}, YMAX ${ymax}`);
   if (process.env.YJ_KEEP) spawnSync('ffmpeg', ['-v', 'error', '-y', '-ss', mid, '-i', lesson.hls_url, '-frames:v', '1', '/tmp/yj-rec-frame.png']);
   assert.ok(ymax - yavg > 40, `a uniform picture: ${st.stdout}${st.stderr}`);
+
+  // chapters: the speakers (Chromium's fake microphones beep, so the room
+  // elects speakers), each titled with a member's name, from 0 on
+  const names = members.map((m) => `发言：${m.name}`);
+  console.log('chapters', JSON.stringify(lesson.chapters));
+  assert.ok(Array.isArray(lesson.chapters) && lesson.chapters.length >= 1, JSON.stringify(lesson));
+  assert.equal(lesson.chapters[0].start, 0);
+  for (const [i, ch] of lesson.chapters.entries()) {
+    assert.ok(names.includes(ch.title), ch.title);
+    if (i > 0) {
+      assert.ok(ch.start - lesson.chapters[i - 1].start >= 2, JSON.stringify(lesson.chapters));
+      assert.notEqual(ch.title, lesson.chapters[i - 1].title, 'neighbours are different speakers');
+    }
+    assert.ok(ch.start < dur, `${ch.start} s within the lesson's ${dur} s`);
+  }
+  // the player lists them; a click seeks there
+  const lctx = await browser.newContext({ locale: 'zh-CN' });
+  await lctx.addCookies([{ name: 'yj_session', value: admin, url: d.url }]);
+  try {
+    const p = await lctx.newPage();
+    const pageErrors = [];
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(`${d.url}/learn/${rec.lesson_id}`);
+    await p.waitForSelector('#chapters:not([hidden]) #chapter-list button', { timeout: 30000 });
+    const shown = await p.locator('#chapter-list button').evaluateAll((bs) => bs.map((b) => b.textContent));
+    assert.equal(shown.length, lesson.chapters.length);
+    for (const [i, ch] of lesson.chapters.entries()) assert.ok(shown[i].includes(ch.title), shown[i]);
+    await p.waitForFunction(() => document.getElementById('video').readyState >= 1, null, { timeout: 60000 });
+    // the last chapter if it starts later than 0; else move away first
+    const target = lesson.chapters[lesson.chapters.length - 1];
+    const away = target.start > 1 ? 0 : Math.min(dur - 1, 5);
+    await p.evaluate((t) => { document.getElementById('video').currentTime = t; }, away);
+    await p.waitForFunction((t) => Math.abs(document.getElementById('video').currentTime - t) < 0.5, away, { timeout: 30000 });
+    await p.locator('#chapter-list button').last().click();
+    await p.waitForFunction((t) => Math.abs(document.getElementById('video').currentTime - t) < 1.5,
+      target.start, { timeout: 30000 });
+    await p.waitForSelector('#chapter-list button[aria-current="true"]', { timeout: 30000 });
+    await checkPage(p, 'learn-chapters');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await lctx.close();
+  }
   // a member of the meeting sees the list without raw tracks, and no download
   r = await d.api(`/api/v1/meetings/${id}/recordings`, { token: members[1].token });
   assert.equal(r.status, 200);

@@ -81,9 +81,11 @@ test('the host records a 支委会 from the protocol; everyone is told', async (
   host.ws.sendJson({ type: 'host', action: 'record_stop' });
   const off = await m.ws.nextJson((y) => y.type === 'recording' && !y.on, 5000);
   assert.equal(off.reason, 'host');
-  // nothing was published: the composition fails, saying why; retry works
+  // nothing was published: the composition fails, saying why; retry works.
+  // It runs on the daemon's one background pool, after the demo lesson's
+  // transcode queued at start: a generous bound.
   const rec = await (async () => {
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 900; i++) {
       const x = (await d.api(`/api/v1/meetings/${id}/recordings`, { token: admin })).json.recordings[0];
       if (x.status === 'failed') return x;
       await new Promise((res) => setTimeout(res, 200));

@@ -23,11 +23,16 @@ export const SRC = process.env.YJ_SOURCE_DIR || process.cwd();
 // while it waits for a CPU, which a test suite running beside fuzzers
 // and browsers makes it do, and a refused member fails tests of other
 // things. The admission tests turn it on or set their own threshold.
-export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null, playout = false, admission = false } = {}) {
+// yieldJobs: keep background jobs (transcodes, compositions) yielding to
+// busy media workers ([jobs] yield_load_percent). Off by default for the
+// same reason: on a loaded test machine the workers read busy, and every
+// job would crawl; tests/unit/test_jobs covers the yielding itself.
+export async function startDaemon({ demo = true, ini = '', dataDir = null, args = [], netns = null, wrap = null, playout = false, admission = false, yieldJobs = false } = {}) {
   const dir = dataDir || mkdtempSync(join(tmpdir(), 'yj-test-'));
   const conf = join(dir, 'test.conf');
   const media = admission ? '' : '[media]\nmax_load_percent=0\n';
-  writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n[iptv]\nplayout=${playout}\n${media}${ini}\n`);
+  const jobs = yieldJobs ? '' : '[jobs]\nyield_load_percent=0\n';
+  writeFileSync(conf, `[auth]\npbkdf2_iterations=1000\n[iptv]\nplayout=${playout}\n${media}${jobs}${ini}\n`);
   const argv = ['--config', conf, '--data-dir', dir, '--http-port', '0', ...args];
   if (demo) argv.push('--demo');
   const d = { dir, conf, stderr: '', stdout: '', exited: null };

@@ -225,7 +225,7 @@ static int has_table(yj_store_t *st, const char *table)
 static void store_migrations_in_order(void **state)
 {
     (void)state;
-    assert_int_equal(yj_daemon_migrations_count, 8);
+    assert_int_equal(yj_daemon_migrations_count, 9);
     assert_ptr_equal(yj_daemon_migrations[0], &yj_records_migrations[0]);
     assert_ptr_equal(yj_daemon_migrations[1], &yj_signaling_migrations[0]);
     assert_ptr_equal(yj_daemon_migrations[2], &yj_vod_migrations[0]);
@@ -234,6 +234,7 @@ static void store_migrations_in_order(void **state)
     assert_ptr_equal(yj_daemon_migrations[5], &yj_vod_migrations[1]);
     assert_ptr_equal(yj_daemon_migrations[6], &yj_records_migrations[2]);
     assert_ptr_equal(yj_daemon_migrations[7], &yj_recordings_migrations[0]);
+    assert_ptr_equal(yj_daemon_migrations[8], &yj_vod_migrations[2]);
     assert_non_null(strstr(yj_daemon_migrations[1]->name, "meetings"));
     assert_non_null(strstr(yj_daemon_migrations[2]->name, "vod"));
 

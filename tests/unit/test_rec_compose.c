@@ -16,6 +16,8 @@
 #include "recordings/compose.h"
 #include "recordings/pcap.h"
 #include "core/yj.h"
+#include "vod/import.h"
+#include "vod/transcode.h"
 
 #include <glib.h>
 #include <math.h>
@@ -404,6 +406,104 @@ static void composes_two_parties(void **state)
     g_free(dir);
 }
 
+static int last_pct = -1;
+static void on_pct(int pct, void *ud)
+{
+    last_pct = pct;
+}
+
+/* Everyone on audio: the composition is AAC alone (no picture), which the
+ * course library's import takes as an audio lesson (uploads still refuse
+ * it) and transcodes into the audio rendition alone, reporting progress. */
+static void audio_only_becomes_an_audio_lesson(void **state)
+{
+    char *dir = g_dir_make_tmp("yj-comp-XXXXXX", NULL);
+    char *sub = g_build_filename(dir, "6", "1", NULL);
+    g_mkdir_with_parents(sub, 0750);
+    char *p1a = g_build_filename(sub, "01-p1-audio.pcap", NULL);
+    char *p2a = g_build_filename(sub, "02-p2-audio.pcap", NULL);
+    assert_true(make_track(p1a, false, T0 + 100000, 4.0, 31) > 0);
+    assert_true(make_track(p2a, false, T0 + 1000000, 2.0, 41) > 0);
+    json_t *m =
+        json_pack("{s:s,s:I,s:I,s:[],s:[o,o]}", "dir", "6/1", "started_us", (json_int_t)T0,
+                  "stopped_us", (json_int_t)(T0 + 4500000), "events", "tracks",
+                  track("01-p1-audio.pcap", "audio", "p1", "张三", T0 + 100000, T0 + 4100000),
+                  track("02-p2-audio.pcap", "audio", "p2", "李四", T0 + 1000000, T0 + 3000000));
+    yj_rec_plan_t plan;
+    char err[256];
+    assert_int_equal(yj_rec_plan_from_json(m, dir, &plan, err, sizeof err), 0);
+    assert_int_equal(plan.n_video, 0);
+    char *out = g_build_filename(dir, "composed.mp4", NULL);
+    yj_compose_options_t o = {.font = "Noto Sans CJK SC", .width = 1280, .height = 720, .fps = 25};
+    int64_t ms = 0;
+    int rc = yj_rec_compose(&plan, &o, out, NULL, NULL, NULL, &ms, err, sizeof err);
+    if (rc)
+        print_error("compose: %s\n", err);
+    assert_int_equal(rc, 0);
+    char streams[512] = "";
+    double d = ffprobe_duration(out, streams, sizeof streams);
+    print_message("ffprobe: %s", streams);
+    assert_true(d > 4.0 && d < 5.0);
+    assert_non_null(strstr(streams, "aac"));
+    assert_null(strstr(streams, "h264")); /* no picture at all */
+
+    yj_vod_import_probe_t pr;
+    assert_int_equal(yj_vod_import_probe(out, &pr, err, sizeof err), YJ_EMEDIA);
+    assert_non_null(strstr(err, "no video")); /* uploads: video only */
+    assert_int_equal(yj_vod_import_probe_media(out, &pr, err, sizeof err), 0);
+    assert_true(pr.audio_only);
+    assert_true(pr.duration_ms > 4000 && pr.duration_ms < 5000);
+
+    char *hls = g_build_filename(dir, "hls", NULL);
+    g_mkdir_with_parents(hls, 0750);
+    yj_transcode_opts_t to = {.source = out,
+                              .outdir = hls,
+                              .segment_seconds = 2,
+                              .preset = "veryfast",
+                              .progress = on_pct};
+    yj_transcode_result_t res;
+    rc = yj_vod_transcode(&to, &res, err, sizeof err);
+    if (rc)
+        print_error("transcode: %s\n", err);
+    assert_int_equal(rc, 0);
+    print_message("audio lesson: %" G_GINT64_FORMAT " ms, renditions %s\n", res.duration_ms,
+                  res.renditions);
+    assert_int_equal(res.width, 0);
+    assert_true(res.duration_ms > 4000 && res.duration_ms < 5000);
+    assert_true(last_pct >= 50); /* progress came from the audio */
+    json_t *r = json_loads(res.renditions, 0, NULL);
+    assert_int_equal(json_array_size(r), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "name")), "audio");
+    assert_false(json_is_true(json_object_get(json_array_get(r, 0), "video")));
+    json_decref(r);
+    g_free(res.renditions);
+    char *master = g_build_filename(hls, "master.m3u8", NULL);
+    char *pl = g_build_filename(hls, "audio", "index.m3u8", NULL);
+    char *poster = g_build_filename(hls, "poster.jpg", NULL);
+    assert_true(g_file_test(master, G_FILE_TEST_IS_REGULAR));
+    assert_true(g_file_test(pl, G_FILE_TEST_IS_REGULAR));
+    assert_false(g_file_test(poster, G_FILE_TEST_EXISTS));
+    double hd = ffprobe_duration(pl, streams, sizeof streams);
+    print_message("HLS: %s", streams);
+    assert_true(hd > 4.0 && hd < 5.0);
+    assert_null(strstr(streams, "h264"));
+
+    yj_rec_plan_clear(&plan);
+    json_decref(m);
+    char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    g_free(cmd);
+    g_free(master);
+    g_free(pl);
+    g_free(poster);
+    g_free(hls);
+    g_free(out);
+    g_free(p1a);
+    g_free(p2a);
+    g_free(sub);
+    g_free(dir);
+}
+
 #include "../lsan_gst.h" /* LSan: GLib and fontconfig lifetime allocations */
 
 int main(void)
@@ -412,6 +512,7 @@ int main(void)
         cmocka_unit_test(plan_refuses_hostile),
         cmocka_unit_test(layout_follows_presence),
         cmocka_unit_test(composes_two_parties),
+        cmocka_unit_test(audio_only_becomes_an_audio_lesson),
         cmocka_unit_test(composition_keeps_lip_sync),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

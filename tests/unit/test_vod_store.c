@@ -286,6 +286,36 @@ static void secret_is_stable(void **state)
     g_free(b);
 }
 
+/* Chapters: replaced as a whole, read in time order, gone with the
+ * lesson; a lesson that does not exist gets none. */
+static void chapters_replace_and_cascade(void **state)
+{
+    fx_t *f = *state;
+    yj_vod_chapter_t ch[] = {{0, "发言：张三"}, {45000, "发言：李四"}};
+    assert_int_equal(yj_store_vod_chapters_set(f->st, f->lesson, ch, 2), 0);
+    json_t *a = yj_store_vod_chapters(f->st, f->lesson);
+    assert_int_equal(json_array_size(a), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "title")),
+                        "发言：李四");
+    assert_true(json_real_value(json_object_get(json_array_get(a, 1), "start")) == 45.0);
+    json_decref(a);
+    yj_vod_chapter_t one[] = {{0, "发言：王五"}};
+    assert_int_equal(yj_store_vod_chapters_set(f->st, f->lesson, one, 1), 0);
+    a = yj_store_vod_chapters(f->st, f->lesson);
+    assert_int_equal(json_array_size(a), 1);
+    json_decref(a);
+    assert_int_equal(yj_store_vod_chapters_set(f->st, f->lesson + 999, one, 1), YJ_ENOENT);
+    yj_vod_chapter_t dup[] = {{0, "a"}, {0, "b"}};
+    assert_int_equal(yj_store_vod_chapters_set(f->st, f->lesson, dup, 2), YJ_EEXIST);
+    a = yj_store_vod_chapters(f->st, f->lesson); /* the refused set changed nothing */
+    assert_int_equal(json_array_size(a), 1);
+    json_decref(a);
+    assert_int_equal(yj_store_vod_lesson_delete(f->st, f->lesson), 0);
+    a = yj_store_vod_chapters(f->st, f->lesson);
+    assert_int_equal(json_array_size(a), 0);
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +325,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(batch_isolates_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(event_flood_is_coalesced, setup, teardown),
         cmocka_unit_test_setup_teardown(secret_is_stable, setup, teardown),
+        cmocka_unit_test_setup_teardown(chapters_replace_and_cascade, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
