@@ -48,6 +48,30 @@ void yj_vod_import_safe_options(AVDictionary **opts)
 }
 
 /* An audio-only file: a decodable audio stream of a sensible length. */
+/* A file is playable only if a frame of stream idx actually decodes:
+ * reads up to a bounded number of packets looking for one (frame gets it). */
+static bool decodes(AVFormatContext *ic, AVCodecContext *dec, AVPacket *pkt, AVFrame *frame,
+                    int idx)
+{
+    for (int n = 0; n < 2000; n++) {
+        int r = av_read_frame(ic, pkt);
+        if (r < 0) {
+            avcodec_send_packet(dec, NULL);
+        } else if (pkt->stream_index != idx) {
+            av_packet_unref(pkt);
+            continue;
+        } else {
+            avcodec_send_packet(dec, pkt);
+            av_packet_unref(pkt);
+        }
+        if (avcodec_receive_frame(dec, frame) == 0)
+            return true;
+        if (r < 0)
+            return false;
+    }
+    return false;
+}
+
 static int probe_audio(AVFormatContext *ic, yj_vod_import_probe_t *p, char *err, size_t errlen)
 {
     int aidx = av_find_best_stream(ic, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0);
@@ -74,24 +98,7 @@ static int probe_audio(AVFormatContext *ic, yj_vod_import_probe_t *p, char *err,
         g_snprintf(err, errlen, "cannot open the audio decoder (%s)", av_err2str(r));
         goto out;
     }
-    bool got = false;
-    for (int n = 0; n < 2000 && !got; n++) {
-        r = av_read_frame(ic, pkt);
-        if (r < 0) {
-            avcodec_send_packet(dec, NULL);
-        } else if (pkt->stream_index != aidx) {
-            av_packet_unref(pkt);
-            continue;
-        } else {
-            avcodec_send_packet(dec, pkt);
-            av_packet_unref(pkt);
-        }
-        if (avcodec_receive_frame(dec, frame) == 0)
-            got = true;
-        if (r < 0)
-            break;
-    }
-    if (!got) {
+    if (!decodes(ic, dec, pkt, frame, aidx)) {
         g_snprintf(err, errlen, "no audio could be decoded: the file is damaged");
         goto out;
     }
@@ -166,26 +173,7 @@ static int probe(const char *path, bool allow_audio, yj_vod_import_probe_t *p, c
         g_snprintf(err, errlen, "cannot open the video decoder (%s)", av_err2str(r));
         goto out;
     }
-    /* A file is playable only if a frame actually decodes: read up to a
-     * bounded number of packets looking for one. */
-    bool got = false;
-    for (int n = 0; n < 2000 && !got; n++) {
-        r = av_read_frame(ic, pkt);
-        if (r < 0) {
-            avcodec_send_packet(dec, NULL);
-        } else if (pkt->stream_index != vidx) {
-            av_packet_unref(pkt);
-            continue;
-        } else {
-            avcodec_send_packet(dec, pkt);
-            av_packet_unref(pkt);
-        }
-        if (avcodec_receive_frame(dec, frame) == 0)
-            got = true;
-        if (r < 0)
-            break;
-    }
-    if (!got) {
+    if (!decodes(ic, dec, pkt, frame, vidx)) {
         g_snprintf(err, errlen, "no video frame could be decoded: the file is damaged");
         goto out;
     }
