@@ -352,6 +352,44 @@ static void to_slate(yj_iptv_playout_t *p, cur_t *c)
     c->fell_back = true;
 }
 
+/* DTS must rise strictly on each stream across every hand-over (the muxer
+ * refuses anything else), and a new GOP must not start in the past. A
+ * source that re-bases its own timeline (the feed source switching
+ * between the feed and its slate, after the feed stalled) may hand over a
+ * keyframe that maps onto or before the last access unit queued, or
+ * whose DTS the mux clock has already passed: the mapping moves on so the
+ * keyframe follows the last frame by one frame duration and is not late,
+ * and the audio after it moves with it. Any other access unit at or
+ * before its stream's last DTS is dropped (it would be refused, and it
+ * cannot be decoded without what came before it). Returns false to drop. */
+static bool keep_rising(yj_iptv_playout_t *p, cur_t *c, const yj_iptv_au_t *au, int64_t *pts,
+                        int64_t *dts)
+{
+    int64_t prev = yj_ts_mux_queued_dts(p->mux, au->st);
+    bool key = au->st == YJ_TS_VIDEO && au->key;
+    bool behind = prev != INT64_MIN && *dts <= prev;
+    if (!key) {
+        if (behind)
+            yj_debug("iptv", "channel %d: access unit at or before the last DTS dropped",
+                     p->number);
+        return !behind;
+    }
+    int64_t want = behind ? prev + c->last_vdur : *dts;
+    if (*dts < yj_ts_mux_clock(p->mux)) /* late already: the soonest slot */
+        want = MAX(want, yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux));
+    if (want == *dts)
+        return true;
+    int64_t shift = want - *dts;
+    c->base += shift;
+    *dts += shift;
+    *pts += shift;
+    if (c->end < *dts)
+        c->end = *dts;
+    yj_info("iptv", "channel %d: keyframe moved on %" G_GINT64_FORMAT " ms to keep DTS rising",
+            p->number, shift / 90);
+    return true;
+}
+
 static void feed(yj_iptv_playout_t *p, cur_t *c)
 {
     int64_t horizon = yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux) + FEED_AHEAD_90K;
@@ -385,6 +423,8 @@ static void feed(yj_iptv_playout_t *p, cur_t *c)
         int64_t dts = au.dts + c->base, pts = au.pts + c->base;
         if (au.st == YJ_TS_VIDEO && au.duration > 0)
             c->last_vdur = au.duration;
+        if (!keep_rising(p, c, &au, &pts, &dts))
+            continue;
         int64_t dur = au.duration > 0 ? au.duration : (au.st == YJ_TS_VIDEO ? c->last_vdur : 1920);
         if (yj_ts_mux_push(p->mux, au.st, au.data, au.len, pts, dts, au.key) < 0)
             continue; /* out of order within its stream: dropped */

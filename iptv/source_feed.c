@@ -10,7 +10,7 @@
  * into single ADTS frames). The playout's muxer then carries them on its
  * own PIDs with its own PCR and padding: PIDs remapped, CBR re-padded,
  * PCR restamped. Input continuity errors, bytes and bitrate go to
- * /metrics. When no access unit has arrived for 1 s the source yields
+ * /metrics. When no access unit has arrived for 500 ms the source yields
  * the slate (the channel never stops); when the feed comes back it
  * resumes on the next video keyframe, its timestamps re-based after the
  * slate so PTS keeps rising.
@@ -34,7 +34,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define LOST_US (1000 * G_TIME_SPAN_MILLISECOND)
+/* An outage: no access unit for this long. A TS may go at most 700 ms
+ * without a PTS (TR 101 290 PTS_error), and the access units queued ahead
+ * cover only part of the wait, so the slate must come well before that. */
+#define LOST_US (500 * G_TIME_SPAN_MILLISECOND)
 #define QUEUE_MAX 4000
 #define PES_MAX (2 << 20)
 

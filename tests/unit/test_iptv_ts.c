@@ -221,6 +221,60 @@ static void analyzer_catches_faults(void **state)
     g_byte_array_free(ts, TRUE);
 }
 
+/* Issue 10: at a hand-over one video DTS was sometimes repeated (the last
+ * access unit of one segment and the first of the next decoded at the same
+ * instant), which ffmpeg reports while decoding the capture. The muxer
+ * took it: it refused only a DTS that went back. Now a repeated DTS is
+ * refused on either stream, the analyzer counts one when it is forced onto
+ * the wire, and a clean stream has none. */
+static void repeated_dts_refused_and_counted(void **state)
+{
+    (void)state;
+    yj_ts_mux_cfg_t cfg = {.bitrate = 2000000, .service_id = 3};
+    yj_ts_mux_t *m = yj_ts_mux_new(&cfg);
+    assert_non_null(m);
+    uint8_t d[64] = {0, 0, 0, 1, 0x65};
+    int64_t t = yj_ts_mux_clock(m) + yj_ts_mux_delay(m);
+    /* the slate's last frame, then the feed's keyframe on the same DTS */
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_VIDEO, d, sizeof d, t, t, false), 0);
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_VIDEO, d, sizeof d, t + 3600, t, true), YJ_EINVAL);
+    assert_int_equal(yj_ts_mux_queued_dts(m, YJ_TS_VIDEO), t);
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_VIDEO, d, sizeof d, t + 3600, t + 1, true), 0);
+    uint8_t a[16] = {0xFF, 0xF1};
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_AUDIO, a, sizeof a, t, t, true), 0);
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_AUDIO, a, sizeof a, t, t, true), YJ_EINVAL);
+    yj_ts_mux_free(m);
+
+    /* a clean stream: no repeat; the same with one PES made to repeat the
+     * DTS (PTS only) of the one before it: counted */
+    const int br = 2000000;
+    GByteArray *ts = mux_stream(3, br, false);
+    yj_ts_report_t r;
+    check_all(ts->data, ts->len, br, &r);
+    assert_int_equal(r.dts_repeats, 0);
+    assert_int_equal(r.dts_backwards, 0);
+    size_t npk = ts->len / YJ_TS_PACKET;
+    const uint8_t *prev = NULL;
+    bool forced = false;
+    for (size_t i = 0; i < npk && !forced; i++) {
+        uint8_t *p = ts->data + i * YJ_TS_PACKET;
+        int pid = (p[1] & 0x1F) << 8 | p[2];
+        if (pid != 0x101 || !(p[1] & 0x40))
+            continue;
+        uint8_t *pes = p + 4 + ((p[3] & 0x20) ? 1 + p[4] : 0);
+        if (prev && i > npk / 2) { /* audio: PTS only, copy the previous one */
+            memcpy(pes + 9, prev + 9, 5);
+            forced = true;
+        }
+        prev = pes;
+    }
+    assert_true(forced);
+    check_all(ts->data, ts->len, br, &r);
+    assert_int_equal(r.dts_repeats, 1);
+    assert_int_equal(r.dts_backwards, 0);
+    g_byte_array_free(ts, TRUE);
+}
+
 static void mux_rejects_bad_input(void **state)
 {
     (void)state;
@@ -252,6 +306,7 @@ int main(void)
         cmocka_unit_test(mux_meets_tr101290),
         cmocka_unit_test(analyzer_catches_faults),
         cmocka_unit_test(mux_rejects_bad_input),
+        cmocka_unit_test(repeated_dts_refused_and_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
