@@ -64,6 +64,7 @@ struct yj_iptv_feed_demux {
     void (*emit)(void *ud, fau_t *au);
     void *ud;
     uint64_t cc_errors;
+    uint64_t bad_pes; /* PES dropped: not the length their header gives */
 };
 typedef struct yj_iptv_feed_demux demux_t;
 
@@ -133,6 +134,14 @@ static void pes_done(demux_t *dm, int s)
     size_t n = p->buf->len;
     if (n < 14 || b[0] != 0 || b[1] != 0 || b[2] != 1)
         return;
+    /* A PES whose length is given must have exactly that many bytes: one
+     * that lost a packet on the way (or took one of the next) would pass
+     * a broken frame on to every decoder on the channel. */
+    size_t plen = (size_t)(b[4] << 8 | b[5]);
+    if (plen && n != 6 + plen) {
+        dm->bad_pes++;
+        return;
+    }
     size_t hl = b[8];
     int flags = b[7] >> 6;
     if (!(flags & 2) || 9 + hl > n || hl < 5)

@@ -10,6 +10,7 @@
 
 #include "core/yj.h"
 #include "iptv/ts_check.h"
+#include "iptv/source.h"
 #include "iptv/ts_mux.h"
 
 #include <glib.h>
@@ -275,6 +276,71 @@ static void repeated_dts_refused_and_counted(void **state)
     g_byte_array_free(ts, TRUE);
 }
 
+/* The feed's demuxer (source_feed.c) passes on no frame of a PES that
+ * lost a packet on the way: an AAC PES of five ADTS frames whose middle
+ * packet is missing used to yield its first frame and a second one made
+ * of two frames' bytes, which every decoder on the channel then choked
+ * on ("Invalid data found"). The PES length in its header tells. */
+static void feed_drops_a_broken_pes(void **state)
+{
+    (void)state;
+    GByteArray *ts = mux_stream(1, 2000000, false);
+    GByteArray *in = g_byte_array_new();
+    bool pat = false, pmt = false;
+    for (size_t o = 0; o + YJ_TS_PACKET <= ts->len && !(pat && pmt); o += YJ_TS_PACKET) {
+        const uint8_t *p = ts->data + o;
+        int pid = (p[1] & 0x1F) << 8 | p[2];
+        if ((pid == 0 && !pat) || (pid == 0x1000 && !pmt)) {
+            g_byte_array_append(in, p, YJ_TS_PACKET);
+            pat |= pid == 0;
+            pmt |= pid == 0x1000;
+        }
+    }
+    g_byte_array_free(ts, TRUE);
+    assert_true(pat && pmt);
+    /* one audio PES: 14-byte header (PTS only) + five 100-byte ADTS frames */
+    uint8_t pes[514];
+    memset(pes, 0x11, sizeof pes);
+    const uint8_t hdr[14] = {0, 0, 1, 0xC0, 508 >> 8, 508 & 0xFF, 0x84, 0x80, 5, 0x21, 0, 1, 0, 1};
+    memcpy(pes, hdr, sizeof hdr);
+    for (int f = 0; f < 5; f++) {
+        uint8_t *a = pes + 14 + f * 100;
+        const uint8_t adts[7] = {0xFF, 0xF1, 0x4C, 0x80, 100 >> 3, ((100 & 7) << 5) | 0x1F, 0xFC};
+        memcpy(a, adts, sizeof adts);
+    }
+    uint8_t pk[3][YJ_TS_PACKET];
+    for (int k = 0; k < 3; k++) {
+        uint8_t *p = pk[k];
+        size_t off = (size_t)k * 184, n = MIN(184, sizeof pes - off);
+        p[0] = 0x47;
+        p[1] = (uint8_t)((k == 0 ? 0x40 : 0) | 0x01);
+        p[2] = 0x01;
+        if (n == 184) {
+            p[3] = (uint8_t)(0x10 | k);
+            memcpy(p + 4, pes + off, n);
+        } else {
+            p[3] = (uint8_t)(0x30 | k);
+            p[4] = (uint8_t)(183 - n);
+            p[5] = 0;
+            memset(p + 6, 0xFF, 183 - n - 1);
+            memcpy(p + 5 + (183 - n), pes + off, n);
+        }
+    }
+    GByteArray *whole = g_byte_array_new(), *cut = g_byte_array_new();
+    g_byte_array_append(whole, in->data, in->len);
+    g_byte_array_append(cut, in->data, in->len);
+    for (int k = 0; k < 3; k++) {
+        g_byte_array_append(whole, pk[k], YJ_TS_PACKET);
+        if (k != 1)
+            g_byte_array_append(cut, pk[k], YJ_TS_PACKET);
+    }
+    assert_int_equal(yj_iptv_feed_demux_run(whole->data, whole->len, 0), 5);
+    assert_int_equal(yj_iptv_feed_demux_run(cut->data, cut->len, 0), 0);
+    g_byte_array_free(whole, TRUE);
+    g_byte_array_free(cut, TRUE);
+    g_byte_array_free(in, TRUE);
+}
+
 static void mux_rejects_bad_input(void **state)
 {
     (void)state;
@@ -307,6 +373,7 @@ int main(void)
         cmocka_unit_test(analyzer_catches_faults),
         cmocka_unit_test(mux_rejects_bad_input),
         cmocka_unit_test(repeated_dts_refused_and_counted),
+        cmocka_unit_test(feed_drops_a_broken_pes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
