@@ -380,13 +380,26 @@ static void set_eit(yj_iptv_playout_t *p, const cur_t *c, int64_t end_ms)
     yj_ts_mux_set_events(p->mux, pn, pf);
 }
 
+/* The first time at or after t on the frame grid of the video queued so
+ * far: a change keeps the pictures' cadence (players estimate the frame
+ * rate from the timestamps; off the grid, ffmpeg guessed 24.92 fps and
+ * rounded two pictures onto one timestamp). */
+static int64_t on_grid(yj_iptv_playout_t *p, const cur_t *c, int64_t t)
+{
+    int64_t lv = yj_ts_mux_queued_dts(p->mux, YJ_TS_VIDEO), d = c->last_vdur;
+    if (lv == INT64_MIN || d <= 0)
+        return t;
+    int64_t k = (t - lv + d - 1) / d;
+    return lv + (k > 1 ? k : 1) * d;
+}
+
 /* Starts src on the mux timeline right after everything already queued. */
 static void start_source(yj_iptv_playout_t *p, cur_t *c, yj_iptv_src_t *src)
 {
     yj_iptv_src_free(c->src);
     c->src = src;
     int64_t soonest = yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux);
-    c->base = c->end > soonest ? c->end : soonest;
+    c->base = on_grid(p, c, c->end > soonest ? c->end : soonest);
 }
 
 /* The current programme's media ended or broke: loop the slate until the
@@ -430,7 +443,7 @@ static bool keep_rising(yj_iptv_playout_t *p, cur_t *c, const yj_iptv_au_t *au, 
     }
     int64_t want = behind ? prev + c->last_vdur : *dts;
     if (*dts < yj_ts_mux_clock(p->mux)) /* late already: the soonest slot */
-        want = MAX(want, yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux));
+        want = on_grid(p, c, MAX(want, yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux)));
     if (want == *dts)
         return true;
     int64_t shift = want - *dts;
@@ -506,7 +519,7 @@ static void card_take(yj_iptv_playout_t *p, cur_t *c, int64_t now)
     if (!sl)
         return;
     if (now < until && c->src && c->prog.kind != YJ_IPTV_SLATE) {
-        int64_t at = c->end > c->base ? c->end - c->base : 0;
+        int64_t at = on_grid(p, c, MAX(c->end, c->base)) - c->base;
         c->src = yj_iptv_src_card_open(c->src, sl, at, (int64_t)p->card_ms * 90);
         yj_counter_add(p->m_cards, 1);
         yj_info("iptv", "channel %d: roll-call card %s on the air: %s", p->number, code,
