@@ -67,14 +67,16 @@ test('an external multi-programme feed is re-broadcast, with the slate while it 
   t.after(() => { if (!process.env.YJ_KEEP) rmSync(dir, { recursive: true, force: true }); });
   const cap = join(dir, 'cap.ts'), feed = join(dir, 'feed.ts');
   makeFeed(feed, 8);
-  // the player first (its slate is rendered before it goes on the air,
-  // which takes long on a loaded machine), then the capture, then the feed
+  // the capture from the stream's first packet (a decoder then starts on
+  // a keyframe), the player, and the feed once the player is on the air
+  // (its slate is rendered first, which takes long on a loaded machine)
+  const check = start(CHECK, ['--bitrate', String(BITRATE), '--seconds', '45', '--out', cap, `udp://127.0.0.1:${OUT}`]);
+  await new Promise((r) => setTimeout(r, 300));
   const live = { err: '' };
   const play = start(PLAY, ['--feed', `udp://127.0.0.1:${IN}`, '--feed-program', '102', '--address', '127.0.0.1',
     '--port', String(OUT), '--bitrate', String(BITRATE), '--programme', '120', '--seconds', '50'], live);
   await onAir(live);
-  const check = start(CHECK, ['--bitrate', String(BITRATE), '--seconds', '26', '--out', cap, `udp://127.0.0.1:${OUT}`]);
-  await new Promise((r) => setTimeout(r, 1500)); // the capture begins on the slate
+  await new Promise((r) => setTimeout(r, 1000)); // a second of the slate first
   const a = await sendFeed(feed);
   assert.equal(a.code, 0, 'ffmpeg: ' + a.err);
   await new Promise((r) => setTimeout(r, 6000));
