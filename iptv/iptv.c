@@ -132,8 +132,7 @@ void yj_iptv_free(yj_iptv_t *v)
     g_free(v);
 }
 
-yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops_t *ops,
-                       char **err)
+yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops_t *ops, char **err)
 {
     yj_iptv_t *v = g_new0(yj_iptv_t, 1);
     v->pops = ops ? ops : &default_ops;

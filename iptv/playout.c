@@ -271,10 +271,10 @@ static void card_lookahead(yj_iptv_playout_t *p, int64_t t)
     g_date_time_unref(bj);
     g_date_time_unref(dt);
     g_time_zone_unref(tz);
-    g_autofree char *text = g_strdup_printf("集中收看签到\n签到码  %c %c %c %c %c %c\n"
-                                            "请在手机上输入签到码，%s 前有效",
-                                            code[0], code[1], code[2], code[3], code[4], code[5],
-                                            when);
+    g_autofree char *text =
+        g_strdup_printf("集中收看签到\n签到码  %c %c %c %c %c %c\n"
+                        "请在手机上输入签到码，%s 前有效",
+                        code[0], code[1], code[2], code[3], code[4], code[5], when);
     int w = p->bitrate >= 1500000 ? 1280 : 640, h = w * 9 / 16;
     char *err = NULL;
     yj_iptv_slate_t *sl = yj_iptv_card_render(text, YJ_IPTV_CARD_COLOUR, w, h, 300000, &err);

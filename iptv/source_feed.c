@@ -88,8 +88,8 @@ typedef struct {
     char *label;
     yj_counter_t *m_cc, *m_bytes, *m_rate, *m_lost;
     int64_t rate_t0, rate_bytes;
-    int64_t last_rx; /* receiving thread: monotonic µs of the last datagram */
-    int64_t last_ok; /* read side: unwrapped DTS of the last access unit used */
+    int64_t last_rx;   /* receiving thread: monotonic µs of the last datagram */
+    int64_t last_ok;   /* read side: unwrapped DTS of the last access unit used */
     int64_t last_vdts; /* read side: DTS of the last video access unit handed out */
 } feed_t;
 

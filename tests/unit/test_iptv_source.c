@@ -192,9 +192,8 @@ static void card_over_a_lesson(void **state)
 {
     (void)state;
     char *err = NULL;
-    yj_iptv_slate_t *card =
-        yj_iptv_card_render("集中收看签到\n签到码  1 2 3 4 5 6", YJ_IPTV_CARD_COLOUR, 320, 180,
-                            200000, &err);
+    yj_iptv_slate_t *card = yj_iptv_card_render("集中收看签到\n签到码  1 2 3 4 5 6",
+                                                YJ_IPTV_CARD_COLOUR, 320, 180, 200000, &err);
     if (!card)
         fail_msg("card: %s", err);
     GHashTable *mine = g_hash_table_new(NULL, NULL);
@@ -257,9 +256,9 @@ static void card_over_a_lesson(void **state)
     print_message("card %.2f..%.2f s, lesson back at %.2f s\n", card_first / 90000.0,
                   card_last_v / 90000.0, back / 90000.0);
     assert_true(card_last_v - card_first >= dur - 3600); /* the card's whole time */
-    assert_true(card_audio > 100);                     /* and its (silent) sound */
-    assert_true(back <= at + dur + 2 * 90000 + 3600);  /* the next keyframe (GOP 2 s) */
-    assert_int_equal(last[YJ_TS_VIDEO], 299 * 3600);   /* the lesson's own last frame */
+    assert_true(card_audio > 100);                       /* and its (silent) sound */
+    assert_true(back <= at + dur + 2 * 90000 + 3600);    /* the next keyframe (GOP 2 s) */
+    assert_int_equal(last[YJ_TS_VIDEO], 299 * 3600);     /* the lesson's own last frame */
 }
 
 static void missing_and_corrupt(void **state)
