@@ -87,7 +87,7 @@ static void write_playlist(yj_iptv_hls_t *h)
         g_free(iso);
         g_date_time_unref(dt);
     }
-    g_autofree char *pl = g_build_filename(h->dir, "index.m3u8", NULL);
+    g_autofree char *pl = g_build_filename(h->dir, "live.m3u8", NULL);
     GError *e = NULL;
     if (!g_file_set_contents(pl, s->str, (gssize)s->len, &e)) { /* temp file + rename */
         yj_warn("iptv", "live HLS playlist: %s", e->message);

@@ -2,7 +2,8 @@
 /*
  * hls_live.h — inside iptv/: the live HLS window of a channel, written
  * from the same TS packets the sender sends (keyframe-aligned segments
- * that start with PAT/PMT, a sliding window playlist index.m3u8 with
+ * that start with PAT/PMT, a sliding window playlist live.m3u8 (the name
+ * GET /iptv/{id}/live.m3u8 serves, lists.c) with
  * EXT-X-PROGRAM-DATE-TIME). Used by the producer thread only.
  */
 #ifndef YJ_IPTV_HLS_LIVE_H

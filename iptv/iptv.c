@@ -53,6 +53,7 @@ static void playout_start(yj_iptv_t *v, const yj_iptv_channel_t *c)
         .slate_font = v->slate_font,
         .live = v->live_ops.room ? &v->live_ops : NULL,
         .live_ud = v->live_ud,
+        .card_ms = v->rollcall_card_s * 1000,
     };
     char *err = NULL;
     yj_iptv_playout_t *p = v->pops->create(&cfg, &yj_iptv_schedule_ops, v, &err);
@@ -133,8 +134,7 @@ void yj_iptv_free(yj_iptv_t *v)
     g_free(v);
 }
 
-yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops_t *ops,
-                       char **err)
+yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops_t *ops, char **err)
 {
     yj_iptv_t *v = g_new0(yj_iptv_t, 1);
     v->pops = ops ? ops : &default_ops;
@@ -147,6 +147,8 @@ yj_iptv_t *yj_iptv_new(yj_app_t *app, yj_http_t *http, const yj_iptv_playout_ops
                                         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc");
     v->slate_font = *font ? g_strdup(font) : NULL;
     v->rollcall_window = (int)CLAMP(yj_config_int(cfg, "iptv", "rollcall_minutes", 10), 1, 60);
+    v->rollcall_card_s = (int)CLAMP(
+        yj_config_int(cfg, "iptv", "rollcall_card_seconds", YJ_IPTV_CARD_MS / 1000), 5, 120);
     v->demo_channel = yj_config_bool(cfg, "iptv", "demo_channel", true);
     v->playout = yj_config_bool(cfg, "iptv", "playout", true);
     g_mutex_init(&v->lock);
@@ -227,7 +229,7 @@ void yj_iptv_stop(yj_iptv_t *v)
 }
 
 int yj_iptv_rollcall_current(yj_iptv_t *v, int64_t channel_id, int64_t now_ms, char code[8],
-                             int64_t *until_ms)
+                             int64_t *from_ms, int64_t *until_ms)
 {
     yj_iptv_loaded_t *l = yj_iptv_load(v, channel_id, now_ms - YJ_IPTV_HORIZON_MS);
     if (!l)
@@ -241,6 +243,8 @@ int yj_iptv_rollcall_current(yj_iptv_t *v, int64_t channel_id, int64_t now_ms, c
         yj_iptv_rollcall_window(v, sn.occ_start_ms, sn.occ_end_ms, phase, &from, &to);
         if (now_ms >= from && now_ms < to) {
             yj_iptv_rollcall_code(v, p->id, sn.occ_start_ms, phase, code);
+            if (from_ms)
+                *from_ms = from;
             *until_ms = to;
             rc = 0;
         }

@@ -52,8 +52,10 @@ void yj_iptv_free(yj_iptv_t *v);
 extern const yj_iptv_schedule_ops_t yj_iptv_schedule_ops;
 
 /* The roll-call code of a creditable programme occurrence on a channel
- * at now_ms for the playout's on-screen card: fills code[8] and the
- * window's end and returns 0, or YJ_ENOENT when no code window is open. */
-int yj_iptv_rollcall_current(yj_iptv_t *v, int64_t channel_id, int64_t now_ms, char code[8], int64_t *until_ms);
+ * at now_ms for the playout's on-screen card: fills code[8], the window's
+ * start (*from_ms, if not NULL) and end, and returns 0, or YJ_ENOENT when
+ * no code window is open. Reads the store: never on a sending thread. */
+int yj_iptv_rollcall_current(yj_iptv_t *v, int64_t channel_id, int64_t now_ms, char code[8],
+                             int64_t *from_ms, int64_t *until_ms);
 
 #endif

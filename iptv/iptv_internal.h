@@ -27,6 +27,7 @@ struct yj_iptv {
     char *provider;      /* SDT provider name */
     char *slate_font;    /* font for the slate, or NULL */
     int rollcall_window; /* minutes a roll-call code stays valid */
+    int rollcall_card_s; /* seconds the playout shows a roll-call code */
     bool demo_channel;
     bool playout; /* [iptv] playout: put channels on the air */
 

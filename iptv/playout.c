@@ -23,6 +23,9 @@
  * speaker, tapped and re-encoded on the source's own thread, with the slate
  * until the speaker's first keyframe and whenever nobody publishes video.
  * Without cfg->live (no meetings wired) it shows the slate.
+ * For a creditable programme the lookahead thread renders the roll-call
+ * code (ops->rollcall_at) on a card when its window opens, and the
+ * producer puts it over the programme for YJ_IPTV_CARD_MS (source_card.c).
  */
 #include "iptv/playout.h"
 #include "core/log.h"
@@ -121,6 +124,12 @@ struct yj_iptv_playout {
     yj_iptv_slate_t *slate; /* the current slate clip (next programme's text) */
     char *slate_text;
     yj_counter_t *m_errors, *m_programmes;
+    /* the roll-call card (see card_lookahead) */
+    yj_iptv_slate_t *card; /* rendered, waiting for its window; NULL: none */
+    int64_t card_from, card_until;
+    char card_code[8]; /* the last code rendered */
+    int card_ms;
+    yj_counter_t *m_cards;
 };
 
 static int64_t utc_ms(void)
@@ -253,6 +262,50 @@ static void hand_over(yj_iptv_playout_t *p, const yj_iptv_programme_t *prog,
     }
 }
 
+/* The roll-call card: while a creditable programme's code window is open
+ * at t, render the code once (a card clip, slow: here, never on the
+ * producer) and leave it for the producer, which puts it on the air when
+ * the window's start comes (card_take). */
+static void card_lookahead(yj_iptv_playout_t *p, int64_t t)
+{
+    char code[8];
+    int64_t from = 0, until = 0;
+    if (!p->ops.rollcall_at || p->ops.rollcall_at(p->id, t, code, &from, &until, p->ud) != 0)
+        return;
+    code[7] = 0;
+    g_mutex_lock(&p->mu);
+    bool seen = !strcmp(p->card_code, code);
+    g_mutex_unlock(&p->mu);
+    if (seen)
+        return;
+    GTimeZone *tz = g_time_zone_new_offset(8 * 3600);
+    GDateTime *dt = g_date_time_new_from_unix_utc(until / 1000);
+    GDateTime *bj = g_date_time_to_timezone(dt, tz);
+    g_autofree char *when = g_date_time_format(bj, "%H:%M");
+    g_date_time_unref(bj);
+    g_date_time_unref(dt);
+    g_time_zone_unref(tz);
+    g_autofree char *text =
+        g_strdup_printf("集中收看签到\n签到码  %c %c %c %c %c %c\n"
+                        "请在手机上输入签到码，%s 前有效",
+                        code[0], code[1], code[2], code[3], code[4], code[5], when);
+    int w = p->bitrate >= 1500000 ? 1280 : 640, h = w * 9 / 16;
+    char *err = NULL;
+    yj_iptv_slate_t *sl = yj_iptv_card_render(text, YJ_IPTV_CARD_COLOUR, w, h, 300000, &err);
+    if (!sl) {
+        yj_error("iptv", "channel %d: cannot render the roll-call card: %s", p->number, err);
+        g_free(err);
+        return;
+    }
+    g_mutex_lock(&p->mu);
+    yj_iptv_slate_unref(p->card);
+    p->card = sl;
+    p->card_from = from;
+    p->card_until = until;
+    memcpy(p->card_code, code, sizeof code);
+    g_mutex_unlock(&p->mu);
+}
+
 static gpointer lookahead_main(gpointer arg)
 {
     yj_iptv_playout_t *p = arg;
@@ -295,6 +348,7 @@ static gpointer lookahead_main(gpointer arg)
         }
         yj_iptv_programme_clear(&a);
         yj_iptv_programme_clear(&b);
+        card_lookahead(p, t);
         g_mutex_lock(&p->mu);
         if (!p->resched && !atomic_load(&p->stop))
             g_cond_wait_until(&p->cond, &p->mu,
@@ -340,13 +394,26 @@ static void set_eit(yj_iptv_playout_t *p, const cur_t *c, int64_t end_ms)
     yj_ts_mux_set_events(p->mux, pn, pf);
 }
 
+/* The first time at or after t on the frame grid of the video queued so
+ * far: a change keeps the pictures' cadence (players estimate the frame
+ * rate from the timestamps; off the grid, ffmpeg guessed 24.92 fps and
+ * rounded two pictures onto one timestamp). */
+static int64_t on_grid(yj_iptv_playout_t *p, const cur_t *c, int64_t t)
+{
+    int64_t lv = yj_ts_mux_queued_dts(p->mux, YJ_TS_VIDEO), d = c->last_vdur;
+    if (lv == INT64_MIN || d <= 0)
+        return t;
+    int64_t k = (t - lv + d - 1) / d;
+    return lv + (k > 1 ? k : 1) * d;
+}
+
 /* Starts src on the mux timeline right after everything already queued. */
 static void start_source(yj_iptv_playout_t *p, cur_t *c, yj_iptv_src_t *src)
 {
     yj_iptv_src_free(c->src);
     c->src = src;
     int64_t soonest = yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux);
-    c->base = c->end > soonest ? c->end : soonest;
+    c->base = on_grid(p, c, c->end > soonest ? c->end : soonest);
 }
 
 /* The current programme's media ended or broke: loop the slate until the
@@ -364,6 +431,44 @@ static void to_slate(yj_iptv_playout_t *p, cur_t *c)
     start_source(p, c, sl ? yj_iptv_src_slate_open(sl) : NULL);
     yj_iptv_slate_unref(sl);
     c->fell_back = true;
+}
+
+/* DTS must rise strictly on each stream across every hand-over (the muxer
+ * refuses anything else), and a new GOP must not start in the past. A
+ * source that re-bases its own timeline (the feed source switching
+ * between the feed and its slate, after the feed stalled) may hand over a
+ * keyframe that maps onto or before the last access unit queued, or
+ * whose DTS the mux clock has already passed: the mapping moves on so the
+ * keyframe follows the last frame by one frame duration and is not late,
+ * and the audio after it moves with it. Any other access unit at or
+ * before its stream's last DTS is dropped (it would be refused, and it
+ * cannot be decoded without what came before it). Returns false to drop. */
+static bool keep_rising(yj_iptv_playout_t *p, cur_t *c, const yj_iptv_au_t *au, int64_t *pts,
+                        int64_t *dts)
+{
+    int64_t prev = yj_ts_mux_queued_dts(p->mux, au->st);
+    bool key = au->st == YJ_TS_VIDEO && au->key;
+    bool behind = prev != INT64_MIN && *dts <= prev;
+    if (!key) {
+        if (behind)
+            yj_debug("iptv", "channel %d: access unit at or before the last DTS dropped",
+                     p->number);
+        return !behind;
+    }
+    int64_t want = behind ? prev + c->last_vdur : *dts;
+    if (*dts < yj_ts_mux_clock(p->mux)) /* late already: the soonest slot */
+        want = on_grid(p, c, MAX(want, yj_ts_mux_clock(p->mux) + yj_ts_mux_delay(p->mux)));
+    if (want == *dts)
+        return true;
+    int64_t shift = want - *dts;
+    c->base += shift;
+    *dts += shift;
+    *pts += shift;
+    if (c->end < *dts)
+        c->end = *dts;
+    yj_info("iptv", "channel %d: keyframe moved on %" G_GINT64_FORMAT " ms to keep DTS rising",
+            p->number, shift / 90);
+    return true;
 }
 
 static void feed(yj_iptv_playout_t *p, cur_t *c)
@@ -399,6 +504,8 @@ static void feed(yj_iptv_playout_t *p, cur_t *c)
         int64_t dts = au.dts + c->base, pts = au.pts + c->base;
         if (au.st == YJ_TS_VIDEO && au.duration > 0)
             c->last_vdur = au.duration;
+        if (!keep_rising(p, c, &au, &pts, &dts))
+            continue;
         int64_t dur = au.duration > 0 ? au.duration : (au.st == YJ_TS_VIDEO ? c->last_vdur : 1920);
         if (yj_ts_mux_push(p->mux, au.st, au.data, au.len, pts, dts, au.key) < 0)
             continue; /* out of order within its stream: dropped */
@@ -408,6 +515,31 @@ static void feed(yj_iptv_playout_t *p, cur_t *c)
         if (dts + dur > c->end)
             c->end = dts + dur;
     }
+}
+
+/* Puts a rendered roll-call card on the air once its window has come
+ * (stream time now): the current source is wrapped so the card follows
+ * everything already queued (source_card.c). */
+static void card_take(yj_iptv_playout_t *p, cur_t *c, int64_t now)
+{
+    g_mutex_lock(&p->mu);
+    yj_iptv_slate_t *sl = p->card && now >= p->card_from ? p->card : NULL;
+    int64_t until = p->card_until;
+    char code[8];
+    memcpy(code, p->card_code, sizeof code);
+    if (sl)
+        p->card = NULL;
+    g_mutex_unlock(&p->mu);
+    if (!sl)
+        return;
+    if (now < until && c->src && c->prog.kind != YJ_IPTV_SLATE) {
+        int64_t at = on_grid(p, c, MAX(c->end, c->base)) - c->base;
+        c->src = yj_iptv_src_card_open(c->src, sl, at, (int64_t)p->card_ms * 90);
+        yj_counter_add(p->m_cards, 1);
+        yj_info("iptv", "channel %d: roll-call card %s on the air: %s", p->number, code,
+                c->prog.title ? c->prog.title : "");
+    }
+    yj_iptv_slate_unref(sl);
 }
 
 static gpointer producer_main(gpointer arg)
@@ -479,6 +611,7 @@ static gpointer producer_main(gpointer arg)
             set_eit(p, &c, cur_end);
             to_slate(p, &c);
         }
+        card_take(p, &c, now);
         feed(p, &c);
         for (int i = 0; i < YJ_IPTV_DGRAM / YJ_TS_PACKET; i++) {
             yj_ts_mux_next(p->mux, slot + i * YJ_TS_PACKET);
@@ -552,6 +685,7 @@ yj_iptv_playout_t *yj_iptv_playout_new(const yj_iptv_channel_cfg_t *cfg,
     p->interface = g_strdup(cfg->interface);
     p->hls_dir = g_strdup(cfg->hls_dir);
     p->bitrate = cfg->bitrate;
+    p->card_ms = cfg->card_ms > 0 ? cfg->card_ms : YJ_IPTV_CARD_MS;
     p->ops = *ops;
     p->ud = ud;
     p->live = cfg->live;
@@ -564,6 +698,8 @@ yj_iptv_playout_t *yj_iptv_playout_new(const yj_iptv_channel_cfg_t *cfg,
     g_autofree char *m2 = g_strdup_printf("yj_iptv_programmes_total{channel=\"%s\"}", label);
     p->m_errors = yj_metrics_counter(m1, "IPTV programmes whose media was missing or corrupt");
     p->m_programmes = yj_metrics_counter(m2, "IPTV programme changes on the air");
+    g_autofree char *m3 = g_strdup_printf("yj_iptv_rollcall_cards_total{channel=\"%s\"}", label);
+    p->m_cards = yj_metrics_counter(m3, "IPTV roll-call cards put on the air");
     p->utc0 = yj_iptv_sender_start(snd);
     p->lookahead = g_thread_new("iptv-look", lookahead_main, p);
     p->producer = g_thread_new("iptv-mux", producer_main, p);
@@ -597,6 +733,7 @@ void yj_iptv_playout_free(yj_iptv_playout_t *p)
     yj_iptv_hls_free(p->hls);
     prep_free(p->prepared);
     yj_iptv_slate_unref(p->slate);
+    yj_iptv_slate_unref(p->card);
     g_free(p->slate_text);
     g_mutex_clear(&p->mu);
     g_cond_clear(&p->cond);

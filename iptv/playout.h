@@ -60,6 +60,14 @@ typedef struct {
      * Returns 0 or YJ_E*. Called from the playout's lookahead thread. */
     int (*programme_at)(int64_t channel_id, int64_t now_ms, yj_iptv_programme_t *now,
                         yj_iptv_programme_t *next, void *ud);
+    /* Optional (NULL: no roll-call card). The roll-call code of the
+     * creditable programme on at now_ms when one of its code windows is
+     * open: fills code[8] (six digits) and the window [*from_ms,
+     * *until_ms), and returns 0; YJ_ENOENT when no window is open. The
+     * playout shows each code once, on a card, for YJ_IPTV_CARD_MS of the
+     * programme's time. Called from the playout's lookahead thread. */
+    int (*rollcall_at)(int64_t channel_id, int64_t now_ms, char code[8], int64_t *from_ms,
+                       int64_t *until_ms, void *ud);
 } yj_iptv_schedule_ops_t;
 
 /* How a live lecture finds its meeting's speaker. iptv/ does not know
@@ -73,6 +81,8 @@ typedef struct {
      * host is in. Non-blocking. May be NULL (no host preference). */
     bool (*host_peer)(int64_t meeting, char *buf, size_t n, void *ud);
 } yj_iptv_live_ops_t;
+/* How long the roll-call card stays on the screen by default. */
+#define YJ_IPTV_CARD_MS 25000
 
 typedef struct {
     int64_t id;
@@ -90,6 +100,7 @@ typedef struct {
     /* live lectures (borrowed for the playout's life); NULL: the slate */
     const yj_iptv_live_ops_t *live;
     void *live_ud;
+    int card_ms;            /* how long a roll-call card shows; 0: YJ_IPTV_CARD_MS */
 } yj_iptv_channel_cfg_t;
 
 /* Creates and starts a channel's playout (copies cfg). NULL with *err

@@ -141,7 +141,14 @@ static int programme_at(int64_t channel_id, int64_t now_ms, yj_iptv_programme_t 
     return 0;
 }
 
-const yj_iptv_schedule_ops_t yj_iptv_schedule_ops = {.programme_at = programme_at};
+static int rollcall_at(int64_t channel_id, int64_t now_ms, char code[8], int64_t *from_ms,
+                       int64_t *until_ms, void *ud)
+{
+    return yj_iptv_rollcall_current(ud, channel_id, now_ms, code, from_ms, until_ms);
+}
+
+const yj_iptv_schedule_ops_t yj_iptv_schedule_ops = {.programme_at = programme_at,
+                                                     .rollcall_at = rollcall_at};
 
 /* ------------------------------------------------------------------ */
 /* times */

@@ -55,16 +55,34 @@ typedef struct yj_iptv_slate yj_iptv_slate_t;
  * (about a second of CPU): call on the lookahead thread. */
 yj_iptv_slate_t *yj_iptv_slate_render(const char *text, int w, int h, int video_bitrate,
                                       char **err);
+/* The slate's background (opaque ARGB) and the roll-call card's. */
+#define YJ_IPTV_SLATE_COLOUR 0xFF1E3A5Fu
+#define YJ_IPTV_CARD_COLOUR 0xFF8B1A1Au
+/* The same clip on another background colour (the roll-call card). */
+yj_iptv_slate_t *yj_iptv_card_render(const char *text, uint32_t argb, int w, int h,
+                                     int video_bitrate, char **err);
 yj_iptv_slate_t *yj_iptv_slate_ref(yj_iptv_slate_t *sl);
 void yj_iptv_slate_unref(yj_iptv_slate_t *sl);
 /* A source looping sl (takes a reference). */
 yj_iptv_src_t *yj_iptv_src_slate_open(yj_iptv_slate_t *sl);
 
+/* The roll-call card over a programme's source, in that source's own
+ * timeline: card (referenced) loops from `at` (the inner timeline's time
+ * after everything read so far: a keyframe of the card starts there) for
+ * at least `duration` (90 kHz); meanwhile the inner source runs on
+ * unseen (its access units are read and dropped, so the programme keeps
+ * its place in the schedule), and it comes back on its first video
+ * keyframe after the card's last frame, the card looping until then.
+ * Audio of the inner source that would not follow the card's strictly is
+ * dropped. Takes inner (freed with the result). Never NULL. */
+yj_iptv_src_t *yj_iptv_src_card_open(yj_iptv_src_t *inner, yj_iptv_slate_t *card, int64_t at,
+                                     int64_t duration);
+
 /* An external MPEG-TS feed: url "udp://[source@]address:port" or
  * "rtp://…" (multicast is joined, source-specific when a source is
  * given), programme number `program` (0: the first in the PAT). Shows
  * slate (referenced) until the feed's first keyframe and whenever it stops
- * for 1 s. label names the channel in /metrics. NULL with *err on a bad
+ * for 500 ms. label names the channel in /metrics. NULL with *err on a bad
  * URL or socket error. */
 yj_iptv_src_t *yj_iptv_src_feed_open(const char *url, int program, yj_iptv_slate_t *slate,
                                      const char *label, char **err);

@@ -10,7 +10,7 @@
  * into single ADTS frames). The playout's muxer then carries them on its
  * own PIDs with its own PCR and padding: PIDs remapped, CBR re-padded,
  * PCR restamped. Input continuity errors, bytes and bitrate go to
- * /metrics. When no access unit has arrived for 1 s the source yields
+ * /metrics. When no access unit has arrived for 500 ms the source yields
  * the slate (the channel never stops); when the feed comes back it
  * resumes on the next video keyframe, its timestamps re-based after the
  * slate so PTS keeps rising.
@@ -34,7 +34,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define LOST_US (1000 * G_TIME_SPAN_MILLISECOND)
+/* An outage: no access unit for this long. A TS may go at most 700 ms
+ * without a PTS (TR 101 290 PTS_error), and the access units queued ahead
+ * cover only part of the wait, so the slate must come well before that. */
+#define LOST_US (500 * G_TIME_SPAN_MILLISECOND)
 #define QUEUE_MAX 4000
 #define PES_MAX (2 << 20)
 
@@ -61,6 +64,7 @@ struct yj_iptv_feed_demux {
     void (*emit)(void *ud, fau_t *au);
     void *ud;
     uint64_t cc_errors;
+    uint64_t bad_pes; /* PES dropped: not the length their header gives */
 };
 typedef struct yj_iptv_feed_demux demux_t;
 
@@ -84,8 +88,9 @@ typedef struct {
     char *label;
     yj_counter_t *m_cc, *m_bytes, *m_rate, *m_lost;
     int64_t rate_t0, rate_bytes;
-    int64_t last_rx; /* receiving thread: monotonic µs of the last datagram */
-    int64_t last_ok; /* read side: unwrapped DTS of the last access unit used */
+    int64_t last_rx;   /* receiving thread: monotonic µs of the last datagram */
+    int64_t last_ok;   /* read side: unwrapped DTS of the last access unit used */
+    int64_t last_vdts; /* read side: DTS of the last video access unit handed out */
 } feed_t;
 
 /* ---- demux (receiving thread) ---- */
@@ -130,6 +135,14 @@ static void pes_done(demux_t *dm, int s)
     size_t n = p->buf->len;
     if (n < 14 || b[0] != 0 || b[1] != 0 || b[2] != 1)
         return;
+    /* A PES whose length is given must have exactly that many bytes: one
+     * that lost a packet on the way (or took one of the next) would pass
+     * a broken frame on to every decoder on the channel. */
+    size_t plen = (size_t)(b[4] << 8 | b[5]);
+    if (plen && n != 6 + plen) {
+        dm->bad_pes++;
+        return;
+    }
     size_t hl = b[8];
     int flags = b[7] >> 6;
     if (!(flags & 2) || 9 + hl > n || hl < 5)
@@ -356,6 +369,19 @@ static gpointer recv_main(gpointer arg)
 
 /* ---- read side (the playout's producer) ---- */
 
+/* The first time at or after t on the frame grid of the video handed out
+ * so far (25 fps, as the feed and the slate are): at a change between the
+ * feed and the slate the pictures keep their cadence. Players estimate
+ * the frame rate from the timestamps; a change off the grid made ffmpeg
+ * guess 24.92 fps and round two pictures onto one timestamp. */
+static int64_t on_grid(const feed_t *f, int64_t t)
+{
+    if (f->last_vdts == INT64_MIN)
+        return t;
+    int64_t k = (t - f->last_vdts + 3599) / 3600;
+    return f->last_vdts + (k > 1 ? k : 1) * 3600;
+}
+
 static int64_t unwrap(feed_t *f, int64_t raw)
 {
     if (f->last_raw != INT64_MIN) {
@@ -379,7 +405,7 @@ again:
     int64_t now = g_get_monotonic_time();
     if (f->feeding && !f->q.length && now - f->last_arrival > LOST_US) {
         f->feeding = false;
-        f->slate_base = f->out_end;
+        f->slate_base = on_grid(f, f->out_end);
         /* from the slate's first frame (an IDR with its SPS/PPS) */
         yj_iptv_src_free(f->slate_src);
         f->slate_src = f->slate ? yj_iptv_src_slate_open(f->slate) : NULL;
@@ -399,7 +425,7 @@ again:
             f->last_raw = INT64_MIN;
             f->wrap = 0;
             f->d0 = unwrap(f, a->dts);
-            f->seg_base = f->out_end;
+            f->seg_base = on_grid(f, f->out_end);
             f->last_ok = INT64_MIN;
             yj_info("iptv", "channel %s: the feed is on", f->label);
         }
@@ -416,7 +442,7 @@ again:
              * clock. Re-base on a keyframe, drop anything else. */
             if (a->st == YJ_TS_VIDEO && a->key) {
                 f->d0 = dts;
-                f->seg_base = f->out_end;
+                f->seg_base = on_grid(f, f->out_end);
             } else {
                 g_free(a);
                 goto again;
@@ -437,6 +463,8 @@ again:
         au->key = a->key;
         if (au->pts + au->duration > f->out_end)
             f->out_end = au->pts + au->duration;
+        if (au->st == YJ_TS_VIDEO)
+            f->last_vdts = au->dts;
         return 1;
     }
     g_mutex_unlock(&f->mu);
@@ -449,6 +477,8 @@ again:
     au->dts += f->slate_base;
     if (au->pts + au->duration > f->out_end)
         f->out_end = au->pts + au->duration;
+    if (au->st == YJ_TS_VIDEO)
+        f->last_vdts = au->dts;
     return 1;
 }
 
@@ -555,6 +585,7 @@ yj_iptv_src_t *yj_iptv_src_feed_open(const char *url, int program, yj_iptv_slate
     g_queue_init(&f->q);
     f->last_raw = INT64_MIN;
     f->last_ok = INT64_MIN;
+    f->last_vdts = INT64_MIN;
     f->slate = yj_iptv_slate_ref(slate);
     f->slate_src = slate ? yj_iptv_src_slate_open(slate) : NULL;
     g_autofree char *n1 = g_strdup_printf("yj_iptv_feed_cc_errors_total{channel=\"%s\"}", f->label);

@@ -8,7 +8,8 @@
  * start time; openh264enc with an IDR every second; silent AAC from
  * voaacenc) into two appsinks; the access units are kept in memory,
  * interleaved by DTS, and a slate source loops them with timestamps that
- * keep rising. Rendering costs about a second of CPU, so it runs on the
+ * keep rising. The roll-call card (source_card.c) is the same clip on
+ * another colour. Rendering costs about a second of CPU, so it runs on the
  * playout's lookahead thread, never on the sending path. The clip is
  * refcounted and shared by the sources that loop it.
  */
@@ -92,12 +93,18 @@ static void pull_all(GstElement *sink, yj_ts_stream_t st, GArray *arr)
 
 yj_iptv_slate_t *yj_iptv_slate_render(const char *text, int w, int h, int video_bitrate, char **err)
 {
+    return yj_iptv_card_render(text, YJ_IPTV_SLATE_COLOUR, w, h, video_bitrate, err);
+}
+
+yj_iptv_slate_t *yj_iptv_card_render(const char *text, uint32_t argb, int w, int h,
+                                     int video_bitrate, char **err)
+{
     if (!gst_is_initialized() && !gst_init_check(NULL, NULL, NULL)) {
         *err = g_strdup("GStreamer cannot start");
         return NULL;
     }
     g_autofree char *desc = g_strdup_printf(
-        "videotestsrc pattern=solid-color foreground-color=0xFF1E3A5F num-buffers=%d ! "
+        "videotestsrc pattern=solid-color foreground-color=0x%08X num-buffers=%d ! "
         "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
         "textoverlay name=t font-desc=\"Noto Sans CJK SC 20\" halignment=center "
         "valignment=center line-alignment=center ! videoconvert ! "
@@ -106,7 +113,7 @@ yj_iptv_slate_t *yj_iptv_slate_render(const char *text, int w, int h, int video_
         "audiotestsrc wave=silence num-buffers=%d samplesperbuffer=1024 ! "
         "audio/x-raw,rate=48000,channels=2 ! voaacenc bitrate=64000 ! aacparse ! "
         "audio/mpeg,stream-format=adts ! appsink name=a sync=false",
-        SLATE_FRAMES, w, h, SLATE_FPS, video_bitrate, SLATE_FPS,
+        (unsigned)argb, SLATE_FRAMES, w, h, SLATE_FPS, video_bitrate, SLATE_FPS,
         SLATE_FRAMES * 48000 / SLATE_FPS / 1024);
     GError *ge = NULL;
     GstElement *pipe = gst_parse_launch(desc, &ge);

@@ -337,6 +337,8 @@ static void on_pes_start(yj_ts_check_t *c, int pidn, const uint8_t *p, size_t n,
         int64_t d = (dts - st->last_dts) & ((1LL << 33) - 1);
         if (d > (1LL << 32)) /* went back (modulo the 33-bit wrap) */
             c->r.dts_backwards++;
+        else if (d == 0)
+            c->r.dts_repeats++;
     }
     st->last_dts = dts;
 }
@@ -577,6 +579,7 @@ char *yj_ts_report_json(const yj_ts_report_t *r)
     U(audio_pes);
     D(pts_max_ms);
     U(dts_backwards);
+    U(dts_repeats);
     U(null_packets);
     U(windows);
     D(br_min);

@@ -40,6 +40,7 @@ typedef struct {
     uint64_t video_pes, audio_pes;
     double pts_max_ms;      /* worst interval between PTS on an ES PID */
     uint64_t dts_backwards; /* DTS (or PTS) going back on an ES PID */
+    uint64_t dts_repeats;   /* DTS (or PTS) equal to the previous one on an ES PID */
     uint64_t null_packets;
     /* bitrate per 1-s window from the stream's own PCR line */
     uint64_t windows;

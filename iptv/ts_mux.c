@@ -429,7 +429,10 @@ int yj_ts_mux_push(yj_ts_mux_t *m, yj_ts_stream_t st, const uint8_t *data, size_
         len > 4 * 1024 * 1024 || pts < dts)
         return YJ_EINVAL;
     es_t *e = &m->es[st];
-    if (e->last_dts != INT64_MIN && dts < e->last_dts)
+    /* Strictly rising: two access units of one stream never share a
+     * decoding time (ISO/IEC 13818-1 2.7.4); a repeated DTS makes
+     * decoders and remuxers (ffmpeg) reject or reorder the frame. */
+    if (e->last_dts != INT64_MIN && dts <= e->last_dts)
         return YJ_EINVAL;
     if (m->queued + len > MAX_QUEUED)
         return YJ_ETOOBIG;

@@ -67,8 +67,8 @@ uint64_t yj_ts_mux_packets(const yj_ts_mux_t *m);
 
 /* Queues one access unit (copied). Video: Annex B H.264 (an access unit
  * delimiter is added when missing); audio: AAC with ADTS headers.
- * pts/dts in the mux's 90 kHz timeline; dts must not go backwards per
- * stream. Returns 0, YJ_EINVAL or YJ_ETOOBIG (queue over 8 MB). */
+ * pts/dts in the mux's 90 kHz timeline; dts must rise strictly per
+ * stream (a repeated or earlier DTS is refused with YJ_EINVAL). Returns 0, YJ_EINVAL or YJ_ETOOBIG (queue over 8 MB). */
 int yj_ts_mux_push(yj_ts_mux_t *m, yj_ts_stream_t st, const uint8_t *data, size_t len, int64_t pts,
                    int64_t dts, bool keyframe);
 /* DTS of the last access unit queued on st (INT64_MIN: none yet). */

@@ -112,6 +112,7 @@ function assertClean(r, what, { arrival = true } = {}) {
   assert.ok(r.pcr_max_acc_ns <= 500, `${what}: PCR within ±500 ns (${r.pcr_max_acc_ns})`);
   assert.ok(r.pts_max_ms <= 700, `${what}: PTS every ≤ 700 ms (${r.pts_max_ms})`);
   assert.equal(r.dts_backwards, 0, `${what}: timestamps never go back`);
+  assert.equal(r.dts_repeats, 0, `${what}: DTS never repeats`);
   assert.ok(r.windows >= 2 && r.br_min >= BITRATE * 0.99 && r.br_max <= BITRATE * 1.01,
     `${what}: bitrate of the stream within 1 % per second (${r.br_min}..${r.br_max})`);
   if (arrival)
@@ -167,7 +168,7 @@ test('a multicast channel across programme changes passes the TS checks and real
 
   // the live HLS window of the same stream
   const hlsDir = join(dir, 'hls');
-  const pl = readFileSync(join(hlsDir, 'index.m3u8'), 'utf8');
+  const pl = readFileSync(join(hlsDir, 'live.m3u8'), 'utf8');
   console.log(pl);
   const segs = pl.split('\n').filter((l) => /^seg\d+\.ts$/.test(l));
   assert.ok(segs.length >= 3 && segs.length <= 6, 'a sliding window of segments: ' + segs.length);

@@ -36,9 +36,14 @@ export async function startDaemon({ demo = true, ini = '', dataDir = null, args 
   const argv = ['--config', conf, '--data-dir', dir, '--http-port', '0', ...args];
   if (demo) argv.push('--demo');
   const d = { dir, conf, stderr: '', stdout: '', exited: null };
-  const proc = netns ? spawn('ip', ['netns', 'exec', netns, BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : wrap ? spawn(wrap[0], [...wrap.slice(1), BIN, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(BIN, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A playout renders its slate with GStreamer text: LeakSanitizer needs
+  // full malloc stacks to tell GLib's process-lifetime quark block (the
+  // daemon's _dl_init suppression) from a leak.
+  const env = playout ? { ...process.env, ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'fast_unwind_on_malloc=0'].filter(Boolean).join(':') } : process.env;
+  const opts = { stdio: ['ignore', 'pipe', 'pipe'], env };
+  const proc = netns ? spawn('ip', ['netns', 'exec', netns, BIN, ...argv], opts)
+    : wrap ? spawn(wrap[0], [...wrap.slice(1), BIN, ...argv], opts)
+      : spawn(BIN, argv, opts);
   d.proc = proc;
   proc.stderr.on('data', (b) => { d.stderr += b; });
   d.exit = new Promise((resolve) => proc.on('exit', (code, sig) => { d.exited = { code, sig }; resolve(d.exited); }));

@@ -189,16 +189,16 @@ static void test_playouts(void **state)
     assert_int_equal(yj_iptv_store_prog_put(st, &p, NULL, NULL), 0);
     char code[8], want_code[8];
     int64_t until = 0;
-    assert_int_equal(yj_iptv_rollcall_current(iptv, a, t, code, &until), 0);
+    assert_int_equal(yj_iptv_rollcall_current(iptv, a, t, code, NULL, &until), 0);
     yj_iptv_rollcall_code(seen_ud, p.id, p.start_ms, 1, want_code);
     assert_string_equal(code, want_code);
     assert_int_equal(strlen(code), 6);
     assert_int_equal(until, p.start_ms + 10 * 60000); /* [iptv] rollcall_minutes */
-    assert_int_equal(yj_iptv_rollcall_current(iptv, a, t + 20 * 60000, code, &until), YJ_ENOENT);
-    assert_int_equal(yj_iptv_rollcall_current(iptv, a, p.end_ms - 60000, code, &until), 0);
+    assert_int_equal(yj_iptv_rollcall_current(iptv, a, t + 20 * 60000, code, NULL, &until), YJ_ENOENT);
+    assert_int_equal(yj_iptv_rollcall_current(iptv, a, p.end_ms - 60000, code, NULL, &until), 0);
     yj_iptv_rollcall_code(seen_ud, p.id, p.start_ms, 2, want_code);
     assert_string_equal(code, want_code);
-    assert_int_equal(yj_iptv_rollcall_current(iptv, c, t, code, &until), YJ_ENOENT); /* nothing on */
+    assert_int_equal(yj_iptv_rollcall_current(iptv, c, t, code, NULL, &until), YJ_ENOENT); /* nothing on */
     yj_iptv_prog_clear(&p);
 
     /* a schedule change reschedules only that channel's playout */

@@ -3,7 +3,8 @@
  * iptv/source_slate.c): picking the rendition that fits the channel,
  * reading a lesson from its first keyframe with timestamps that rise,
  * resuming at the segment that holds an offset, refusing a missing lesson
- * and reporting a corrupt segment, and the GStreamer slate looping.
+ * and reporting a corrupt segment, the GStreamer slate looping, and the
+ * roll-call card over a lesson.
  * The lesson is made here with Debian's ffmpeg (two renditions, 4-s HLS
  * segments starting on IDRs, as vod/transcode.c writes them). */
 #include <stdarg.h>
@@ -181,6 +182,85 @@ static void reads_and_resumes(void **state)
     yj_iptv_src_free(s);
 }
 
+/* The roll-call card over a lesson (source_card.c): from the lesson's
+ * position `at` the card's own frames (told apart by their data, which
+ * the card's sources share) run for at least the card's duration, DTS
+ * rising strictly on both streams across both changes; the lesson comes
+ * back on one of its keyframes after the card and keeps its timeline (it
+ * ran on unseen), so it ends on its own last frame. */
+static void card_over_a_lesson(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    yj_iptv_slate_t *card = yj_iptv_card_render("集中收看签到\n签到码  1 2 3 4 5 6",
+                                                YJ_IPTV_CARD_COLOUR, 320, 180, 200000, &err);
+    if (!card)
+        fail_msg("card: %s", err);
+    GHashTable *mine = g_hash_table_new(NULL, NULL);
+    yj_iptv_src_t *probe = yj_iptv_src_slate_open(card);
+    yj_iptv_au_t au;
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(yj_iptv_src_read(probe, &au), 1);
+        g_hash_table_add(mine, (gpointer)au.data);
+    }
+    yj_iptv_src_free(probe);
+
+    yj_iptv_src_t *s = yj_iptv_src_lesson_open(master, 2000000, 0, NULL, &err);
+    assert_non_null(s);
+    int64_t last[2] = {INT64_MIN, INT64_MIN}, at = 0;
+    while (at < 2 * 90000) { /* two seconds of the lesson */
+        assert_int_equal(yj_iptv_src_read(s, &au), 1);
+        assert_false(g_hash_table_contains(mine, au.data));
+        assert_true(au.dts > last[au.st]);
+        last[au.st] = au.dts;
+        at = MAX(at, MAX(au.pts, au.dts) + au.duration);
+    }
+    const int64_t dur = 3 * 90000;
+    s = yj_iptv_src_card_open(s, card, at, dur);
+    yj_iptv_slate_unref(card);
+    int rc, n = 0, phase = 0; /* 0: card not seen yet, 1: card, 2: lesson again */
+    int64_t card_first = -1, card_last_v = -1, back = -1;
+    int card_audio = 0;
+    while ((rc = yj_iptv_src_read(s, &au)) == 1 && n++ < 20000) {
+        bool is_card = g_hash_table_contains(mine, au.data);
+        assert_true(au.dts > last[au.st]); /* strictly rising, per stream */
+        assert_true(au.pts >= au.dts);
+        last[au.st] = au.dts;
+        if (phase == 0) {
+            assert_true(is_card && au.st == YJ_TS_VIDEO && au.key);
+            assert_int_equal(au.dts, at);
+            card_first = au.dts;
+            phase = 1;
+        }
+        if (phase == 1 && is_card) {
+            if (au.st == YJ_TS_VIDEO)
+                card_last_v = au.dts;
+            else
+                card_audio++;
+            continue;
+        }
+        if (phase == 1) { /* the lesson comes back on a keyframe */
+            assert_int_equal(au.st, YJ_TS_VIDEO);
+            assert_true(au.key);
+            assert_true(au.dts > card_last_v);
+            back = au.dts;
+            phase = 2;
+            continue;
+        }
+        assert_false(is_card);
+    }
+    yj_iptv_src_free(s);
+    g_hash_table_destroy(mine);
+    assert_int_equal(rc, 0);
+    assert_int_equal(phase, 2);
+    print_message("card %.2f..%.2f s, lesson back at %.2f s\n", card_first / 90000.0,
+                  card_last_v / 90000.0, back / 90000.0);
+    assert_true(card_last_v - card_first >= dur - 3600); /* the card's whole time */
+    assert_true(card_audio > 100);                       /* and its (silent) sound */
+    assert_true(back <= at + dur + 2 * 90000 + 3600);    /* the next keyframe (GOP 2 s) */
+    assert_int_equal(last[YJ_TS_VIDEO], 299 * 3600);     /* the lesson's own last frame */
+}
+
 static void missing_and_corrupt(void **state)
 {
     (void)state;
@@ -251,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(picks_the_rendition_that_fits),
         cmocka_unit_test(reads_and_resumes),
+        cmocka_unit_test(card_over_a_lesson),
         cmocka_unit_test(missing_and_corrupt),
         cmocka_unit_test(slate_loops),
     };

@@ -10,6 +10,7 @@
 
 #include "core/yj.h"
 #include "iptv/ts_check.h"
+#include "iptv/source.h"
 #include "iptv/ts_mux.h"
 
 #include <glib.h>
@@ -221,6 +222,125 @@ static void analyzer_catches_faults(void **state)
     g_byte_array_free(ts, TRUE);
 }
 
+/* Issue 10: at a hand-over one video DTS was sometimes repeated (the last
+ * access unit of one segment and the first of the next decoded at the same
+ * instant), which ffmpeg reports while decoding the capture. The muxer
+ * took it: it refused only a DTS that went back. Now a repeated DTS is
+ * refused on either stream, the analyzer counts one when it is forced onto
+ * the wire, and a clean stream has none. */
+static void repeated_dts_refused_and_counted(void **state)
+{
+    (void)state;
+    yj_ts_mux_cfg_t cfg = {.bitrate = 2000000, .service_id = 3};
+    yj_ts_mux_t *m = yj_ts_mux_new(&cfg);
+    assert_non_null(m);
+    uint8_t d[64] = {0, 0, 0, 1, 0x65};
+    int64_t t = yj_ts_mux_clock(m) + yj_ts_mux_delay(m);
+    /* the slate's last frame, then the feed's keyframe on the same DTS */
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_VIDEO, d, sizeof d, t, t, false), 0);
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_VIDEO, d, sizeof d, t + 3600, t, true), YJ_EINVAL);
+    assert_int_equal(yj_ts_mux_queued_dts(m, YJ_TS_VIDEO), t);
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_VIDEO, d, sizeof d, t + 3600, t + 1, true), 0);
+    uint8_t a[16] = {0xFF, 0xF1};
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_AUDIO, a, sizeof a, t, t, true), 0);
+    assert_int_equal(yj_ts_mux_push(m, YJ_TS_AUDIO, a, sizeof a, t, t, true), YJ_EINVAL);
+    yj_ts_mux_free(m);
+
+    /* a clean stream: no repeat; the same with one PES made to repeat the
+     * DTS (PTS only) of the one before it: counted */
+    const int br = 2000000;
+    GByteArray *ts = mux_stream(3, br, false);
+    yj_ts_report_t r;
+    check_all(ts->data, ts->len, br, &r);
+    assert_int_equal(r.dts_repeats, 0);
+    assert_int_equal(r.dts_backwards, 0);
+    size_t npk = ts->len / YJ_TS_PACKET;
+    const uint8_t *prev = NULL;
+    bool forced = false;
+    for (size_t i = 0; i < npk && !forced; i++) {
+        uint8_t *p = ts->data + i * YJ_TS_PACKET;
+        int pid = (p[1] & 0x1F) << 8 | p[2];
+        if (pid != 0x101 || !(p[1] & 0x40))
+            continue;
+        uint8_t *pes = p + 4 + ((p[3] & 0x20) ? 1 + p[4] : 0);
+        if (prev && i > npk / 2) { /* audio: PTS only, copy the previous one */
+            memcpy(pes + 9, prev + 9, 5);
+            forced = true;
+        }
+        prev = pes;
+    }
+    assert_true(forced);
+    check_all(ts->data, ts->len, br, &r);
+    assert_int_equal(r.dts_repeats, 1);
+    assert_int_equal(r.dts_backwards, 0);
+    g_byte_array_free(ts, TRUE);
+}
+
+/* The feed's demuxer (source_feed.c) passes on no frame of a PES that
+ * lost a packet on the way: an AAC PES of five ADTS frames whose middle
+ * packet is missing used to yield its first frame and a second one made
+ * of two frames' bytes, which every decoder on the channel then choked
+ * on ("Invalid data found"). The PES length in its header tells. */
+static void feed_drops_a_broken_pes(void **state)
+{
+    (void)state;
+    GByteArray *ts = mux_stream(1, 2000000, false);
+    GByteArray *in = g_byte_array_new();
+    bool pat = false, pmt = false;
+    for (size_t o = 0; o + YJ_TS_PACKET <= ts->len && !(pat && pmt); o += YJ_TS_PACKET) {
+        const uint8_t *p = ts->data + o;
+        int pid = (p[1] & 0x1F) << 8 | p[2];
+        if ((pid == 0 && !pat) || (pid == 0x1000 && !pmt)) {
+            g_byte_array_append(in, p, YJ_TS_PACKET);
+            pat |= pid == 0;
+            pmt |= pid == 0x1000;
+        }
+    }
+    g_byte_array_free(ts, TRUE);
+    assert_true(pat && pmt);
+    /* one audio PES: 14-byte header (PTS only) + five 100-byte ADTS frames */
+    uint8_t pes[514];
+    memset(pes, 0x11, sizeof pes);
+    const uint8_t hdr[14] = {0, 0, 1, 0xC0, 508 >> 8, 508 & 0xFF, 0x84, 0x80, 5, 0x21, 0, 1, 0, 1};
+    memcpy(pes, hdr, sizeof hdr);
+    for (int f = 0; f < 5; f++) {
+        uint8_t *a = pes + 14 + f * 100;
+        const uint8_t adts[7] = {0xFF, 0xF1, 0x4C, 0x80, 100 >> 3, ((100 & 7) << 5) | 0x1F, 0xFC};
+        memcpy(a, adts, sizeof adts);
+    }
+    uint8_t pk[3][YJ_TS_PACKET];
+    for (int k = 0; k < 3; k++) {
+        uint8_t *p = pk[k];
+        size_t off = (size_t)k * 184, n = MIN(184, sizeof pes - off);
+        p[0] = 0x47;
+        p[1] = (uint8_t)((k == 0 ? 0x40 : 0) | 0x01);
+        p[2] = 0x01;
+        if (n == 184) {
+            p[3] = (uint8_t)(0x10 | k);
+            memcpy(p + 4, pes + off, n);
+        } else {
+            p[3] = (uint8_t)(0x30 | k);
+            p[4] = (uint8_t)(183 - n);
+            p[5] = 0;
+            memset(p + 6, 0xFF, 183 - n - 1);
+            memcpy(p + 5 + (183 - n), pes + off, n);
+        }
+    }
+    GByteArray *whole = g_byte_array_new(), *cut = g_byte_array_new();
+    g_byte_array_append(whole, in->data, in->len);
+    g_byte_array_append(cut, in->data, in->len);
+    for (int k = 0; k < 3; k++) {
+        g_byte_array_append(whole, pk[k], YJ_TS_PACKET);
+        if (k != 1)
+            g_byte_array_append(cut, pk[k], YJ_TS_PACKET);
+    }
+    assert_int_equal(yj_iptv_feed_demux_run(whole->data, whole->len, 0), 5);
+    assert_int_equal(yj_iptv_feed_demux_run(cut->data, cut->len, 0), 0);
+    g_byte_array_free(whole, TRUE);
+    g_byte_array_free(cut, TRUE);
+    g_byte_array_free(in, TRUE);
+}
+
 static void mux_rejects_bad_input(void **state)
 {
     (void)state;
@@ -252,6 +372,8 @@ int main(void)
         cmocka_unit_test(mux_meets_tr101290),
         cmocka_unit_test(analyzer_catches_faults),
         cmocka_unit_test(mux_rejects_bad_input),
+        cmocka_unit_test(repeated_dts_refused_and_counted),
+        cmocka_unit_test(feed_drops_a_broken_pes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
