@@ -141,10 +141,10 @@ test('a meeting host is broadcast live into a channel', async () => {
     r = await d.api(`/api/v1/channels/${ch}/programmes`, { method: 'POST', token: admin, body: {
       kind: 'live', meeting_id: meeting, title: '直播：党课', start: iso8(t0 - 10e3), end: iso8(t0 + 600e3) } });
     assert.equal(r.status, 201, r.text);
-    await until(() => ({ ok: grams.length > 200, n: grams.length }), 'the channel sends (the slate)', 30000);
+    await until(() => ({ ok: grams.length > 200, n: grams.length }), 'the channel sends (the slate)', 90000);
     // from the hand-over to the LIVE programme on, every switch inside it
     // (slate → member → slate → host → slate → member → slate) is judged
-    await until(() => ({ ok: /channel 77: on air: 直播：党课/.test(d.stderr) }), 'the LIVE programme on', 30000, 200);
+    await until(() => ({ ok: /channel 77: on air: 直播：党课/.test(d.stderr) }), 'the LIVE programme on', 90000, 200);
     const progStart = grams.length;
 
     // log lines: who the source tapped, and each time a picture came on air
@@ -181,7 +181,7 @@ test('a meeting host is broadcast live into a channel', async () => {
     await mpage.close();
     await until(() => ({ ok: count(SLATE) > slates }), 'the slate after everyone left', 60000, 500);
     const after = grams.length;
-    await until(() => ({ ok: grams.length > after + 200 }), 'the channel still sends', 30000);
+    await until(() => ({ ok: grams.length > after + 200 }), 'the channel still sends', 90000);
 
     // the whole programme through our TS analyzer: no continuity error, no
     // timestamp going back across the speaker changes

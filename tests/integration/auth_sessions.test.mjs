@@ -45,7 +45,7 @@ function fromAddress(local, path, { method = 'POST', body, headers = {} } = {}) 
       headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
       let t = '';
       res.on('data', (c) => { t += c; });
-      res.on('end', () => resolve({ status: res.statusCode, text: t }));
+      res.on('end', () => resolve({ status: res.statusCode, text: t, headers: res.headers }));
     });
     req.on('error', reject);
     if (body) req.write(JSON.stringify(body));
@@ -225,10 +225,18 @@ test('expired rows are purged periodically, without any sign-in', async () => {
 
 test('failed sign-ins from one address do not lock the owner out elsewhere', async () => {
   // The attacker at 127.0.0.2 fails many times for the 'lvshui' account.
-  let last;
-  for (let i = 0; i < 8; i++)
-    last = await fromAddress('127.0.0.2', '/api/v1/session', { body: { username: 'lvshui', password: 'guess-' + i } });
+  // Past 5 free failures each one doubles the wait (1, 2, 4 … s); on a
+  // loaded machine one attempt can outlast the first waits, so keep going
+  // (bounded) until a wait outlasts an attempt: the attacker must be
+  // refused long before the 16th try (a 2,048 s wait).
+  let last, tries = 0;
+  for (; tries < 16; tries++) {
+    last = await fromAddress('127.0.0.2', '/api/v1/session', { body: { username: 'lvshui', password: 'guess-' + tries } });
+    if (last.status !== 401) break;
+  }
   assert.equal(last.status, 429, 'the attacker is slowed down');
+  assert.ok(tries >= 5, `the first 5 failures are free (refused after ${tries})`);
+  assert.ok(Number(last.headers['retry-after']) > 0, 'Retry-After says how long');
   // The owner at 127.0.0.3 signs in at once.
   const ok = await fromAddress('127.0.0.3', '/api/v1/session', { body: { username: 'lvshui', password: 'demo-pass-2026' } });
   assert.equal(ok.status, 201, ok.text);
