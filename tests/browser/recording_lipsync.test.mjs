@@ -18,6 +18,7 @@ import { startDaemon, SRC } from '../lib/daemon.mjs';
 import { rtcIni, stopRtcDaemon } from '../lib/rtc.mjs';
 import { connect } from '../lib/ws.mjs';
 import { waitLesson } from '../lib/vod.mjs';
+import { flashes, beeps, pairOffsets, srLead } from '../lib/lipsync.mjs';
 
 const BUILD = process.env.YJ_BUILD_DIR || join(SRC, 'build');
 const exe = join(BUILD, 'gst_whip_flash');
@@ -70,54 +71,6 @@ function publish(room, token) {
   });
 }
 
-// Flash onsets (s): frames whose mean luma rises through 100. The first
-// is left out: the picture starts at a keyframe, often in mid-flash.
-function flashes(url) {
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-i', url, '-map', '0:v:0', '-vf',
-    'signalstats,metadata=print:key=lavfi.signalstats.YAVG:file=-', '-f', 'null', '-'],
-  { encoding: 'utf8', timeout: 120000, maxBuffer: 64 << 20 });
-  const out = [];
-  let t = null, prev = 0;
-  for (const line of r.stdout.split('\n')) {
-    const f = /pts_time:([\d.]+)/.exec(line);
-    if (f) { t = Number(f[1]); continue; }
-    const y = /YAVG=([\d.]+)/.exec(line);
-    if (y && t !== null) {
-      const v = Number(y[1]);
-      if (v > 100 && prev <= 100) out.push(t);
-      prev = v;
-    }
-  }
-  return out.slice(1);
-}
-
-// Beep onsets (s): the ends of silences.
-function beeps(url) {
-  const r = spawnSync('ffmpeg', ['-v', 'info', '-nostats', '-i', url, '-map', '0:a:0', '-af',
-    'silencedetect=noise=-30dB:duration=0.3', '-f', 'null', '-'], { encoding: 'utf8', timeout: 120000 });
-  return [...r.stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
-}
-
-// How far the video track's first sender report claims an RTP time past
-// the last packet sent before it, beyond the time between the two (s): 0
-// for a sender that keeps up. Read from the raw track file (admin API).
-async function srLead(dd, token, rec) {
-  const t = rec.tracks.find((x) => x.kind === 'video');
-  const res = await fetch(dd.url + t.download_url, { headers: { authorization: `Bearer ${token}` } });
-  const b = Buffer.from(await res.arrayBuffer());
-  let off = 24, last = null;
-  while (off + 16 <= b.length) {
-    const sec = b.readUInt32LE(off), us = b.readUInt32LE(off + 4), incl = b.readUInt32LE(off + 8);
-    const at = sec + us / 1e6, body = b.subarray(off + 16, off + 16 + incl), p = body.subarray(28);
-    off += 16 + incl;
-    if (body.readUInt16BE(22) === 5004) { last = { at, ts: p.readUInt32BE(4) }; continue; }
-    if (!last) continue;
-    const srTs = p.readUInt32BE(16);
-    return ((srTs - last.ts) | 0) / 90000 - (at - last.at);
-  }
-  return 0;
-}
-
 test('flash and beep stay together in the composed lesson', async () => {
   const admin = await d.login('qingshan');
   let r = await d.api('/api/v1/meetings', { method: 'POST', token: admin, body: {
@@ -154,11 +107,7 @@ test('flash and beep stay together in the composed lesson', async () => {
   assert.ok(v.length >= 8, `flashes at ${v}`);
   // each beep with its flash (a second without a flash is one the
   // decoder skipped waiting for a keyframe: not an offset)
-  const offsets = [];
-  for (const t of a) {
-    const near = v.reduce((b, x) => (Math.abs(x - t) < Math.abs(b - t) ? x : b), Infinity);
-    if (Math.abs(near - t) < 0.5) offsets.push(Math.round((near - t) * 1000));
-  }
+  const offsets = pairOffsets(v, a);
   console.log(`flash − beep offsets (ms) over ${offsets.length} of ${a.length} beeps: ${offsets.join(' ')}`);
   console.log(`flashes ${v.map((x) => x.toFixed(3)).join(' ')}\nbeeps   ${a.map((x) => x.toFixed(3)).join(' ')}`);
   assert.ok(offsets.length >= 8, `only ${offsets.length} flashes with their beep`);
