@@ -5,8 +5,9 @@
  *
  * Timing. For each track file a first pass collects its sender reports
  * (NTP µs ↔ extended RTP timestamp) and every packet's (arrival, RTP
- * timestamp). sender_time(ts) maps a timestamp through the track's first
- * SR at the nominal clock rate (see there why not the latest), or, for a
+ * timestamp). sender_time(ts) maps a timestamp through an anchor from the
+ * track's first SRs (their median) at the nominal clock rate (see there
+ * why not the latest), or, for a
  * track without any SR, through its first packet's arrival. A publisher's clock offset
  * to the server is min(arrival − sender_time) over all packets of all its
  * tracks that have SRs (one offset per publisher keeps their audio and
@@ -462,7 +463,8 @@ typedef struct src src_t;
 struct src {
     const yj_rec_plan_track_t *t;
     const yj_rec_plan_t *plan;
-    GArray *srs; /* sr_pt_t, in stream order */
+    GArray *srs;                    /* sr_pt_t, in stream order */
+    int64_t anchor_ntp, anchor_ext; /* see anchor() */
     int64_t first_ext, first_arrival;
     int64_t min_off; /* min(arrival − sender_time) */
     int64_t offset;  /* applied: the publisher's */
@@ -478,21 +480,49 @@ struct src {
     int64_t shift; /* codec and frame-grid compensation, µs (see yj_rec_compose) */
 };
 
-/* The sender's capture time of a timestamp, through the track's first
- * sender report and the nominal clock rate. Not the latest SR: a sender
- * under load (seen with webrtcbin) stamps its SRs by extrapolating from
- * its clock while its packets lag behind, so successive SRs disagree by
- * seconds, and re-anchoring on each would make the picture and the sound
- * jump. The first SRs of a publisher's audio and video are sent together
- * and share that error, so their lip sync holds; clock drift over an hour
- * (≤ 0.1 %) moves both alike. */
+/* The sender's capture time of a timestamp, through one anchor taken
+ * from the track's first sender reports and the nominal clock rate. Not
+ * the latest SR: a sender under load (seen with webrtcbin) stamps its SRs
+ * by extrapolating from its clock while its packets lag behind, so
+ * successive SRs disagree by seconds, and re-anchoring on each would make
+ * the picture and the sound jump. The first SRs of a publisher's audio and
+ * video are sent together and share that error, so their lip sync holds;
+ * clock drift over an hour (≤ 0.1 %) moves both alike. The anchor is the
+ * median of what the first ANCHOR_SRS reports say, not the first alone:
+ * Chromium's first audio SR was once 66 ms off all the later ones, which
+ * put the whole lesson out of sync by that much. */
+#define ANCHOR_SRS 5
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sets s->anchor_ntp / s->anchor_ext from the first SRs. */
+static void anchor(src_t *s)
+{
+    if (s->srs->len == 0)
+        return;
+    const sr_pt_t *sr0 = &g_array_index(s->srs, sr_pt_t, 0);
+    int64_t at[ANCHOR_SRS];
+    guint n = MIN(s->srs->len, ANCHOR_SRS);
+    for (guint i = 0; i < n; i++) {
+        const sr_pt_t *sr = &g_array_index(s->srs, sr_pt_t, i);
+        /* what SR i says the sender time of sr0's timestamp was */
+        at[i] = sr->ntp_us - (sr->ext - sr0->ext) * 1000000 / s->t->clock_rate;
+    }
+    qsort(at, n, sizeof at[0], cmp_i64);
+    s->anchor_ext = sr0->ext;
+    s->anchor_ntp = n % 2 ? at[n / 2] : (at[n / 2 - 1] + at[n / 2]) / 2;
+}
+
 static int64_t sender_time(src_t *s, int64_t ext, size_t *hint)
 {
     (void)hint;
     if (s->srs->len == 0)
         return s->first_arrival + (ext - s->first_ext) * 1000000 / s->t->clock_rate;
-    const sr_pt_t *sr = &g_array_index(s->srs, sr_pt_t, 0);
-    return sr->ntp_us + (ext - sr->ext) * 1000000 / s->t->clock_rate;
+    return s->anchor_ntp + (ext - s->anchor_ext) * 1000000 / s->t->clock_rate;
 }
 
 /* First pass: SRs, first packet, clock offset. 0 or YJ_EMEDIA. */
@@ -537,6 +567,7 @@ static int analyse(src_t *s)
         g_array_free(pk, TRUE);
         return YJ_EMEDIA;
     }
+    anchor(s);
     s->min_off = INT64_MAX;
     size_t hint = 0;
     for (guint i = 0; i < pk->len; i++) {
