@@ -44,6 +44,7 @@
 #include <gio/gio.h>
 #include <glib.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -78,6 +79,10 @@ typedef struct {
     uint64_t received, lost, sampled;
     uint64_t rtcp_in; /* publisher: SRTCP from the server that authenticated */
     char location[256];
+    /* --distinct-ips: this client's own loopback address (127.1.x.y for
+     * subscribers), the source of everything it sends; 0 otherwise. */
+    struct in_addr local_ip;
+    int64_t next_consent; /* peer mode: STUN consent checks every 2 s */
 } client_t;
 
 static yj_dtls_cert_t *cert;
@@ -85,6 +90,13 @@ static const char *opt_url, *opt_token, *opt_room = "bench", *opt_subs = "50,100
 static int opt_pid, opt_seconds = 10, opt_sample = 20, opt_watch;
 static int last_status; /* of the last WHIP/WHEP POST */
 static gboolean opt_viewers_only;
+/* Peer mode (any server): --whip-url / --whep-url instead of --url, token
+ * optional, forwarded packets counted at the subscribers. */
+static const char *opt_whip_url, *opt_whep_url, *opt_codec = "vp8";
+static gboolean opt_distinct_ips;
+static int opt_keyint = 50; /* H.264: SPS/PPS + IDR every K frames */
+static bool peer_mode, h264;
+static GHashTable *by_addr; /* --distinct-ips: (local ip, server port) -> client_t* */
 static int epfd;
 static GPtrArray *clients;
 static client_t *pub;
@@ -96,6 +108,36 @@ static int64_t now_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Sends from c's socket; with --distinct-ips, from c's own loopback
+ * address (IP_PKTINFO), so that a server which demultiplexes sessions by
+ * the client's address (SRS: one UDP port for all) sees one per client. */
+static void client_send(const client_t *c, const void *b, size_t n, const struct sockaddr_in *to)
+{
+    if (!opt_distinct_ips || !c->local_ip.s_addr) {
+        sendto(c->fd, b, n, 0, (const struct sockaddr *)to, sizeof *to);
+        return;
+    }
+    struct iovec iov = {.iov_base = (void *)b, .iov_len = n};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct msghdr m = {.msg_name = (void *)to,
+                       .msg_namelen = sizeof *to,
+                       .msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.buf,
+                       .msg_controllen = sizeof ctl.buf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = IPPROTO_IP;
+    cm->cmsg_type = IP_PKTINFO;
+    cm->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+    struct in_pktinfo pi = {.ipi_spec_dst = c->local_ip};
+    memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+    sendmsg(c->fd, &m, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -165,7 +207,7 @@ static void send_check(client_t *c)
     off = put_attr(b, off, 0x802A, &tie, 8);
     off = put_attr(b, off, 0x0025, "", 0); /* USE-CANDIDATE: aggressive */
     off = stun_finish(b, off, c->rpwd);
-    sendto(c->fd, b, off, 0, (struct sockaddr *)&c->remote, sizeof c->remote);
+    client_send(c, b, off, &c->remote);
 }
 
 /* Success response to the server's check (XOR-MAPPED-ADDRESS of it). */
@@ -186,7 +228,7 @@ static void answer_check(client_t *c, const uint8_t *req, size_t len, struct soc
     memcpy(xa + 4, &ip, 4);
     off = put_attr(b, off, 0x0020, xa, 8);
     off = stun_finish(b, off, c->lpwd);
-    sendto(c->fd, b, off, 0, (struct sockaddr *)from, sizeof *from);
+    client_send(c, b, off, from);
 }
 
 /* ------------------------------------------------------------------ */
@@ -194,21 +236,51 @@ static void answer_check(client_t *c, const uint8_t *req, size_t len, struct soc
 /* ------------------------------------------------------------------ */
 
 /* POSTs body; returns the response body (g_free) and the Location. */
+static char *http_at(const char *base, const char *method, const char *path, const char *ctype,
+                     const char *body, int *status, char *location, size_t lsize);
+
 static char *http(const char *method, const char *path, const char *ctype, const char *body,
                   int *status, char *location, size_t lsize)
 {
-    g_autoptr(GUri) uri = g_uri_parse(opt_url, G_URI_FLAGS_NONE, NULL);
+    return http_at(opt_url, method, path, ctype, body, status, location, lsize);
+}
+
+/* As http(), against the host and port of `base` (any URL); a `path` that
+ * is itself an absolute URL is sent as its path and query. No
+ * Authorization header without a token (peers such as SRS need none). */
+static char *http_at(const char *base, const char *method, const char *path, const char *ctype,
+                     const char *body, int *status, char *location, size_t lsize)
+{
+    g_autoptr(GUri) uri = g_uri_parse(base, G_URI_FLAGS_NONE, NULL);
+    *status = 0;
+    if (!uri)
+        return NULL;
+    g_autofree char *abs_path = NULL;
+    if (g_str_has_prefix(path, "http://") || g_str_has_prefix(path, "https://")) {
+        g_autoptr(GUri) pu = g_uri_parse(path, G_URI_FLAGS_NONE, NULL);
+        if (pu) {
+            const char *q = g_uri_get_query(pu);
+            abs_path = g_strdup_printf("%s%s%s", *g_uri_get_path(pu) ? g_uri_get_path(pu) : "/",
+                                       q ? "?" : "", q ? q : "");
+            path = abs_path;
+        }
+    }
+    int port = g_uri_get_port(uri);
+    if (port <= 0)
+        port = 80;
     GSocketClient *sc = g_socket_client_new();
-    GSocketConnection *conn = g_socket_client_connect_to_host(
-        sc, g_uri_get_host(uri), (guint16)g_uri_get_port(uri), NULL, NULL);
+    GSocketConnection *conn =
+        g_socket_client_connect_to_host(sc, g_uri_get_host(uri), (guint16)port, NULL, NULL);
     g_object_unref(sc);
     if (!conn)
         return NULL;
     GString *req = g_string_new(NULL);
     g_string_append_printf(req,
-                           "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                           "%s %s HTTP/1.1\r\nHost: %s:%d\r\n%s%s%s"
                            "Connection: close\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
-                           method, path, opt_token, ctype, body ? strlen(body) : 0,
+                           method, path, g_uri_get_host(uri), port,
+                           opt_token ? "Authorization: Bearer " : "", opt_token ? opt_token : "",
+                           opt_token ? "\r\n" : "", ctype, body ? strlen(body) : 0,
                            body ? body : "");
     GOutputStream *os = g_io_stream_get_output_stream(G_IO_STREAM(conn));
     g_output_stream_write_all(os, req->str, req->len, NULL, NULL, NULL);
@@ -244,7 +316,7 @@ static char *http(const char *method, const char *path, const char *ctype, const
 static void dtls_out(const uint8_t *d, size_t n, void *ud)
 {
     client_t *c = ud;
-    sendto(c->fd, d, n, 0, (struct sockaddr *)&c->remote, sizeof c->remote);
+    client_send(c, d, n, &c->remote);
 }
 
 static void random_str(char *out, size_t n)
@@ -308,6 +380,13 @@ static int shared_socket(int i)
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
     struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (opt_distinct_ips) {
+        /* Receives for every 127.x.y.z: only inside a network namespace
+         * whose only interface is lo (bench/sfu/peer.sh runs in one). */
+        a.sin_addr.s_addr = htonl(INADDR_ANY);
+        int on = 1;
+        setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    }
     bind(fd, (struct sockaddr *)&a, sizeof a);
     int big = 64 << 20; /* bursts: 4 packets x thousands of subscribers */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big))
@@ -319,6 +398,46 @@ static int shared_socket(int i)
     return fd;
 }
 
+/* Key of a client in by_addr: its local address and the server's port. */
+static gsize addr_key(uint32_t local_ip_be, uint16_t server_port_be)
+{
+    return (gsize)ntohl(local_ip_be) << 16 | ntohs(server_port_be);
+}
+
+/* Peer mode: a server may answer every session with the same port (SRS
+ * does); the shared sockets then cannot tell the subscribers apart, so
+ * that needs --distinct-ips. Returns false (and says why) on a clash. */
+static bool register_peer_client(client_t *c)
+{
+    if (opt_distinct_ips) {
+        if (!by_addr)
+            by_addr = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_hash_table_insert(by_addr,
+                            GSIZE_TO_POINTER(addr_key(c->local_ip.s_addr, c->remote.sin_port)), c);
+        return true;
+    }
+    if (g_hash_table_lookup(by_port, GINT_TO_POINTER((int)ntohs(c->remote.sin_port)))) {
+        fprintf(stderr,
+                "sfu_bench: the server answered port %d for two sessions (one UDP port "
+                "for all, as SRS does): run with --distinct-ips inside a network "
+                "namespace (bench/sfu/peer.sh)\n",
+                ntohs(c->remote.sin_port));
+        return false;
+    }
+    return true;
+}
+
+/* H.264 instead of VP8 on the video m-line (same payload type): packetization
+ * mode 1, constrained baseline 3.1, as browsers offer and SRS prefers. */
+static void media_h264(yj_sdp_media_t *m)
+{
+    yj_sdp_codec_t *c = &m->codecs[0];
+    c->codec = YJ_CODEC_H264;
+    g_strlcpy(c->name, "H264", sizeof c->name);
+    g_strlcpy(c->fmtp, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+              sizeof c->fmtp);
+}
+
 static client_t *client_new(bool publisher)
 {
     client_t *c = g_new0(client_t, 1);
@@ -328,6 +447,14 @@ static client_t *client_new(bool publisher)
     struct sockaddr_in a;
     socklen_t al = sizeof a;
     getsockname(c->fd, (struct sockaddr *)&a, &al);
+    char cand_ip[INET_ADDRSTRLEN] = "127.0.0.1";
+    if (opt_distinct_ips) {
+        static unsigned n_ips;
+        unsigned k = publisher ? 0 : n_ips++;
+        c->local_ip.s_addr = publisher ? htonl(INADDR_LOOPBACK)
+                                       : htonl(0x7f010000u | (k / 250) << 8 | (1 + k % 250));
+        inet_ntop(AF_INET, &c->local_ip, cand_ip, sizeof cand_ip);
+    }
     random_str(c->lufrag, 9);
     random_str(c->lpwd, 25);
     RAND_bytes((uint8_t *)&c->tie, 8);
@@ -339,12 +466,14 @@ static client_t *client_new(bool publisher)
     int dir = publisher ? YJ_DIR_SEND : YJ_DIR_RECV;
     media_line(&o->m[0], false, "0", dir);
     media_line(&o->m[1], true, "1", dir);
+    if (h264)
+        media_h264(&o->m[1]);
     g_strlcpy(o->ufrag, c->lufrag, sizeof o->ufrag);
     g_strlcpy(o->pwd, c->lpwd, sizeof o->pwd);
     g_strlcpy(o->fingerprint, yj_dtls_cert_fingerprint(cert), sizeof o->fingerprint);
     g_strlcpy(o->setup, "active", sizeof o->setup);
-    g_snprintf(o->cands[0], sizeof o->cands[0],
-               "candidate:1 1 udp 2130706431 127.0.0.1 %d typ host", ntohs(a.sin_port));
+    g_snprintf(o->cands[0], sizeof o->cands[0], "candidate:1 1 udp 2130706431 %s %d typ host",
+               cand_ip, ntohs(a.sin_port));
     o->n_cands = 1;
     o->end_of_candidates = true;
     strcpy(o->bundle[0], "0");
@@ -355,8 +484,13 @@ static client_t *client_new(bool publisher)
     char path[160];
     g_snprintf(path, sizeof path, "/%s/%s", publisher ? "whip" : "whep", opt_room);
     int status;
-    char *answer =
-        http("POST", path, "application/sdp", offer, &status, c->location, sizeof c->location);
+    const char *peer_url = publisher ? opt_whip_url : opt_whep_url;
+    char *answer = peer_mode ? http_at(peer_url, "POST", peer_url, "application/sdp", offer,
+                                       &status, c->location, sizeof c->location)
+                             : http("POST", path, "application/sdp", offer, &status, c->location,
+                                    sizeof c->location);
+    if (peer_mode)
+        g_strlcpy(path, peer_url, sizeof path);
     g_free(offer);
     last_status = status;
     char *err = NULL;
@@ -391,6 +525,8 @@ static client_t *client_new(bool publisher)
     }
     c->dtls = yj_dtls_new(cert, true, yj_sdp_fingerprint(ans), dtls_out, c);
     yj_sdp_free(ans);
+    if (!register_peer_client(c))
+        return NULL;
     g_hash_table_insert(by_port, GINT_TO_POINTER((int)ntohs(c->remote.sin_port)), c);
     return c;
 }
@@ -401,8 +537,14 @@ static void client_free(client_t *c)
         return;
     if (c->location[0]) {
         int st;
-        g_free(http("DELETE", c->location, "text/plain", NULL, &st, NULL, 0));
+        const char *base = c->publisher ? opt_whip_url : opt_whep_url;
+        g_free(peer_mode && base
+                   ? http_at(base, "DELETE", c->location, "text/plain", NULL, &st, NULL, 0)
+                   : http("DELETE", c->location, "text/plain", NULL, &st, NULL, 0));
     }
+    if (by_addr && c->local_ip.s_addr)
+        g_hash_table_remove(by_addr,
+                            GSIZE_TO_POINTER(addr_key(c->local_ip.s_addr, c->remote.sin_port)));
     g_hash_table_remove(by_port, GINT_TO_POINTER((int)ntohs(c->remote.sin_port)));
     if (c->publisher)
         close(c->fd);
@@ -431,6 +573,35 @@ static void pli_visit(const yj_rtcp_item_t *it, void *ud)
 }
 
 static bool verbose;
+
+/* H.264 payloads carry the send time as text, "YJB1" and 16 hex digits at
+ * offset 3 of the RTP payload (after the FU indicator, FU header and one
+ * slice-header byte, or after the Opus TOC bytes): no zero bytes, so no
+ * start-code or emulation-prevention pattern inside the NAL unit, and an
+ * SFU forwards the payload untouched while it rewrites SSRC, sequence
+ * numbers and header extensions. */
+static void put_text_stamp(uint8_t *at, int64_t t)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(at, "YJB1", 4);
+    for (int i = 0; i < 16; i++)
+        at[4 + i] = (uint8_t)hex[((uint64_t)t >> (60 - 4 * i)) & 15];
+}
+
+static bool text_stamp(const uint8_t *pl, size_t n, int64_t *sent)
+{
+    if (n < 3 + 20 || memcmp(pl + 3, "YJB1", 4) != 0)
+        return false;
+    uint64_t v = 0;
+    for (int i = 0; i < 16; i++) {
+        int d = g_ascii_xdigit_value((char)pl[7 + i]);
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
+    }
+    *sent = (int64_t)v;
+    return true;
+}
 
 static void on_packet(client_t *c, uint8_t *b, size_t n, struct sockaddr_in *from, int64_t now)
 {
@@ -485,6 +656,8 @@ static void on_packet(client_t *c, uint8_t *b, size_t n, struct sockaddr_in *fro
                     int64_t sent;
                     memcpy(&magic, p.payload + 2, 4);
                     memcpy(&sent, p.payload + 6, 8);
+                    if (magic != MAGIC && text_stamp(p.payload, p.payload_len, &sent))
+                        magic = MAGIC;
                     if (magic == MAGIC && sent > 0 && now >= sent) {
                         double d = (double)(now - sent);
                         g_array_append_val(lat, d);
@@ -532,8 +705,14 @@ static gboolean opt_sleep; /* --sleep: epoll_wait up to 1 ms (tool shares the se
 static gboolean opt_stop_on_loss; /* --stop-on-loss: end after the first step that failed */
 static int frame_pkt;             /* next packet of the current frame */
 
+static void publish_tick_h264(int64_t now, int64_t *next_v, int64_t *next_a);
+
 static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
 {
+    if (h264) {
+        publish_tick_h264(now, next_v, next_a);
+        return;
+    }
     while (now >= *next_a) {
         uint8_t p[120] = {0xfc, 0xff};
         uint32_t m = MAGIC;
@@ -568,6 +747,164 @@ static void publish_tick(int64_t now, int64_t *next_v, int64_t *next_a)
     }
 }
 
+/* ---- H.264 (--codec h264) ---- */
+
+typedef struct {
+    uint8_t *b;
+    size_t n, bit;
+} bits_t;
+
+static void put_bit(bits_t *w, int v)
+{
+    if (w->bit % 8 == 0)
+        w->b[w->n++] = 0;
+    if (v)
+        w->b[w->n - 1] |= (uint8_t)(0x80 >> (w->bit % 8));
+    w->bit++;
+}
+static void put_bits(bits_t *w, uint32_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--)
+        put_bit(w, (int)(v >> i) & 1);
+}
+static void put_ue(bits_t *w, uint32_t v)
+{
+    uint32_t x = v + 1;
+    int len = 0;
+    while ((x >> len) > 1)
+        len++;
+    put_bits(w, 0, len);
+    put_bits(w, x, len + 1);
+}
+static void put_se(bits_t *w, int32_t v)
+{
+    put_ue(w, v <= 0 ? (uint32_t)(-2 * v) : (uint32_t)(2 * v - 1));
+}
+/* rbsp trailing bits, then emulation prevention into out; returns length */
+static size_t nal_finish(bits_t *w, uint8_t *out)
+{
+    put_bit(w, 1);
+    size_t o = 0;
+    int zeros = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (zeros >= 2 && w->b[i] <= 3) {
+            out[o++] = 3;
+            zeros = 0;
+        }
+        out[o++] = w->b[i];
+        zeros = w->b[i] == 0 ? zeros + 1 : 0;
+    }
+    return o;
+}
+
+/* SPS (constrained baseline, level 3.1, 640x480, POC type 2) and PPS
+ * (CAVLC) as a parsing server expects them; the slices are not decodable
+ * pictures (their data is filler), which no SFU looks at. */
+static size_t h264_sps(uint8_t *out)
+{
+    uint8_t raw[64];
+    bits_t w = {raw, 0, 0};
+    put_bits(&w, 0x67, 8);
+    put_bits(&w, 66, 8);
+    put_bits(&w, 0xe0, 8);
+    put_bits(&w, 31, 8);
+    put_ue(&w, 0);  /* seq_parameter_set_id */
+    put_ue(&w, 0);  /* log2_max_frame_num_minus4 */
+    put_ue(&w, 2);  /* pic_order_cnt_type */
+    put_ue(&w, 1);  /* max_num_ref_frames */
+    put_bit(&w, 0); /* gaps_in_frame_num_value_allowed_flag */
+    put_ue(&w, 39); /* pic_width_in_mbs_minus1: 640 */
+    put_ue(&w, 29); /* pic_height_in_map_units_minus1: 480 */
+    put_bit(&w, 1); /* frame_mbs_only_flag */
+    put_bit(&w, 1); /* direct_8x8_inference_flag */
+    put_bit(&w, 0); /* frame_cropping_flag */
+    put_bit(&w, 0); /* vui_parameters_present_flag */
+    return nal_finish(&w, out);
+}
+static size_t h264_pps(uint8_t *out)
+{
+    uint8_t raw[32];
+    bits_t w = {raw, 0, 0};
+    put_bits(&w, 0x68, 8);
+    put_ue(&w, 0);      /* pic_parameter_set_id */
+    put_ue(&w, 0);      /* seq_parameter_set_id */
+    put_bit(&w, 0);     /* entropy_coding_mode_flag: CAVLC */
+    put_bit(&w, 0);     /* bottom_field_pic_order_in_frame_present_flag */
+    put_ue(&w, 0);      /* num_slice_groups_minus1 */
+    put_ue(&w, 0);      /* num_ref_idx_l0_default_active_minus1 */
+    put_ue(&w, 0);      /* num_ref_idx_l1_default_active_minus1 */
+    put_bit(&w, 0);     /* weighted_pred_flag */
+    put_bits(&w, 0, 2); /* weighted_bipred_idc */
+    put_se(&w, 0);      /* pic_init_qp_minus26 */
+    put_se(&w, 0);      /* pic_init_qs_minus26 */
+    put_se(&w, 0);      /* chroma_qp_index_offset */
+    put_bit(&w, 1);     /* deblocking_filter_control_present_flag */
+    put_bit(&w, 0);     /* constrained_intra_pred_flag */
+    put_bit(&w, 0);     /* redundant_pic_cnt_present_flag */
+    return nal_finish(&w, out);
+}
+
+static unsigned h264_frames; /* frames sent, for the periodic IDR */
+static bool h264_key;        /* the current frame is an IDR */
+
+/* Same rates and pacing as the VP8 stream (25 frames/s of one slice in 4
+ * FU-A fragments of 1150 bytes, marker on the last; Opus-shaped audio at
+ * 50/s); a keyframe (every --keyint frames and on PLI/FIR) is preceded by
+ * a STAP-A with SPS and PPS at the same timestamp. */
+static void publish_tick_h264(int64_t now, int64_t *next_v, int64_t *next_a)
+{
+    while (now >= *next_a) {
+        uint8_t p[120] = {0xfc, 0xff};
+        uint32_t m = MAGIC;
+        int64_t t = now_us();
+        memcpy(p + 2, &m, 4);
+        memcpy(p + 6, &t, 8);
+        send_rtp(false, false, p, sizeof p);
+        ats += 960;
+        *next_a += 20000;
+    }
+    while (now >= *next_v) {
+        int i = frame_pkt;
+        if (i == 0) {
+            h264_key = want_key || opt_keyint <= 0 || h264_frames % (unsigned)opt_keyint == 0;
+            want_key = false;
+            if (h264_key) {
+                uint8_t stap[128], nal[64];
+                size_t o = 0;
+                stap[o++] = 0x78; /* STAP-A, NRI 3 */
+                size_t n = h264_sps(nal);
+                stap[o++] = (uint8_t)(n >> 8);
+                stap[o++] = (uint8_t)n;
+                memcpy(stap + o, nal, n);
+                o += n;
+                n = h264_pps(nal);
+                stap[o++] = (uint8_t)(n >> 8);
+                stap[o++] = (uint8_t)n;
+                memcpy(stap + o, nal, n);
+                o += n;
+                send_rtp(true, false, stap, o);
+            }
+        }
+        uint8_t type = h264_key ? 5 : 1, nri = h264_key ? 3 : 2;
+        uint8_t p[1150];
+        memset(p, 0x5a, sizeof p);
+        p[0] = (uint8_t)(nri << 5 | 28);                                    /* FU indicator */
+        p[1] = (uint8_t)((i == 0 ? 0x80 : 0) | (i == 3 ? 0x40 : 0) | type); /* FU header */
+        if (i == 0)
+            p[2] = h264_key ? 0x88 : 0x9a; /* first_mb 0, slice_type 7 (I) / 5 (P), pps 0 */
+        put_text_stamp(p + 3, now_us());
+        send_rtp(true, i == 3, p, sizeof p);
+        if (++frame_pkt == 4) {
+            frame_pkt = 0;
+            h264_frames++;
+            vts += 3600;
+            *next_v += opt_burst ? 40000 : 40000 - 3 * 4000;
+        } else {
+            *next_v += opt_burst ? 0 : 4000;
+        }
+    }
+}
+
 /* A receiver report about every stream the subscriber receives, so the
  * server sees what a browser would send (and frees its DTLS state once a
  * protected packet proves the client has the keys). */
@@ -585,7 +922,7 @@ static void send_rr(client_t *c)
     uint8_t b[256 + YJ_SRTP_OVERHEAD];
     int len = yj_rtcp_write_rr(b, 256, 0x5b000000u + ntohs(c->remote.sin_port), blocks, n);
     if (len > 0 && yj_srtp_protect_rtcp(c->out, b, &len) == 0)
-        sendto(c->fd, b, (size_t)len, 0, (struct sockaddr *)&c->remote, sizeof c->remote);
+        client_send(c, b, (size_t)len, &c->remote);
 }
 
 /* ------------------------------------------------------------------ */
@@ -634,6 +971,21 @@ static double metric(const char *name)
     return v;
 }
 
+/* --distinct-ips: the client a datagram is for, by the address it was sent
+ * to (IP_PKTINFO) and the server port it came from. */
+static client_t *lookup_by_addr(struct msghdr *h, uint16_t server_port_be)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(h); cm; cm = CMSG_NXTHDR(h, cm))
+        if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+            return by_addr ? g_hash_table_lookup(by_addr, GSIZE_TO_POINTER(addr_key(
+                                                              pi.ipi_addr.s_addr, server_port_be)))
+                           : NULL;
+        }
+    return NULL;
+}
+
 /* Runs the event loop for `us` microseconds. */
 static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
 {
@@ -643,6 +995,7 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
     struct mmsghdr msgs[32];
     struct iovec iov[32];
     struct sockaddr_in from[32];
+    static char ctl[32][CMSG_SPACE(sizeof(struct in_pktinfo))];
     for (;;) {
         int64_t now = now_us();
         if (now >= end)
@@ -653,6 +1006,13 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
             if (!c->ice_ok && now >= c->next_check) {
                 send_check(c);
                 c->next_check = now + 50000;
+            }
+            if (peer_mode && c->ice_ok && c->rufrag[0] && now >= c->next_consent) {
+                /* consent freshness, as browsers do: SRS drops a session
+                 * that sends no STUN for 30 s (stun_timeout) */
+                if (c->next_consent)
+                    send_check(c);
+                c->next_consent = now + 1500000 + (int64_t)(g_random_int() % 1000000);
             }
             if (!c->publisher && c->out && now >= c->next_rr) {
                 send_rr(c);
@@ -674,9 +1034,15 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
             int fd = evs[e].data.fd;
             for (;;) {
                 for (int k = 0; k < 32; k++) {
+                    if (opt_distinct_ips) {
+                        memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
+                        msgs[k].msg_hdr.msg_control = ctl[k];
+                        msgs[k].msg_hdr.msg_controllen = sizeof ctl[k];
+                    }
                     iov[k].iov_base = bufs[k];
                     iov[k].iov_len = sizeof bufs[k];
-                    memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
+                    if (!opt_distinct_ips)
+                        memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
                     msgs[k].msg_hdr.msg_iov = &iov[k];
                     msgs[k].msg_hdr.msg_iovlen = 1;
                     msgs[k].msg_hdr.msg_name = &from[k];
@@ -686,8 +1052,10 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
                 if (got <= 0)
                     break;
                 for (int k = 0; k < got; k++) {
-                    client_t *c =
-                        g_hash_table_lookup(by_port, GINT_TO_POINTER((int)ntohs(from[k].sin_port)));
+                    client_t *c = opt_distinct_ips
+                                      ? lookup_by_addr(&msgs[k].msg_hdr, from[k].sin_port)
+                                      : g_hash_table_lookup(
+                                            by_port, GINT_TO_POINTER((int)ntohs(from[k].sin_port)));
                     if (c)
                         on_packet(c, bufs[k], msgs[k].msg_len, &from[k], now);
                 }
@@ -724,11 +1092,29 @@ int main(int argc, char **argv)
         {"viewers-only", 0, 0, G_OPTION_ARG_NONE, &opt_viewers_only,
          "no publisher: only add viewers to ROOM (someone else publishes)", NULL},
         {"watch", 0, 0, G_OPTION_ARG_INT, &opt_watch, "then print per-second counts for S s", "S"},
+        {"whip-url", 0, 0, G_OPTION_ARG_STRING, &opt_whip_url,
+         "peer mode: the publisher POSTs its offer to this WHIP URL (any server)", "URL"},
+        {"whep-url", 0, 0, G_OPTION_ARG_STRING, &opt_whep_url,
+         "peer mode: each viewer POSTs its offer to this WHEP URL", "URL"},
+        {"codec", 0, 0, G_OPTION_ARG_STRING, &opt_codec, "video payload: vp8 or h264", "C"},
+        {"keyint", 0, 0, G_OPTION_ARG_INT, &opt_keyint, "H.264: IDR every K frames (50)", "K"},
+        {"distinct-ips", 0, 0, G_OPTION_ARG_NONE, &opt_distinct_ips,
+         "each viewer sends from its own 127.1.x.y (servers with one UDP port for all "
+         "sessions); binds 0.0.0.0, so only inside a network namespace",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("- SFU load tool");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, NULL) || !opt_url || !opt_token || !opt_pid) {
-        fprintf(stderr, "usage: %s --url URL --token T --pid PID [--subs 50,100]\n", argv[0]);
+    bool parsed = g_option_context_parse(ctx, &argc, &argv, NULL);
+    peer_mode = opt_whip_url || opt_whep_url;
+    h264 = g_ascii_strcasecmp(opt_codec, "h264") == 0;
+    if (!parsed || !opt_pid || (!h264 && g_ascii_strcasecmp(opt_codec, "vp8") != 0) ||
+        (peer_mode ? !opt_whep_url || (!opt_whip_url && !opt_viewers_only)
+                   : !opt_url || !opt_token)) {
+        fprintf(stderr,
+                "usage: %s --url URL --token T --pid PID [--subs 50,100]\n"
+                "   or: %s --whip-url URL --whep-url URL [--token T] --pid PID [--codec h264]\n",
+                argv[0], argv[0]);
         return 2;
     }
     g_option_context_free(ctx);
@@ -761,6 +1147,9 @@ int main(int argc, char **argv)
     long hz = sysconf(_SC_CLK_TCK);
     run_for(500000, &next_v, &next_a);
     proc_cpu(&tk0, &rss0); /* memory base: the publisher is in */
+    if (peer_mode)
+        printf("# peer mode (%s): fwd pkt/s = RTP packets received by the subscribers\n",
+               h264 ? "H.264" : "VP8");
     printf("%8s %12s %10s %12s %9s %9s %9s %10s %8s %12s\n", "subs", "fwd pkt/s", "server%",
            "cpu/pkt µs", "loss %", "p50 ms", "p99 ms", "KiB/sub", "refused", "pub rtcp/s");
     fflush(stdout);
@@ -808,22 +1197,24 @@ int main(int argc, char **argv)
         }
         g_array_set_size(lat, 0);
         long tk1, rss1, tk2, rss2;
-        double f1 = metric("yj_media_packets_forwarded_total");
-        double hd1 = metric("yj_media_handoff_dropped_total");
+        double f1 = peer_mode ? 0 : metric("yj_media_packets_forwarded_total");
+        double hd1 = peer_mode ? 0 : metric("yj_media_handoff_dropped_total");
         proc_cpu(&tk1, &rss1);
         int64_t t1 = now_us();
         uint64_t pub_rtcp0 = pub->rtcp_in;
         run_for((int64_t)opt_seconds * 1000000, &next_v, &next_a);
         int64_t t2 = now_us();
         proc_cpu(&tk2, &rss2);
-        double f2 = metric("yj_media_packets_forwarded_total");
-        double hd2 = metric("yj_media_handoff_dropped_total");
+        double f2 = peer_mode ? 0 : metric("yj_media_packets_forwarded_total");
+        double hd2 = peer_mode ? 0 : metric("yj_media_handoff_dropped_total");
         uint64_t rec = 0, lost = 0;
         for (guint i = 1; i < clients->len; i++) {
             client_t *c = clients->pdata[i];
             rec += c->received;
             lost += c->lost;
         }
+        if (peer_mode) /* forwarded = RTP the subscribers received (any server) */
+            f2 = (double)rec;
         double secs = (double)(t2 - t1) / 1e6;
         double fwd = (f2 - f1) / secs;
         double cpu = (double)(tk2 - tk1) / (double)hz;
