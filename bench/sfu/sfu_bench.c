@@ -30,6 +30,36 @@
  *   bench_sfu_sfu_bench --url http://127.0.0.1:PORT --token T --pid DAEMON_PID
  *                       [--subs 50,100,200] [--seconds 10] [--sample 20] [--burst]
  *                       [--watch S]
+ *
+ * Peer mode (issue 11 §3, bench/sfu/peer.sh), for any WHIP/WHEP server:
+ *
+ *   bench_sfu_sfu_bench --whip-url URL --whep-url URL [--token T] --pid SERVER_PID
+ *                       [--codec vp8|h264] [--keyint 50] [--distinct-ips] [...]
+ *
+ * The publisher POSTs to the WHIP URL, each viewer to the WHEP URL (DELETE
+ * to the Location each answers, relative or absolute). "fwd pkt/s" is then
+ * the RTP packets the viewers received (not the daemon's /metrics), and CPU
+ * per forwarded packet is the server's /proc/PID/stat time over that count;
+ * loss is the gaps in each received stream's sequence numbers (a server
+ * that renumbers keeps them consecutive, and one that drops shows gaps).
+ * --codec h264 sends a stream a NAL-parsing server accepts: packetization
+ * mode 1, every --keyint frames (and on PLI/FIR) a STAP-A with SPS and PPS
+ * then an IDR slice, other frames one non-IDR slice, each slice in four
+ * FU-A fragments with the marker bit on the last.
+ * Latency: servers rewrite SSRC, sequence numbers, payload types and
+ * header extensions (SRS re-maps extension ids and drops unknown ones), but
+ * an SFU forwards the payload bytes untouched, so the send time (CLOCK_
+ * MONOTONIC µs; publisher and viewers are one process) travels in the
+ * payload: binary after the 2 VP8/Opus bytes, or for H.264 as text
+ * ("YJB1" + 16 hex digits, no zero bytes that could form a start code) at
+ * payload offset 3. Every --sample'th packet a viewer receives is
+ * decrypted and its age taken; p50/p99 are over those samples.
+ * --distinct-ips: SRS answers every session with its one UDP port and
+ * tells sessions apart by the client's address, so the viewers' shared
+ * sockets (bound to 0.0.0.0, IP_PKTINFO) send from 127.1.x.y, one address
+ * each; use it only inside a network namespace with lo alone (peer.sh).
+ * Peer mode also sends STUN consent checks every 1.5–2.5 s, as browsers
+ * do (SRS drops sessions silent for stun_timeout, 30 s).
  */
 #define _GNU_SOURCE
 #include "media/dtls.h"
