@@ -64,12 +64,17 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 dir=$(mktemp -d /tmp/yj-sfu-peer-XXXXXX)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do stop "$p"; done
   cp "$dir"/*.log "${TMPDIR:-/tmp}/" 2>/dev/null || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
+stop() { # TERM, then KILL after 5 s (SRS can take long to quit when loaded)
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 
 tool() { # name pid whip whep [token]
   local name=$1 pid=$2 whip=$3 whep=$4 token=${5:-}
@@ -109,7 +114,7 @@ token=$(curl -s -X POST -H 'Content-Type: application/json' \
   sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 yj_version=$(git -C "$here" rev-parse --short HEAD)
 tool "yuanjiao-$yj_version" "$yj" "$url/whip/bench" "$url/whep/bench" "$token"
-kill "$yj"; wait "$yj" 2>/dev/null || true
+stop "$yj"
 
 # ---- SRS ----
 cat >"$dir/srs.conf" <<CONF
@@ -150,7 +155,7 @@ done
 srs_version=$(curl -s http://127.0.0.1:1985/api/v1/versions | sed -n 's/.*"version":"\([^"]*\)".*/\1/p')
 tool "srs-${srs_version:-unknown}" "$sp" "http://127.0.0.1:1985/rtc/v1/whip/?app=live&stream=bench" \
   "http://127.0.0.1:1985/rtc/v1/whep/?app=live&stream=bench"
-kill "$sp"; wait "$sp" 2>/dev/null || true
+stop "$sp"
 
 # ---- summary: at each server's largest N with < 0.5 % loss ----
 echo

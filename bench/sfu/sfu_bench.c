@@ -299,6 +299,9 @@ static char *http_at(const char *base, const char *method, const char *path, con
     if (port <= 0)
         port = 80;
     GSocketClient *sc = g_socket_client_new();
+    /* A saturated server may accept and never answer (SRS at capacity):
+     * a POST that times out counts as a viewer not admitted. */
+    g_socket_client_set_timeout(sc, 15);
     GSocketConnection *conn =
         g_socket_client_connect_to_host(sc, g_uri_get_host(uri), (guint16)port, NULL, NULL);
     g_object_unref(sc);
@@ -1096,6 +1099,30 @@ static void run_for(int64_t us, int64_t *next_v, int64_t *next_a)
     }
 }
 
+/* Peer mode: sequence gaps miss a viewer that receives nothing, or whose
+ * stream stops, so loss is also measured against what the publisher sent
+ * in the window (every connected viewer should get every packet); the
+ * larger of the two counts. `note` gets "[short X% silent K]". Packets in
+ * flight at the window's edges make the shortfall approximate (± rate x
+ * latency change), which is why the gap count is kept too. */
+static double peer_shortfall(double gap_loss, uint64_t sent, uint64_t rec, char *note, size_t n)
+{
+    unsigned viewers = 0, silent = 0;
+    for (guint i = 1; i < clients->len; i++) {
+        client_t *c = clients->pdata[i];
+        if (c->out) {
+            viewers++;
+            silent += c->received == 0;
+        }
+    }
+    double expected = (double)sent * viewers;
+    double shortfall = expected > 0 ? 100.0 * (1.0 - (double)rec / expected) : 100;
+    if (shortfall < 0)
+        shortfall = 0;
+    g_snprintf(note, n, "  [short %.3f%% silent %u]", shortfall, silent);
+    return MAX(gap_loss, shortfall);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -1231,8 +1258,9 @@ int main(int argc, char **argv)
         double hd1 = peer_mode ? 0 : metric("yj_media_handoff_dropped_total");
         proc_cpu(&tk1, &rss1);
         int64_t t1 = now_us();
-        uint64_t pub_rtcp0 = pub->rtcp_in;
+        uint64_t pub_rtcp0 = pub->rtcp_in, sent0 = sent_packets;
         run_for((int64_t)opt_seconds * 1000000, &next_v, &next_a);
+        uint64_t sent1 = sent_packets;
         int64_t t2 = now_us();
         proc_cpu(&tk2, &rss2);
         double f2 = peer_mode ? 0 : metric("yj_media_packets_forwarded_total");
@@ -1252,6 +1280,9 @@ int main(int argc, char **argv)
         double loss = rec + lost ? 100.0 * (double)lost / (double)(rec + lost) : 100;
         if (rec == 0)
             loss = 100;
+        char shortfall[96] = "";
+        if (peer_mode)
+            loss = peer_shortfall(loss, sent1 - sent0, rec, shortfall, sizeof shortfall);
         g_array_sort(lat, cmp_double);
         double p50 = lat->len ? g_array_index(lat, double, lat->len / 2) / 1000 : 0;
         double p99 = lat->len ? g_array_index(lat, double, lat->len * 99 / 100) / 1000 : 0;
@@ -1259,10 +1290,10 @@ int main(int argc, char **argv)
         double kib = connected > prev_n ? (double)(rss2 - rss0) / (connected - prev_n) : 0;
         rss0 = rss2;
         prev_n = connected;
-        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s", connected, fwd,
-               100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib, refused,
+        printf("%8d %12.0f %9.1f%% %12.2f %9.3f %9.2f %9.2f %10.1f %8d %12.1f%s%s", connected,
+               fwd, 100.0 * cpu / secs, cpu_pkt, loss, p50, p99, kib, refused,
                (double)(pub->rtcp_in - pub_rtcp0) / secs,
-               connected < want ? "  (not all connected)" : "");
+               connected < want ? "  (not all connected)" : "", shortfall);
         if (hd2 > hd1) /* copies a full worker queue refused (several workers) */
             printf("  (%.0f hand-offs dropped)", hd2 - hd1);
         printf("\n");
