@@ -81,7 +81,8 @@ tool() { # name pid whip whep [token]
   echo "== $name (pid $pid, CPU 0) — load tool on CPU 1, codec $CODEC, subs $SUBS, ${STEP}s a step"
   taskset -c 1 "$BUILD/bench/bench_sfu_sfu_bench" --whip-url "$whip" --whep-url "$whep" \
     ${token:+--token "$token"} --pid "$pid" --codec "$CODEC" --distinct-ips \
-    --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst} | tee "$dir/$name.out"
+    --subs "$SUBS" --seconds "$STEP" --sample "$SAMPLE" ${BURST:+--burst} | tee "$dir/$name.out" ||
+    echo "peer.sh: the load tool failed against $name"
 }
 
 # ---- yuanjiao ----

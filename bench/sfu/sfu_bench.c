@@ -268,6 +268,7 @@ static void answer_check(client_t *c, const uint8_t *req, size_t len, struct soc
 /* POSTs body; returns the response body (g_free) and the Location. */
 static char *http_at(const char *base, const char *method, const char *path, const char *ctype,
                      const char *body, int *status, char *location, size_t lsize);
+static guint http_timeout = 15; /* seconds; 2 for the DELETEs at exit in peer mode */
 
 static char *http(const char *method, const char *path, const char *ctype, const char *body,
                   int *status, char *location, size_t lsize)
@@ -301,7 +302,7 @@ static char *http_at(const char *base, const char *method, const char *path, con
     GSocketClient *sc = g_socket_client_new();
     /* A saturated server may accept and never answer (SRS at capacity):
      * a POST that times out counts as a viewer not admitted. */
-    g_socket_client_set_timeout(sc, 15);
+    g_socket_client_set_timeout(sc, http_timeout);
     GSocketConnection *conn =
         g_socket_client_connect_to_host(sc, g_uri_get_host(uri), (guint16)port, NULL, NULL);
     g_object_unref(sc);
@@ -1326,6 +1327,8 @@ int main(int argc, char **argv)
         g_string_free(line, TRUE);
         g_array_free(before, TRUE);
     }
+    if (peer_mode) /* a saturated peer may never answer: do not wait 15 s a viewer */
+        http_timeout = 2;
     for (guint i = 0; i < clients->len; i++)
         client_free(clients->pdata[i]);
     g_ptr_array_free(clients, TRUE);
