@@ -101,7 +101,7 @@ yj=$!
 pids+=("$yj")
 url=
 for _ in $(seq 200); do
-  url=$(grep -o 'http://[^/ ]*' "$dir/yj.out" | head -1 || true)
+  url=$(grep -so 'http://[^/ ]*' "$dir/yj.out" | head -1 || true)
   [ -n "$url" ] && break
   sleep 0.1
 done
