@@ -190,55 +190,39 @@ static yj_iptv_src_t *open_source(yj_iptv_playout_t *p, const yj_iptv_programme_
                                   const yj_iptv_programme_t *next, int64_t offset_ms,
                                   bool *need_slate)
 {
+    char *err = NULL;
+    yj_iptv_src_t *s = NULL;
     if (prog->kind == YJ_IPTV_LESSON) {
-        char *err = NULL;
         int64_t left = 0;
-        yj_iptv_src_t *s =
-            yj_iptv_src_lesson_open(prog->media_path, p->bitrate, offset_ms, &left, &err);
-        if (s) {
-            /* a lesson shorter than its slot ends into the slate: have it
-             * ready (rendering costs CPU, so only then) */
-            if (offset_ms + left + 1000 < prog->end_ms - prog->start_ms)
-                *need_slate = true;
-            return s;
-        }
+        s = yj_iptv_src_lesson_open(prog->media_path, p->bitrate, offset_ms, &left, &err);
+        /* a lesson shorter than its slot ends into the slate: have it
+         * ready (rendering costs CPU, so only then) */
+        if (s && offset_ms + left + 1000 < prog->end_ms - prog->start_ms)
+            *need_slate = true;
+    } else if (prog->kind == YJ_IPTV_FEED || prog->kind == YJ_IPTV_LIVE) {
+        /* both show the slate by themselves while their input is away */
+        g_autofree char *text = slate_text(p, next);
+        yj_iptv_slate_t *sl = slate_for(p, text);
+        char label[16];
+        g_snprintf(label, sizeof label, "%d", p->number);
+        s = prog->kind == YJ_IPTV_FEED
+                ? yj_iptv_src_feed_open(prog->feed_url, prog->feed_program, sl, label, &err)
+                : yj_iptv_src_live_open(p->live, p->live_ud, prog->meeting_id, p->bitrate, sl,
+                                        label, &err);
+        yj_iptv_slate_unref(sl);
+    }
+    if (s)
+        return s;
+    if (err) {
         yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT " (%s): %s; showing the slate",
                 p->number, prog->id, prog->title ? prog->title : "", err);
-        g_free(err);
-        yj_counter_add(p->m_errors, 1);
-    } else if (prog->kind == YJ_IPTV_FEED) {
-        g_autofree char *text = slate_text(p, next);
-        yj_iptv_slate_t *sl = slate_for(p, text);
-        char *err = NULL, label[16];
-        g_snprintf(label, sizeof label, "%d", p->number);
-        yj_iptv_src_t *s =
-            yj_iptv_src_feed_open(prog->feed_url, prog->feed_program, sl, label, &err);
-        yj_iptv_slate_unref(sl);
-        if (s)
-            return s;
-        yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT ": %s; showing the slate",
-                p->number, prog->id, err);
-        g_free(err);
-        yj_counter_add(p->m_errors, 1);
-    } else if (prog->kind == YJ_IPTV_LIVE) {
-        g_autofree char *text = slate_text(p, next);
-        yj_iptv_slate_t *sl = slate_for(p, text);
-        char *err = NULL, label[16];
-        g_snprintf(label, sizeof label, "%d", p->number);
-        yj_iptv_src_t *s = yj_iptv_src_live_open(p->live, p->live_ud, prog->meeting_id, p->bitrate,
-                                                 sl, label, &err);
-        yj_iptv_slate_unref(sl);
-        if (s)
-            return s;
-        yj_warn("iptv", "channel %d: programme %" G_GINT64_FORMAT ": %s; showing the slate",
-                p->number, prog->id, err);
         g_free(err);
         yj_counter_add(p->m_errors, 1);
     }
     /* the slate names the programme after this one */
     g_autofree char *text = slate_text(p, next);
     yj_iptv_slate_t *sl = slate_for(p, text);
-    yj_iptv_src_t *s = yj_iptv_src_slate_open(sl);
+    s = yj_iptv_src_slate_open(sl);
     yj_iptv_slate_unref(sl);
     return s;
 }
