@@ -17,7 +17,8 @@
 #               --sanitizer=off --gperf=off --utest=off --extra-flags=-O2
 #   nice -n 10 make -j2
 # (--ffmpeg-opus=on only skips building libopus, which SRS links for its
-# AAC<->Opus transcoder; with --ffmpeg-fit=off nothing uses it.)
+# AAC<->Opus transcoder; with --ffmpeg-fit=off nothing uses it.) SRS's
+# configure also checks for automake: `apt-get install automake` first.
 #
 # Network: everything runs in a new network namespace (unshare -n) whose
 # only interface is lo — SRS binds its WebRTC UDP port on every address
