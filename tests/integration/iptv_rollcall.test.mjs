@@ -232,17 +232,27 @@ test('the playout draws each roll-call code on a card in the stream; the codes o
   };
   const confirm = (code) => pd.api('/api/v1/rollcall', { method: 'POST', token: tok, body: { channel_id: ch, code } });
 
+  // The producer builds the stream about 700 ms ahead of the clock, so a
+  // card can be logged just before its window opens for the API: ask
+  // until the window is open (bounded).
+  const openCode = async (phase) => {
+    let code;
+    for (let i = 0; i < 40 && !code; i++) {
+      const q = await pd.api(`/api/v1/channels/${ch}/rollcall`, { token: adm });
+      code = q.json.open.find((o) => o.phase === phase)?.code;
+      if (!code) await sleep(250);
+    }
+    return code;
+  };
   const c1 = await drawn(1);
-  r = await pd.api(`/api/v1/channels/${ch}/rollcall`, { token: adm });
-  assert.equal(r.json.open.find((o) => o.phase === 1)?.code, c1, 'the first card shows the start code');
+  assert.equal(await openCode(1), c1, 'the first card shows the start code');
   r = await confirm(c1);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.results[0].result, 'start_confirmed');
 
   const c2 = await drawn(2);
   assert.notEqual(c2, c1);
-  r = await pd.api(`/api/v1/channels/${ch}/rollcall`, { token: adm });
-  assert.equal(r.json.open.find((o) => o.phase === 2)?.code, c2, 'the second card shows the end code');
+  assert.equal(await openCode(2), c2, 'the second card shows the end code');
   assert.equal(credits(), '0 0');
   r = await confirm(c2);
   assert.equal(r.status, 200, r.text);
